@@ -1,0 +1,286 @@
+"""The facts vocabulary (DESIGN §2): raw JSON from clients → typed engine input, or every error at
+once with its JSON pointer. Hand-written rather than one pydantic model per item because the shape
+of each fact depends on the framework's cap rule for that code, and because the messages must name
+the rule that was broken, in Vietnamese and English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from services.scoring.engine.compiled import CompiledFramework
+from services.scoring.engine.facts import (
+    Choice,
+    Count,
+    Deployed,
+    Fact,
+    LevelOverride,
+    Mandatory,
+    Measure,
+    Ratio,
+    ScoreInput,
+)
+from shared.contracts import SchoolLevel
+from shared.errors import FieldError, pointer
+from shared.i18n import msg
+
+_ACQUISITION = {"self_built", "purchased", "rented"}
+_CENT = Decimal("0.01")
+MAX_COUNT = 10**9
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[FieldError] = []
+
+    def add(self, loc: tuple[str | int, ...], code: str, vi: str, en: str) -> None:
+        self.items.append(FieldError(pointer=pointer(loc), code=code, message=msg(vi, en)))
+
+
+def _obj(raw: Any, loc: tuple[str | int, ...], err: _Errors) -> Mapping[str, Any] | None:
+    if not isinstance(raw, dict):
+        err.add(loc, "wrong_shape", "Phải là một đối tượng JSON.", "Must be a JSON object.")
+        return None
+    return raw
+
+
+def _bool(o: Mapping[str, Any], key: str, loc: tuple[str | int, ...], err: _Errors) -> bool | None:
+    if key not in o:
+        err.add((*loc, key), "missing", "Thiếu trường bắt buộc.", "This field is required.")
+        return None
+    v = o[key]
+    if not isinstance(v, bool):
+        err.add((*loc, key), "bool_type", "Phải là true hoặc false.", "Must be true or false.")
+        return None
+    return v
+
+
+def _int(
+    o: Mapping[str, Any], key: str, loc: tuple[str | int, ...], err: _Errors, minimum: int = 0
+) -> int | None:
+    if key not in o:
+        err.add((*loc, key), "missing", "Thiếu trường bắt buộc.", "This field is required.")
+        return None
+    v = o[key]
+    if isinstance(v, bool) or not isinstance(v, int):
+        err.add((*loc, key), "int_type", "Phải là số nguyên.", "Must be a whole number.")
+        return None
+    if v < minimum:
+        if minimum == 0:
+            err.add((*loc, key), "negative", "Không được là số âm.", "Must not be negative.")
+        else:
+            err.add((*loc, key), "too_small", f"Phải từ {minimum} trở lên.", f"Must be at least {minimum}.")
+        return None
+    if v > MAX_COUNT:
+        err.add((*loc, key), "too_large", "Giá trị quá lớn.", "Value too large.")
+        return None
+    return v
+
+
+def _context(raw: Any, loc: tuple[str | int, ...], err: _Errors) -> Deployed | None:
+    o = _obj(raw, loc, err)
+    if o is None:
+        return None
+    dep = _bool(o, "deployed", loc, err)
+    acq = o.get("acquisition")
+    if acq is not None and acq not in _ACQUISITION:
+        err.add(
+            (*loc, "acquisition"),
+            "enum",
+            "Phải là self_built (tự xây dựng), purchased (mua) hoặc rented (thuê).",
+            "Must be self_built, purchased or rented.",
+        )
+        return None
+    return None if dep is None else Deployed(dep)
+
+
+def _mandatory(raw: Any, loc: tuple[str | int, ...], err: _Errors) -> Mandatory | None:
+    o = _obj(raw, loc, err)
+    if o is None:
+        return None
+    met = _bool(o, "met", loc, err)
+    ok = True
+    if "evidence" in o and not isinstance(o["evidence"], list):
+        err.add((*loc, "evidence"), "list_type", "Phải là một danh sách.", "Must be a list.")
+        ok = False
+    members = o.get("members")
+    if members is not None:
+        if not isinstance(members, list):
+            err.add((*loc, "members"), "list_type", "Phải là một danh sách.", "Must be a list.")
+            ok = False
+        else:
+            for i, m in enumerate(members):
+                mo = _obj(m, (*loc, "members", i), err)
+                if mo is None:
+                    ok = False
+                    continue
+                for k in ("name", "position"):
+                    if not isinstance(mo.get(k), str) or not mo[k].strip():
+                        err.add((*loc, "members", i, k), "missing", "Thiếu thông tin.", "Required.")
+                        ok = False
+    return Mandatory(met) if met is not None and ok else None
+
+
+def _item(
+    cf: CompiledFramework, code: str, raw: Any, loc: tuple[str | int, ...], err: _Errors
+) -> Fact | None:
+    it = cf.items[code]
+    o = _obj(raw, loc, err)
+    if o is None:
+        return None
+    if it.rule == "fixed":
+        dep = _bool(o, "deployed", loc, err)
+        return None if dep is None else Deployed(dep)
+    if it.rule == "count_band":
+        n = _int(o, "count", loc, err)
+        return None if n is None else Count(n)
+    if it.rule == "percent_band":
+        num = _int(o, "numerator", loc, err)
+        den = _int(o, "denominator", loc, err)
+        if num is None or den is None:
+            return None
+        if den == 0:
+            err.add(
+                (*loc, "denominator"),
+                "zero_denominator",
+                "Mẫu số phải lớn hơn 0.",
+                "The denominator must be above 0.",
+            )
+            return None
+        if num > den:
+            err.add(
+                (*loc, "numerator"),
+                "numerator_above_denominator",
+                "Tử số không được lớn hơn mẫu số.",
+                "The numerator must not exceed the denominator.",
+            )
+            return None
+        return Ratio(num, den)
+    if it.rule == "level":
+        if "level" in o:
+            lv = _int(o, "level", loc, err, minimum=1)
+            reason = o.get("reason")
+            if not isinstance(reason, str) or not reason.strip():
+                err.add(
+                    (*loc, "reason"),
+                    "reason_required",
+                    "Cần nêu lý do khi chọn mức độ.",
+                    "A reason is required when a level is set.",
+                )
+                return None
+            if lv is None:
+                return None
+            if lv not in it.level_points:
+                allowed = ", ".join(str(k) for k in sorted(it.level_points))
+                err.add(
+                    (*loc, "level"),
+                    "enum",
+                    f"Mức độ phải là một trong: {allowed}.",
+                    f"Level must be one of: {allowed}.",
+                )
+                return None
+            return LevelOverride(lv, reason.strip())
+        size = _int(o, "class_size", loc, err, minimum=1)
+        comps = _int(o, "lab_computers", loc, err)
+        return None if size is None or comps is None else Measure(size, comps)
+    mode = o.get("mode")
+    if mode not in it.options:
+        allowed = ", ".join(it.options)
+        err.add((*loc, "mode"), "enum", f"Phải là một trong: {allowed}.", f"Must be one of: {allowed}.")
+        return None
+    return Choice(mode)
+
+
+def _points(raw: Any, loc: tuple[str | int, ...], err: _Errors) -> Decimal | None:
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        err.add(
+            loc,
+            "decimal_type",
+            "Phải là số (hoặc chuỗi số thập phân).",
+            "Must be a number or a decimal string.",
+        )
+        return None
+    try:
+        # floats pass through str() so 2.5 stays 2.5 and never becomes 2.4999…
+        d = Decimal(str(raw)) if not isinstance(raw, str) else Decimal(raw.strip())
+    except InvalidOperation:
+        err.add(loc, "decimal_parsing", "Không phải là số.", "Not a number.")
+        return None
+    if not d.is_finite():
+        err.add(loc, "decimal_parsing", "Không phải là số.", "Not a number.")
+        return None
+    if d < 0:
+        err.add(loc, "awarded_negative", "Điểm không được âm.", "Points must not be negative.")
+        return None
+    if d != d.quantize(_CENT):
+        err.add(loc, "decimal_max_places", "Tối đa hai chữ số thập phân.", "At most two decimal places.")
+        return None
+    # 5.50 → 5.5 and 6.0 → 6, so sums and explanations read as people write points
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
+def parse_input(
+    cf: CompiledFramework, school_levels: Any, facts: Any, awarded: Any, root: tuple[str | int, ...] = ()
+) -> tuple[ScoreInput | None, list[FieldError]]:
+    """Validate the raw request members; every error is reported, none is fixed silently."""
+    err = _Errors()
+    levels: set[SchoolLevel] = set()
+    if not isinstance(school_levels, list) or not school_levels:
+        err.add(
+            (*root, "school_levels"),
+            "too_short",
+            "Cần ít nhất một cấp học.",
+            "At least one school level is required.",
+        )
+    else:
+        for i, sl in enumerate(school_levels):
+            try:
+                levels.add(SchoolLevel(sl))
+            except ValueError:
+                err.add(
+                    (*root, "school_levels", i),
+                    "enum",
+                    "Cấp học phải là TH, THCS, THPT hoặc GDTX.",
+                    "A school level is one of TH, THCS, THPT, GDTX.",
+                )
+    parsed: dict[str, Fact] = {}
+    if facts is None:
+        facts = {}
+    if not isinstance(facts, dict):
+        err.add((*root, "facts"), "wrong_shape", "Phải là một đối tượng JSON.", "Must be a JSON object.")
+        facts = {}
+    for code, raw in facts.items():
+        loc = (*root, "facts", code)
+        f: Fact | None
+        if code in cf.items:
+            f = _item(cf, code, raw, loc, err)
+        elif code in cf.mandatory_codes:
+            f = _mandatory(raw, loc, err)
+        elif code in cf.context_codes:
+            f = _context(raw, loc, err)
+        else:
+            err.add(loc, "unknown_code", "Mã không có trong bộ chỉ số.", "This code is not in the framework.")
+            continue
+        if f is not None:
+            parsed[code] = f
+    points: dict[str, Decimal] = {}
+    if awarded is None:
+        awarded = {}
+    if not isinstance(awarded, dict):
+        err.add((*root, "awarded"), "wrong_shape", "Phải là một đối tượng JSON.", "Must be a JSON object.")
+        awarded = {}
+    for code, raw in awarded.items():
+        loc = (*root, "awarded", code)
+        if code not in cf.items:
+            err.add(
+                loc, "unknown_code", "Không phải mã nội dung chấm điểm.", "Not the code of a scored item."
+            )
+            continue
+        p = _points(raw, loc, err)
+        if p is not None:
+            points[code] = p
+    if err.items:
+        return None, err.items
+    return ScoreInput(frozenset(levels), parsed, points), []

@@ -1,0 +1,1 @@
+"""Frameworks domain: the registry of published framework documents and the public score preview."""

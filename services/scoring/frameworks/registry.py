@@ -1,0 +1,54 @@
+"""The published frameworks, loaded once at start-up, compiled for scoring, looked up by id."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from services.scoring.engine import CompiledFramework, compile_framework
+from shared.framework.loader import load_directory
+from shared.framework.model import Framework
+
+
+@dataclass(frozen=True)
+class Published:
+    framework: Framework
+    compiled: CompiledFramework
+    document: dict[str, Any]
+    etag: str  # content hash: a published version never changes, so neither does this
+
+
+class FrameworkRegistry:
+    def __init__(self, frameworks: list[Framework]) -> None:
+        self._by_ref: dict[str, Published] = {}
+        self._latest: dict[str, Published] = {}
+        for fw in sorted(frameworks, key=lambda f: (f.id, f.version)):
+            doc = fw.model_dump(mode="json")
+            digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            pub = Published(fw, compile_framework(fw), doc, f'"{digest[:32]}"')
+            self._by_ref[fw.ref] = pub
+            self._latest[fw.id] = pub
+
+    @classmethod
+    def from_directory(cls, directory: Path) -> FrameworkRegistry:
+        return cls(load_directory(directory))
+
+    def get(self, key: str) -> Published | None:
+        """`qd4725-2022` (latest version) or `qd4725-2022@1` (that version)."""
+        return self._by_ref.get(key) if "@" in key else self._latest.get(key)
+
+    def all(self) -> list[Published]:
+        return list(self._by_ref.values())
+
+    def in_force(self, school_year: str, province: str | None = None) -> Published | None:
+        """The framework for a school year: a province's own overlay first, else the national one."""
+        candidates = [
+            p
+            for p in self._latest.values()
+            if p.framework.school_years.covers(school_year) and p.framework.province in (province, None)
+        ]
+        candidates.sort(key=lambda p: (p.framework.province is not None, p.framework.school_years.first))
+        return candidates[-1] if candidates else None

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+
+import pydantic_core
+from fastapi import APIRouter, Request, Response
+
+from services.scoring.deps import PreviewerDep, RegistryDep
+from services.scoring.frameworks.examples import OPENAPI_EXAMPLES
+from services.scoring.frameworks.schemas import FrameworkPage, ScoreRequest, ScoreResponse
+from services.scoring.frameworks.service import get_published, summary
+from shared.errors import parse_json_object, problem_responses
+
+router = APIRouter(prefix="/api/v1/frameworks", tags=["frameworks"])
+
+
+@router.get("", response_model=FrameworkPage)
+async def list_frameworks(registry: RegistryDep) -> FrameworkPage:
+    """List the published frameworks (national and provincial overlays), each with the ref to pin."""
+    return FrameworkPage(items=[summary(p) for p in registry.all()])
+
+
+@router.get("/{framework_id}", responses=problem_responses(404))
+async def get_framework(framework_id: str, registry: RegistryDep, request: Request) -> Response:
+    """The whole framework document (groups, criteria, items, cap rules, levels, interpretations).
+
+    `framework_id` is `qd4725-2022` for the latest version or `qd4725-2022@1` for one version.
+    """
+    p = get_published(registry, framework_id)
+    if request.headers.get("if-none-match") == p.etag:
+        return Response(status_code=304, headers={"ETag": p.etag})
+    body = json.dumps(p.document, ensure_ascii=False).encode()
+    return Response(
+        body, media_type="application/json", headers={"ETag": p.etag, "Cache-Control": "public, max-age=300"}
+    )
+
+
+_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": ScoreRequest.model_json_schema(ref_template="#/components/schemas/{model}"),
+                "examples": OPENAPI_EXAMPLES,
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/{framework_id}/score",
+    response_model=ScoreResponse,
+    responses=problem_responses(404, 422),
+    openapi_extra=_BODY_DOC,
+)
+async def preview_score(framework_id: str, request: Request, previewer: PreviewerDep) -> Response:
+    """Score facts without storing anything: the public calculator (no login; rate-limited at the gateway).
+
+    The body is parsed here rather than by a body model: every member is validated against the
+    framework by the facts vocabulary, which reports all errors at once with JSON pointers.
+    """
+    body = parse_json_object(await request.body())
+    out = previewer.preview(framework_id, body)
+    return Response(pydantic_core.to_json(out), media_type="application/json")

@@ -1,0 +1,72 @@
+"""Wire contracts that more than one service uses: enums, school years, change-feed events."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, Field
+
+
+class SchoolLevel(StrEnum):
+    TH = "TH"  # tiểu học (primary)
+    THCS = "THCS"  # trung học cơ sở (lower secondary)
+    THPT = "THPT"  # trung học phổ thông (upper secondary)
+    GDTX = "GDTX"  # giáo dục thường xuyên (continuing education)
+
+
+class AssessmentKind(StrEnum):
+    SELF = "self"  # tự đánh giá
+    EXTERNAL = "external"  # đánh giá ngoài
+
+
+_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+def _check_school_year(v: str) -> str:
+    m = _YEAR.match(v)
+    if not m or int(m.group(2)) != int(m.group(1)) + 1:
+        raise ValueError(
+            "school_year_format|Năm học phải có dạng 2024-2025.|A school year is written like 2024-2025."
+        )
+    return v
+
+
+SchoolYear = Annotated[str, AfterValidator(_check_school_year), Field(examples=["2024-2025"])]
+
+
+def is_school_year(v: str) -> bool:
+    try:
+        _check_school_year(v)
+    except ValueError:
+        return False
+    return True
+
+
+class EventType(StrEnum):
+    ASSESSMENT_SUBMITTED = "assessment.submitted"
+    ASSESSMENT_APPROVED = "assessment.approved"
+    ASSESSMENT_RETURNED = "assessment.returned"
+    ASSESSMENT_ACCEPTED = "assessment.accepted"
+    ASSESSMENT_CONCLUDED = "assessment.concluded"
+    ASSESSMENT_RECOGNISED = "assessment.recognised"
+
+
+class ChangeEvent(BaseModel):
+    """One entry of the scoring service's change feed, read with a cursor (`after=id`)."""
+
+    id: int
+    type: str
+    occurred_at: datetime
+    school_code: str
+    school_year: str
+    assessment_id: str
+    version: int
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class EventPage(BaseModel):
+    events: list[ChangeEvent]
+    next_cursor: int = Field(description="pass as `after` to continue; equals `after` when nothing new")

@@ -1,0 +1,72 @@
+"""Async engine and session factory for SQLite (embedded) and PostgreSQL (production).
+
+The request's session owns the transaction: `session_dependency` commits on success and rolls back
+on error; services and repositories only `flush()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """An engine with the settings each backend needs to be correct under concurrency."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            from pathlib import Path
+
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _rec: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+    if pool_size == 0:
+        kwargs = {"poolclass": NullPool}
+    return create_async_engine(url, echo=echo, **kwargs)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def session_dependency(
+    get_factory: Callable[[], async_sessionmaker[AsyncSession]],
+) -> Callable[[], AsyncIterator[AsyncSession]]:
+    """Build a FastAPI dependency yielding a session that commits on success, rolls back on error."""
+
+    async def _session() -> AsyncIterator[AsyncSession]:
+        async with get_factory()() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    return _session
+
+
+def sync_url(url: str) -> str:
+    """The synchronous driver URL for the same database (Alembic, bulk tools)."""
+    u = make_url(url)
+    driver = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg2"}[u.get_backend_name()]
+    return u.set(drivername=driver).render_as_string(hide_password=False)

@@ -1,0 +1,296 @@
+"""RFC 9457 problem details with a stable `code`, JSON-pointer field paths and bilingual text.
+
+Services raise `Problem` subclasses (or `Problem` itself); `install_problem_handlers` turns them,
+FastAPI's validation errors and unexpected exceptions into `application/problem+json`.
+Unexpected exceptions are masked: the client sees a correlation id, never the exception text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pydantic_core
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from pydantic_core import ErrorDetails
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.i18n import Message, msg
+from shared.requestid import current_request_id
+
+log = logging.getLogger("shared.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://chiso.example/problems/"
+
+
+class FieldError(BaseModel):
+    """One offending field: where (JSON pointer into the request body or query), what, and why."""
+
+    pointer: str = Field(description="RFC 6901 JSON pointer, e.g. `/facts/1.6.1/numerator`")
+    code: str = Field(description="stable machine-readable reason, e.g. `numerator_above_denominator`")
+    message: Message
+
+
+class ProblemBody(BaseModel):
+    """The problem+json document every error is answered with."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    message: Message
+    instance: str | None = None
+    correlation_id: str | None = None
+    validation_errors: list[FieldError] = Field(default_factory=list)
+
+    model_config = {"extra": "allow"}  # RFC 9457 extension members (e.g. `allowed_transitions`)
+
+
+class Problem(Exception):
+    """A typed domain error carrying its status code; never a 500 for an expected condition."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+    message: Message = msg("Yêu cầu không hợp lệ.", "The request is not valid.")
+
+    def __init__(
+        self,
+        message: Message | None = None,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        title: str | None = None,
+        errors: Sequence[FieldError] = (),
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        if message is not None:
+            self.message = message
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        if title is not None:
+            self.title = title
+        self.errors = list(errors)
+        self.headers = headers or {}
+        self.extra = extra
+        super().__init__(self.message.en)
+
+
+class NotFound(Problem):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+    message = msg("Không tìm thấy.", "Not found.")
+
+
+class Conflict(Problem):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+    message = msg("Xung đột với trạng thái hiện tại.", "Conflicts with the current state.")
+
+
+class PreconditionFailed(Problem):
+    status = 412
+    code = "precondition_failed"
+    title = "Precondition failed"
+    message = msg("Phiên bản đã thay đổi.", "The resource has changed since it was read.")
+
+
+class Unprocessable(Problem):
+    status = 422
+    code = "validation_failed"
+    title = "Validation failed"
+    message = msg("Dữ liệu không hợp lệ.", "The data is not valid.")
+
+
+class Unauthorized(Problem):
+    status = 401
+    code = "unauthorized"
+    title = "Unauthorized"
+    message = msg("Chưa xác thực hoặc thông tin xác thực không hợp lệ.", "Missing or invalid credentials.")
+
+
+class Forbidden(Problem):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+    message = msg("Không có quyền thực hiện thao tác này.", "Not allowed to do this.")
+
+
+def pointer(loc: Iterable[str | int]) -> str:
+    """RFC 6901 pointer from a location tuple (`~` and `/` escaped)."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
+    return "/" + "/".join(parts) if parts else ""
+
+
+_VI: dict[str, str] = {
+    "missing": "Thiếu trường bắt buộc.",
+    "extra_forbidden": "Trường không được phép.",
+    "int_parsing": "Phải là số nguyên.",
+    "int_type": "Phải là số nguyên.",
+    "int_from_float": "Phải là số nguyên.",
+    "bool_type": "Phải là true hoặc false.",
+    "bool_parsing": "Phải là true hoặc false.",
+    "string_type": "Phải là chuỗi ký tự.",
+    "decimal_parsing": "Phải là số thập phân.",
+    "decimal_type": "Phải là số thập phân.",
+    "decimal_max_places": "Tối đa hai chữ số thập phân.",
+    "greater_than_equal": "Giá trị quá nhỏ.",
+    "greater_than": "Giá trị quá nhỏ.",
+    "less_than_equal": "Giá trị quá lớn.",
+    "less_than": "Giá trị quá lớn.",
+    "literal_error": "Giá trị không thuộc danh sách cho phép.",
+    "enum": "Giá trị không thuộc danh sách cho phép.",
+    "dict_type": "Phải là một đối tượng JSON.",
+    "model_type": "Phải là một đối tượng JSON.",
+    "list_type": "Phải là một danh sách.",
+    "too_short": "Danh sách quá ngắn.",
+    "too_long": "Quá dài.",
+    "string_too_long": "Chuỗi quá dài.",
+    "string_too_short": "Chuỗi quá ngắn.",
+    "string_pattern_mismatch": "Không đúng định dạng.",
+    "json_invalid": "JSON không hợp lệ.",
+    "value_error": "Giá trị không hợp lệ.",
+    "url_parsing": "URL không hợp lệ.",
+    "date_from_datetime_parsing": "Ngày không hợp lệ.",
+    "date_parsing": "Ngày không hợp lệ.",
+    "uuid_parsing": "UUID không hợp lệ.",
+}
+
+
+def field_errors_from_pydantic(
+    errors: Sequence[ErrorDetails] | Sequence[dict[str, Any]], prefix: Sequence[str | int] = ()
+) -> list[FieldError]:
+    """Pydantic's errors as FieldErrors; the body/query prefix FastAPI adds is kept as the root."""
+    out: list[FieldError] = []
+    for e in errors:
+        loc = list(prefix) + [p for p in e.get("loc", ()) if p != "body"]
+        etype = str(e.get("type", "value_error"))
+        en = str(e.get("msg", "Invalid value."))
+        ctx = e.get("ctx") or {}
+        # our own validators raise ValueError("code|vi|en") so the field gets a stable code
+        if etype == "value_error" and isinstance(ctx.get("error"), ValueError):
+            raw = str(ctx["error"])
+            if raw.count("|") == 2:
+                code, vi, en2 = raw.split("|")
+                out.append(FieldError(pointer=pointer(loc), code=code, message=msg(vi, en2)))
+                continue
+        out.append(
+            FieldError(
+                pointer=pointer(loc), code=etype, message=msg(_VI.get(etype, "Giá trị không hợp lệ."), en)
+            )
+        )
+    return out
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """A request body that must be a JSON object; anything else is a 422 naming the body."""
+    try:
+        data = pydantic_core.from_json(raw) if raw else None
+    except ValueError as e:
+        raise Unprocessable(
+            errors=[
+                FieldError(
+                    pointer="", code="json_invalid", message=msg("JSON không hợp lệ.", f"Invalid JSON: {e}")
+                )
+            ]
+        ) from e
+    if not isinstance(data, dict):
+        raise Unprocessable(
+            errors=[
+                FieldError(
+                    pointer="",
+                    code="wrong_shape",
+                    message=msg("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object."),
+                )
+            ]
+        )
+    return data
+
+
+def problem_response(request: Request | None, problem: Problem) -> JSONResponse:
+    body = ProblemBody(
+        type=TYPE_BASE + problem.code,
+        title=problem.title,
+        status=problem.status,
+        code=problem.code,
+        detail=problem.message.en,
+        message=problem.message,
+        instance=str(request.url.path) if request is not None else None,
+        correlation_id=current_request_id(),
+        validation_errors=problem.errors,
+        **problem.extra,
+    )
+    return JSONResponse(
+        body.model_dump(mode="json", exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=problem.headers or None,
+    )
+
+
+_STATUS_CODES: dict[int, tuple[str, Message]] = {
+    400: ("bad_request", msg("Yêu cầu không hợp lệ.", "Bad request.")),
+    401: ("unauthorized", msg("Chưa xác thực.", "Not authenticated.")),
+    403: ("forbidden", msg("Không có quyền.", "Forbidden.")),
+    404: ("not_found", msg("Không tìm thấy.", "Not found.")),
+    405: ("method_not_allowed", msg("Phương thức không được hỗ trợ.", "Method not allowed.")),
+    406: ("not_acceptable", msg("Định dạng không được hỗ trợ.", "Not acceptable.")),
+    413: ("payload_too_large", msg("Dữ liệu gửi lên quá lớn.", "Payload too large.")),
+    415: ("unsupported_media_type", msg("Kiểu dữ liệu không được hỗ trợ.", "Unsupported media type.")),
+    429: ("rate_limited", msg("Quá nhiều yêu cầu.", "Too many requests.")),
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every error through problem+json."""
+
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)
+        return problem_response(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errs = field_errors_from_pydantic(list(exc.errors()))
+        return problem_response(request, Unprocessable(errors=errs))
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code, message = _STATUS_CODES.get(exc.status_code, ("http_error", msg("Lỗi.", "Error.")))
+        p = Problem(
+            message, status=exc.status_code, code=code, title=message.en, headers=dict(exc.headers or {})
+        )
+        return problem_response(request, p)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        p = Problem(
+            msg("Lỗi hệ thống; vui lòng thử lại sau.", "Internal error; please try again later."),
+            status=500,
+            code="internal_error",
+            title="Internal error",
+        )
+        return problem_response(request, p)
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting problem+json answers."""
+    return {
+        s: {"model": ProblemBody, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": "Problem details"}
+        for s in statuses
+    }

@@ -70,3 +70,59 @@ class ChangeEvent(BaseModel):
 class EventPage(BaseModel):
     events: list[ChangeEvent]
     next_cursor: int = Field(description="pass as `after` to continue; equals `after` when nothing new")
+
+
+class CriterionSnapshot(BaseModel):
+    code: str
+    points: str | None = Field(None, description="decimal string; null for a mandatory criterion")
+    level: int | None = None
+    met: bool | None = Field(None, description="mandatory criteria only")
+
+
+class GroupSnapshot(BaseModel):
+    code: str
+    points: str
+    level: int | None
+    mandatory_met: bool
+    criteria: list[CriterionSnapshot]
+
+
+class Approval(BaseModel):
+    """Who approved (phê duyệt) a self-assessment, or recognised (công nhận) an external one."""
+
+    by: str
+    by_name: str | None = None
+    at: datetime
+    decision_number: str | None = Field(None, description="recognition decision (số quyết định)")
+    decision_date: str | None = Field(None, description="ISO date of the decision")
+
+
+class AssessmentSnapshot(BaseModel):
+    """What an `assessment.approved` / `assessment.recognised` event carries: enough for the sync
+    service to build a CSDL submission and for the evidence service to lock what it references,
+    without reading the scoring service's tables."""
+
+    assessment_id: str
+    school_code: str
+    school_name: str | None = None
+    province_code: str | None = None
+    school_year: str
+    kind: AssessmentKind
+    framework: str = Field(description="`id@version` the assessment was scored with")
+    version: int = Field(description="the assessment's version; a newer one supersedes")
+    state: str
+    groups: list[GroupSnapshot]
+    approval: Approval | None = None
+    evidence_ids: list[str] = Field(default_factory=list)
+    content_hash: str = Field(description="sha256 of the scored content, for idempotent delivery")
+
+
+class SchoolScope(BaseModel):
+    """Where a school sits in the org hierarchy, as the scoring service's registry says today:
+    other services ask for it to decide whether a principal may touch the school."""
+
+    code: str
+    name: str
+    province_code: str | None = None
+    ancestors: list[str] = Field(description="org unit ids from the root down to the managing unit")
+    active: bool = True

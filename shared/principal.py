@@ -92,3 +92,13 @@ def verify_principal(header: str, secret: str, now: float | None = None) -> Prin
     if p.exp < (now if now is not None else time.time()):
         raise InvalidPrincipal("expired principal")
     return p
+
+
+def may_access_school(p: Principal, school_code: str, ancestors: list[str] | tuple[str, ...]) -> bool:
+    """Object-level scope: a school is visible to its own staff (explicit school list), to a vendor
+    whose list names it, and to every org unit above it. Roles are checked separately."""
+    if p.all_orgs:
+        return True
+    if school_code in p.schools:
+        return True
+    return any(a in p.org_units for a in ancestors)

@@ -1,0 +1,66 @@
+"""The harness every service's tests share.
+
+- `backend`: each database test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
+  In CI (CI=true) a missing TEST_DATABASE_URL fails the run instead of skipping PostgreSQL.
+- `make_database(service, backend)`: a fresh database per service, backend and xdist worker, built by
+  the service's own Alembic history (so the migrations are what the tests exercise).
+- Each service's conftest builds a `session` on one connection inside a transaction that is rolled
+  back after the test, and an app whose session dependency joins it through savepoints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.migrate import upgrade
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+if os.environ.get("CI", "").lower() in {"1", "true", "yes"} and not TEST_DATABASE_URL:
+    raise pytest.UsageError("CI runs the suite on PostgreSQL too: set TEST_DATABASE_URL")
+
+BACKENDS = ["sqlite", "postgresql"] if TEST_DATABASE_URL else ["sqlite"]
+_TMP = Path(tempfile.mkdtemp(prefix="chiso-tests-"))
+
+
+def worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _pg_url(name: str) -> str:
+    u = make_url(TEST_DATABASE_URL)
+    if u.drivername in {"postgresql", "postgres"}:
+        u = u.set(drivername="postgresql+asyncpg")
+    return u.set(database=name).render_as_string(hide_password=False)
+
+
+async def make_database(service: str, backend: str, migrations: Path, suffix: str = "") -> str:
+    """A fresh, migrated database; returns its async URL."""
+    name = re.sub(r"[^a-z0-9_]", "_", f"test_{service}_{worker_id()}{suffix}".lower())
+    if backend == "sqlite":
+        path = _TMP / f"{name}.db"
+        path.unlink(missing_ok=True)
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        admin = create_async_engine(
+            _pg_url(make_url(TEST_DATABASE_URL).database or "test"), isolation_level="AUTOCOMMIT"
+        )
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        await admin.dispose()
+        url = _pg_url(name)
+    await upgrade(migrations, url)
+    return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)

@@ -1,5 +1,5 @@
-"""The scoring service: frameworks, the scoring engine's public preview (and, as they land, the
-org registry, assessments with their workflow and audit, and the change feed)."""
+"""The scoring service: frameworks and the public score preview, the org registry, assessments
+with their workflow and audit, and the change feed."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.scoring.config import ScoringSettings
+from services.scoring.assessments.router import bulk_router
+from services.scoring.assessments.router import router as assessments_router
+from services.scoring.config import MIGRATIONS, ScoringSettings
+from services.scoring.feed.router import router as feed_router
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.router import router as frameworks_router
 from services.scoring.frameworks.service import Previewer
+from services.scoring.org.router import router as org_router
+from shared.db import create_engine, session_factory
 from shared.errors import install_problem_handlers
+from shared.migrate import upgrade
 from shared.requestid import RequestIdMiddleware
 
 
@@ -21,12 +27,19 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await upgrade(MIGRATIONS, settings.database_url)
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.session_factory = session_factory(engine)
         yield
+        await engine.dispose()
 
     app = FastAPI(
         title="Chỉ số chuyển đổi số — scoring",
         version="1.0.0",
-        description="Frameworks (the index as data), the scoring engine and its public preview.",
+        description="Frameworks (the index as data), the scoring engine and its public preview, the org "
+        "registry, assessments with their workflow and audit, and the change feed.",
         lifespan=lifespan,
     )
     # frameworks are loaded here, not at import, so tests and overlays can point elsewhere
@@ -36,6 +49,10 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_problem_handlers(app)
     app.include_router(frameworks_router)
+    app.include_router(org_router)
+    app.include_router(assessments_router)
+    app.include_router(bulk_router)
+    app.include_router(feed_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -48,3 +48,149 @@ def criterion(r: ScoreResult, code: str) -> Any:
 
 def group(r: ScoreResult, code: str) -> Any:
     return next(g for g in r.groups if g.code == code)
+
+
+# --- database-backed fixtures -----------------------------------------------------------------
+
+from collections.abc import AsyncIterator  # noqa: E402
+
+import httpx  # noqa: E402
+from sqlalchemy import delete  # noqa: E402
+
+from services.scoring.config import MIGRATIONS, ScoringSettings  # noqa: E402
+from services.scoring.main import create_app  # noqa: E402
+from services.scoring.models_base import metadata  # noqa: E402
+from shared.principal import Principal, PrincipalKind, Role, sign_principal  # noqa: E402
+from tests.conftest import make_database  # noqa: E402
+
+SECRET = "test-internal-secret"
+
+
+@pytest.fixture(scope="session")
+async def scoring_url(backend: str) -> str:
+    return await make_database("scoring", backend, MIGRATIONS)
+
+
+@pytest.fixture
+async def app(scoring_url: str) -> AsyncIterator[Any]:
+    """The real app on the backend's database; every row is removed after the test, so tests may
+    commit for real (idempotency claims and concurrency need real commits)."""
+    settings = ScoringSettings(
+        database_url=scoring_url, migrate_on_start=False, internal_secret=SECRET, environment="test"
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+        async with application.state.session_factory() as s:
+            for table in reversed(metadata.sorted_tables):
+                await s.execute(delete(table))
+            await s.commit()
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scoring") as c:
+        yield c
+
+
+def who(
+    sub: str,
+    *roles: Role,
+    units: tuple[str, ...] = (),
+    schools: tuple[str, ...] = (),
+    all_orgs: bool = False,
+    name: str | None = None,
+) -> dict[str, str]:
+    kind = (
+        PrincipalKind.CLIENT
+        if Role.VENDOR_CLIENT in roles
+        else PrincipalKind.SERVICE
+        if Role.SERVICE in roles
+        else PrincipalKind.USER
+    )
+    p = Principal(
+        sub=sub,
+        kind=kind,
+        name=name,
+        roles=frozenset(roles),
+        org_units=frozenset(units),
+        schools=frozenset(schools),
+        all_orgs=all_orgs,
+    )
+    return {"X-Chiso-Principal": sign_principal(p, SECRET)}
+
+
+ADMIN = who("admin", Role.ADMIN, all_orgs=True)
+SERVICE = who("sync", Role.SERVICE, all_orgs=True)
+STAFF = who("staff-th1", Role.SCHOOL_STAFF, schools=("79701001",))
+HEAD = who("head-th1", Role.SCHOOL_HEAD, schools=("79701001",), name="Nguyễn Thị Hoa")
+VENDOR = who("vendor-smas", Role.VENDOR_CLIENT, schools=("79701001", "79701002"))
+OFFICER_A = who("officer-pa", Role.OFFICER, units=("phong-797-a",))
+ASSESSOR_A = who("assessor-pa", Role.ASSESSOR, units=("phong-797-a",))
+OFFICER_B = who("officer-pb", Role.OFFICER, units=("phong-797-b",))
+SO_OFFICER = who("officer-so", Role.OFFICER, units=("so-79",))
+OTHER_HEAD = who("head-th3", Role.SCHOOL_HEAD, schools=("79702001",))
+
+
+async def seed_org(client: httpx.AsyncClient) -> None:
+    """A small province: one Sở, two Phòng, three primary schools and one upper-secondary school."""
+    units = [
+        {"id": "bgd", "kind": "ministry", "name": "Bộ GDĐT"},
+        {
+            "id": "so-79",
+            "kind": "department",
+            "name": "Sở GDĐT TP. Hồ Chí Minh",
+            "parent_id": "bgd",
+            "province_code": "79",
+        },
+        {
+            "id": "phong-797-a",
+            "kind": "district_office",
+            "name": "Phòng GDĐT Quận 1",
+            "parent_id": "so-79",
+            "province_code": "79",
+        },
+        {
+            "id": "phong-797-b",
+            "kind": "district_office",
+            "name": "Phòng GDĐT Quận 3",
+            "parent_id": "so-79",
+            "province_code": "79",
+        },
+    ]
+    for u in units:
+        r = await client.post("/api/v1/org/units", json=u, headers=ADMIN)
+        assert r.status_code == 201, r.text
+    schools = [
+        {
+            "code": "79701001",
+            "name": "Trường Tiểu học Kết Đoàn",
+            "levels": ["TH"],
+            "managing_unit_id": "phong-797-a",
+            "opened_on": "2010-09-05",
+        },
+        {
+            "code": "79701002",
+            "name": "Trường Tiểu học Trần Hưng Đạo",
+            "levels": ["TH"],
+            "managing_unit_id": "phong-797-a",
+            "opened_on": "2010-09-05",
+        },
+        {
+            "code": "79702001",
+            "name": "Trường Tiểu học Nguyễn Thi",
+            "levels": ["TH"],
+            "managing_unit_id": "phong-797-b",
+            "opened_on": "2010-09-05",
+        },
+        {
+            "code": "79000001",
+            "name": "Trường THPT Bùi Thị Xuân",
+            "levels": ["THPT"],
+            "managing_unit_id": "so-79",
+            "opened_on": "2010-09-05",
+        },
+    ]
+    for s in schools:
+        r = await client.post("/api/v1/org/schools", json=s, headers=ADMIN)
+        assert r.status_code == 201, r.text

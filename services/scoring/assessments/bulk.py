@@ -1,0 +1,270 @@
+"""Bulk submission for vendors: up to 1,000 schools' self-assessment drafts per request.
+
+Each row is validated and scored on its own; nothing is written for a rejected row. Schools and
+existing assessments are fetched in two queries for the whole batch, and the writes go out as a
+few multi-row statements, so a request costs a handful of round trips, not thousands.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.assessments import workflow
+from services.scoring.assessments.models import Assessment, AuditEntry, CriterionScore, State
+from services.scoring.assessments.scoring import apply_result, content_hash, score_document
+from services.scoring.frameworks.registry import FrameworkRegistry
+from services.scoring.org.models import School
+from services.scoring.org.scope import visible_schools
+from shared.contracts import AssessmentKind, is_school_year
+from shared.db import utcnow
+from shared.errors import Forbidden, Problem
+from shared.i18n import msg
+from shared.principal import Principal
+from shared.requestid import current_request_id
+
+MAX_ROWS = 1000
+
+
+class BulkRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    school_code: str
+    school_year: str
+    facts: dict[str, Any] = Field(default_factory=dict)
+    awarded: dict[str, Any] = Field(default_factory=dict)
+    evidence_ids: list[str] = Field(default_factory=list, max_length=500)
+
+
+class BulkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[BulkRow] = Field(min_length=1, max_length=MAX_ROWS)
+
+
+class BulkResult(BaseModel):
+    index: int
+    school_code: str
+    school_year: str
+    outcome: Literal["created", "updated", "unchanged", "rejected"]
+    version: int | None = None
+    problem: dict[str, Any] | None = None
+
+
+class BulkSummary(BaseModel):
+    dry_run: bool
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    results: list[BulkResult]
+
+
+def _problem(e: Problem) -> dict[str, Any]:
+    return {
+        "status": e.status,
+        "code": e.code,
+        "message": e.message.model_dump(),
+        "validation_errors": [fe.model_dump() for fe in e.errors],
+        **e.extra,
+    }
+
+
+def _reject(i: int, row: BulkRow, e: Problem) -> BulkResult:
+    return BulkResult(
+        index=i,
+        school_code=row.school_code,
+        school_year=row.school_year,
+        outcome="rejected",
+        problem=_problem(e),
+    )
+
+
+class BulkService:
+    def __init__(self, session: AsyncSession, registry: FrameworkRegistry) -> None:
+        self.session, self.registry = session, registry
+
+    async def _prefetch(
+        self, p: Principal, rows: list[BulkRow]
+    ) -> tuple[dict[str, School], dict[tuple[str, str], Assessment]]:
+        codes = sorted({r.school_code for r in rows})
+        q = select(School).where(School.code.in_(codes), visible_schools(p, School.code))  # type: ignore[attr-defined,arg-type]
+        schools = {s.code: s for s in (await self.session.execute(q)).scalars()}
+        qa = select(Assessment).where(
+            Assessment.school_code.in_(list(schools)),  # type: ignore[attr-defined]
+            Assessment.kind == AssessmentKind.SELF.value,  # type: ignore[arg-type]
+        )
+        existing = {(a.school_code, a.school_year): a for a in (await self.session.execute(qa)).scalars()}
+        return schools, existing
+
+    async def submit(self, p: Principal, body: BulkRequest, dry_run: bool) -> BulkSummary:
+        if not p.roles & workflow.SCHOOL_WRITERS:
+            raise Forbidden(
+                msg("Vai trò này không được gửi bản đánh giá.", "This role may not write assessments.")
+            )
+        schools, existing = await self._prefetch(p, body.items)
+        results: list[BulkResult] = []
+        new_rows: list[Assessment] = []
+        criteria: list[CriterionScore] = []
+        audits: list[AuditEntry] = []
+        seen: set[tuple[str, str]] = set()
+        for i, row in enumerate(body.items):
+            try:
+                res = self._row(p, i, row, schools, existing, seen, new_rows, criteria, audits)
+            except Problem as e:
+                res = _reject(i, row, e)
+            results.append(res)
+        if not dry_run:
+            await self._write(new_rows, criteria, audits)
+        count = {
+            k: sum(r.outcome == k for r in results) for k in ("created", "updated", "unchanged", "rejected")
+        }
+        return BulkSummary(dry_run=dry_run, results=results, **count)
+
+    def _row(
+        self,
+        p: Principal,
+        i: int,
+        row: BulkRow,
+        schools: dict[str, School],
+        existing: dict[tuple[str, str], Assessment],
+        seen: set[tuple[str, str]],
+        new_rows: list[Assessment],
+        criteria: list[CriterionScore],
+        audits: list[AuditEntry],
+    ) -> BulkResult:
+        root = ("items", i)
+        if not is_school_year(row.school_year):
+            raise Problem(
+                msg("Năm học phải có dạng 2024-2025.", "A school year is written like 2024-2025."),
+                status=422,
+                code="school_year_format",
+            )
+        school = schools.get(row.school_code)
+        if school is None:
+            raise Problem(
+                msg("Không tìm thấy trường.", "School not found."), status=404, code="school_not_found"
+            )
+        key = (row.school_code, row.school_year)
+        if key in seen:
+            raise Problem(
+                msg("Trường và năm học bị lặp trong lô.", "Duplicate school and year in this batch."),
+                status=422,
+                code="duplicate_row",
+            )
+        seen.add(key)
+        a = existing.get(key)
+        if a is not None and State(a.state) != State.DRAFT:
+            raise Problem(
+                msg(
+                    f"Bản đánh giá ở trạng thái {a.state}: chỉ đọc.",
+                    f"The assessment is {a.state}: read-only.",
+                ),
+                status=409,
+                code="not_editable",
+                state=a.state,
+            )
+        if a is not None and a.open_items is not None:
+            raise Problem(
+                msg(
+                    "Bản đánh giá bị trả lại: sửa từng nội dung qua PUT.",
+                    "Returned for specific items: edit them with PUT.",
+                ),
+                status=409,
+                code="partially_reopened",
+            )
+        framework = a.framework if a is not None else None
+        pub = (
+            self.registry.get(framework)
+            if framework
+            else self.registry.in_force(row.school_year, school.province_code)
+        )
+        if pub is None:
+            raise Problem(
+                msg("Chưa có bộ chỉ số cho năm học này.", "No framework for this school year."),
+                status=422,
+                code="no_framework",
+            )
+        scored = score_document(pub, list(school.levels), row.facts, row.awarded, root)
+        digest = content_hash(
+            pub.framework.ref, list(school.levels), row.facts, scored.awarded, row.evidence_ids
+        )
+        if a is not None and a.content_hash == digest:
+            return BulkResult(
+                index=i,
+                school_code=row.school_code,
+                school_year=row.school_year,
+                outcome="unchanged",
+                version=a.version,
+            )
+        created = a is None
+        before: dict[str, Any] = {}
+        if a is None:
+            a = Assessment(
+                id=str(uuid.uuid4()),
+                school_code=school.code,
+                school_year=row.school_year,
+                kind=AssessmentKind.SELF.value,
+                framework=pub.framework.ref,
+            )
+            new_rows.append(a)
+        else:
+            before = {
+                "facts": a.facts,
+                "awarded": a.awarded,
+                "evidence_ids": a.evidence_ids,
+                "version": a.version,
+            }
+            a.version += 1
+        a.facts, a.awarded, a.evidence_ids, a.content_hash, a.updated_at = (
+            row.facts,
+            scored.awarded,
+            row.evidence_ids,
+            digest,
+            utcnow(),
+        )
+        criteria.extend(apply_result(a, scored.result))
+        audits.append(
+            AuditEntry(
+                assessment_id=a.id,
+                actor=p.sub,
+                actor_kind=p.kind.value,
+                roles=sorted(r.value for r in p.roles),
+                action="bulk_create" if created else "bulk_update",
+                version=a.version,
+                before=before,
+                after={
+                    "facts": a.facts,
+                    "awarded": a.awarded,
+                    "evidence_ids": a.evidence_ids,
+                    "version": a.version,
+                },
+                request_id=current_request_id(),
+            )
+        )
+        return BulkResult(
+            index=i,
+            school_code=row.school_code,
+            school_year=row.school_year,
+            outcome="created" if created else "updated",
+            version=a.version,
+        )
+
+    async def _write(
+        self, new_rows: list[Assessment], criteria: list[CriterionScore], audits: list[AuditEntry]
+    ) -> None:
+        from sqlalchemy import delete
+
+        self.session.add_all(new_rows)
+        await self.session.flush()
+        ids = sorted({c.assessment_id for c in criteria})
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            await self.session.execute(delete(CriterionScore).where(CriterionScore.assessment_id.in_(chunk)))  # type: ignore[attr-defined]
+        self.session.add_all(criteria)
+        self.session.add_all(audits)
+        await self.session.flush()

@@ -1,0 +1,125 @@
+"""Assessments (tự đánh giá / đánh giá ngoài), their scored criteria, their audit trail and the
+idempotency records of POSTs. One row per school, school year and kind."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Numeric, String, UniqueConstraint
+from sqlmodel import Field
+
+from services.scoring.models_base import ScoringModel
+from shared.db import UTCDateTime, utcnow
+
+
+class State(StrEnum):
+    DRAFT = "draft"  # being prepared (also after a return, see `open_items`)
+    SUBMITTED = "submitted"  # sent to the school head
+    APPROVED = "approved"  # phê duyệt by the head: read-only, delivered to CSDL ngành
+    ACCEPTED = "accepted"  # the managing unit accepted it for external assessment
+    IN_PROGRESS = "in_progress"  # external assessment being scored by the assessors
+    CONCLUDED = "concluded"  # external assessment concluded (kết luận)
+    RECOGNISED = "recognised"  # công nhận by decision: the official level
+
+
+class Assessment(ScoringModel, table=True):
+    __tablename__ = "assessment"
+    __table_args__ = (
+        UniqueConstraint("school_code", "school_year", "kind"),
+        Index("ix_assessment_year_state", "school_year", "kind", "state"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    school_code: str = Field(foreign_key="school.code", max_length=32)
+    school_year: str = Field(max_length=9)
+    kind: str = Field(max_length=16)
+    framework: str = Field(max_length=80)  # pinned `id@version`
+    version: int = 1  # bumps on every change: the ETag
+    state: State = Field(default=State.DRAFT, sa_type=String(16))
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    awarded: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    evidence_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # items a reviewer reopened; None = everything editable (a draft), [] = nothing
+    open_items: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    g1_points: Decimal | None = Field(default=None, sa_column=Column(Numeric(7, 2)))
+    g1_level: int | None = None
+    g2_points: Decimal | None = Field(default=None, sa_column=Column(Numeric(7, 2)))
+    g2_level: int | None = None
+    overall_level: int | None = None  # derived (I-8)
+    content_hash: str = Field(default="", max_length=64)
+    external_requested: bool = False
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    approved_by: str | None = Field(default=None, max_length=128)
+    approved_by_name: str | None = Field(default=None, max_length=255)
+    review_comment: str | None = None
+    item_comments: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    decision_number: str | None = Field(default=None, max_length=64)
+    decision_date: date | None = None
+    recognised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    recognised_by: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CriterionScore(ScoringModel, table=True):
+    """One row per scored criterion of an assessment, so dashboards aggregate in SQL."""
+
+    __tablename__ = "assessment_criterion"
+
+    assessment_id: str = Field(foreign_key="assessment.id", primary_key=True, max_length=36)
+    code: str = Field(primary_key=True, max_length=16)
+    points: Decimal | None = Field(default=None, sa_column=Column(Numeric(7, 2)))
+    level: int | None = None
+    met: bool | None = None
+
+
+class AuditEntry(ScoringModel, table=True):
+    """Append-only: who, in which role, when, what before, what after, why. Never updated."""
+
+    __tablename__ = "assessment_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: str = Field(foreign_key="assessment.id", index=True, max_length=36)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=128)
+    actor_kind: str = Field(max_length=16)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    action: str = Field(max_length=32)
+    version: int
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str | None = None
+    request_id: str | None = Field(default=None, max_length=128)
+
+
+class IdempotencyRecord(ScoringModel, table=True):
+    """A POST's first answer, replayed for the same caller, key and body."""
+
+    __tablename__ = "idempotency_record"
+
+    caller: str = Field(primary_key=True, max_length=128)
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    status: int | None = None  # None while the first request is still running
+    body: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ChangeEventRow(ScoringModel, table=True):
+    """The change feed: written in the same transaction as the change it reports."""
+
+    __tablename__ = "change_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    type: str = Field(max_length=48)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    school_code: str = Field(max_length=32)
+    school_year: str = Field(max_length=9)
+    assessment_id: str = Field(max_length=36)
+    version: int
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

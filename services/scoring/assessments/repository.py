@@ -1,0 +1,38 @@
+"""Every query on assessments, filtered to the schools the caller may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.assessments.models import Assessment, AuditEntry, CriterionScore
+from services.scoring.org.scope import visible_schools
+from shared.principal import Principal
+
+
+class AssessmentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(
+        self, p: Principal, code: str, year: str, kind: str, *, lock: bool = False
+    ) -> Assessment | None:
+        q = select(Assessment).where(
+            Assessment.school_code == code,
+            Assessment.school_year == year,
+            Assessment.kind == kind,
+            visible_schools(p, Assessment.school_code),  # type: ignore[arg-type]
+        )
+        if lock:
+            q = q.with_for_update()
+        return (await self.session.execute(q)).scalar_one_or_none()
+
+    async def audit(self, assessment_id: str) -> list[AuditEntry]:
+        q = select(AuditEntry).where(AuditEntry.assessment_id == assessment_id).order_by(AuditEntry.id)
+        return list((await self.session.execute(q)).scalars())
+
+    async def replace_criteria(self, assessment_id: str, rows: list[CriterionScore]) -> None:
+        await self.session.execute(
+            delete(CriterionScore).where(CriterionScore.assessment_id == assessment_id)
+        )  # type: ignore[arg-type]
+        self.session.add_all(rows)

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.scoring.frameworks.examples import PRIMARY_SCHOOL
+
+
+class AssessmentWrite(BaseModel):
+    """The document a school (or its vendor) writes: facts, awarded points, evidence ids. Facts and
+    awarded are validated against the framework in force for the year, all errors at once."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "facts": PRIMARY_SCHOOL["facts"],
+                    "awarded": PRIMARY_SCHOOL["awarded"],
+                    "evidence_ids": ["ev_01HZX3", "ev_01HZX4"],
+                }
+            ]
+        },
+    )
+
+    facts: dict[str, Any] = Field(default_factory=dict)
+    awarded: dict[str, Any] = Field(default_factory=dict)
+    evidence_ids: list[str] = Field(default_factory=list, max_length=500)
+
+
+class ActionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, max_length=2000, description="required to return or reopen")
+    item_comments: dict[str, str] = Field(
+        default_factory=dict,
+        description="item code → what is missing; a returned assessment reopens only these",
+    )
+
+
+class RecogniseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision_number: str = Field(min_length=1, max_length=64, examples=["125/QĐ-SGDĐT"])
+    decision_date: date
+
+
+class Permissions(BaseModel):
+    """What the caller may do next, as DHIS2's approval API tells its clients."""
+
+    may_edit: bool
+    may_submit: bool
+    may_approve: bool
+    may_return: bool
+    may_accept: bool
+    may_request_external: bool
+    may_start_external: bool
+    may_conclude: bool
+    may_reopen: bool
+    may_recognise: bool
+    allowed_actions: list[str]
+
+
+class AssessmentOut(BaseModel):
+    id: str
+    school_code: str
+    school_year: str
+    kind: str
+    framework: str
+    version: int
+    state: str
+    facts: dict[str, Any]
+    awarded: dict[str, Any]
+    evidence_ids: list[str]
+    open_items: list[str] | None
+    external_requested: bool
+    review_comment: str | None
+    item_comments: dict[str, str]
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    approved_by: str | None
+    decision_number: str | None
+    decision_date: date | None
+    recognised_at: datetime | None
+    official: bool = Field(description="True for a recognised external assessment: the official level")
+    score: dict[str, Any] = Field(description="the full breakdown, as the score preview returns it")
+    permissions: Permissions
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    actor_kind: str
+    roles: list[str]
+    action: str
+    version: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reason: str | None
+
+
+class ItemComparison(BaseModel):
+    code: str
+    title: str
+    self_cap: float | int | None
+    self_points: float | int | None
+    external_cap: float | int | None
+    external_points: float | int | None
+    difference: float | int | None
+    facts_differ: bool
+
+
+class Comparison(BaseModel):
+    school_code: str
+    school_year: str
+    self_version: int
+    external_version: int
+    groups: list[dict[str, Any]]
+    items: list[ItemComparison]

@@ -1,0 +1,1 @@
+"""The change feed: an ordered event log other services read with a cursor."""

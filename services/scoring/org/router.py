@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from services.scoring.deps import PrincipalDep, SessionDep
+from services.scoring.org.csv_import import import_csv
+from services.scoring.org.schemas import (
+    Close,
+    ImportSummary,
+    Merge,
+    Move,
+    Page,
+    SchoolCreate,
+    SchoolPublic,
+    SchoolUpdate,
+    UnitCreate,
+    UnitPublic,
+    UnitUpdate,
+)
+from services.scoring.org.service import OrgService, SchoolNotFound, UnitNotFound, school_public, unit_public
+from shared.errors import problem_responses
+
+router = APIRouter(prefix="/api/v1/org", tags=["org registry"])
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+def _enc(key: str | None) -> str | None:
+    return None if key is None else base64.urlsafe_b64encode(key.encode()).decode()
+
+
+def _dec(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except ValueError:
+        return None
+
+
+@router.post("/units", status_code=201, response_model=UnitPublic, responses=problem_responses(403, 409, 422))
+async def create_unit(body: UnitCreate, p: PrincipalDep, session: SessionDep) -> UnitPublic:
+    """Create an org unit (ministry, Sở, Phòng or commune office) under its parent."""
+    return await OrgService(session).create_unit(p, body)
+
+
+@router.get("/units", response_model=Page[UnitPublic])
+async def list_units(
+    p: PrincipalDep,
+    session: SessionDep,
+    parent: str | None = None,
+    cursor: str | None = None,
+    limit: Limit = 100,
+) -> Page[UnitPublic]:
+    """List the org units the caller may see, optionally the children of one, by cursor."""
+    rows = await OrgService(session).repo.units(p, parent, _dec(cursor), limit)
+    return Page(
+        items=[unit_public(u) for u in rows], next_cursor=_enc(rows[-1].id) if len(rows) == limit else None
+    )
+
+
+@router.get("/units/{unit_id}", response_model=UnitPublic, responses=problem_responses(404))
+async def get_unit(unit_id: str, p: PrincipalDep, session: SessionDep) -> UnitPublic:
+    """One org unit."""
+    u = await OrgService(session).repo.unit(unit_id, p)
+    if u is None:
+        raise UnitNotFound()
+    return unit_public(u)
+
+
+@router.patch("/units/{unit_id}", response_model=UnitPublic, responses=problem_responses(403, 404, 422))
+async def update_unit(unit_id: str, body: UnitUpdate, p: PrincipalDep, session: SessionDep) -> UnitPublic:
+    """Rename a unit or move it under another parent (recorded as a lifecycle event)."""
+    return await OrgService(session).update_unit(p, unit_id, body)
+
+
+@router.post(
+    "/schools", status_code=201, response_model=SchoolPublic, responses=problem_responses(403, 409, 422)
+)
+async def create_school(body: SchoolCreate, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+    """Register a school with its MOET code, levels, managing and assessing units."""
+    return await OrgService(session).create_school(p, body)
+
+
+@router.get("/schools", response_model=Page[SchoolPublic])
+async def list_schools(
+    p: PrincipalDep,
+    session: SessionDep,
+    unit: str | None = None,
+    cursor: str | None = None,
+    limit: Limit = 100,
+) -> Page[SchoolPublic]:
+    """List the schools the caller may see (optionally under one unit), by cursor."""
+    rows = await OrgService(session).repo.schools(p, unit, _dec(cursor), limit)
+    items = [school_public(s, pl) for s, pl in rows]
+    return Page(items=items, next_cursor=_enc(items[-1].code) if len(items) == limit else None)
+
+
+@router.get("/schools/{code}", response_model=SchoolPublic, responses=problem_responses(404))
+async def get_school(code: str, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+    """One school, with its current managing and assessing units."""
+    return await OrgService(session).get_school(p, code)
+
+
+@router.patch("/schools/{code}", response_model=SchoolPublic, responses=problem_responses(403, 404, 422))
+async def update_school(code: str, body: SchoolUpdate, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+    """Change a school's name or levels."""
+    return await OrgService(session).update_school(p, code, body)
+
+
+@router.post("/schools/{code}/move", response_model=SchoolPublic, responses=problem_responses(403, 404, 422))
+async def move_school(code: str, body: Move, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+    """Move a school to another managing (and assessing) unit from a date; history is kept."""
+    return await OrgService(session).move_school(p, code, body)
+
+
+@router.post("/schools/{code}/close", response_model=SchoolPublic, responses=problem_responses(403, 404, 409))
+async def close_school(code: str, body: Close, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+    """Close a school from a date (it is no longer expected to report after it)."""
+    return await OrgService(session).close_school(p, code, body)
+
+
+@router.post(
+    "/schools/{code}/merge", response_model=SchoolPublic, responses=problem_responses(403, 404, 409, 422)
+)
+async def merge_school(code: str, body: Merge, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+    """Merge a school into another from a date (sáp nhập)."""
+    return await OrgService(session).merge_school(p, code, body)
+
+
+@router.post("/import", response_model=ImportSummary, responses=problem_responses(403, 415, 422))
+async def import_schools(
+    request: Request, p: PrincipalDep, session: SessionDep, dry_run: bool = False
+) -> ImportSummary:
+    """Import schools from CSV (UTF-8; columns code,name,province_code,levels,managing_unit_id,
+    assessing_unit_id,opened_on); answers per row: created, updated, unchanged or rejected."""
+    return await import_csv(OrgService(session), p, await request.body(), dry_run)
+
+
+__all__ = ["SchoolNotFound", "router"]

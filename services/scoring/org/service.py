@@ -1,0 +1,280 @@
+"""Org registry rules: creating and changing units and schools, and their lifecycle by date."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.org.models import LifecycleEvent, OrgUnit, Placement, School
+from services.scoring.org.repository import OrgRepository
+from services.scoring.org.schemas import (
+    Close,
+    Merge,
+    Move,
+    SchoolCreate,
+    SchoolPublic,
+    SchoolUpdate,
+    UnitCreate,
+    UnitPublic,
+    UnitUpdate,
+)
+from services.scoring.org.scope import ancestors
+from shared.contracts import SchoolScope
+from shared.db import utcnow
+from shared.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from shared.i18n import msg
+from shared.principal import Principal, Role
+
+
+class SchoolNotFound(NotFound):
+    code = "school_not_found"
+    message = msg("Không tìm thấy trường.", "School not found.")
+
+
+class UnitNotFound(NotFound):
+    code = "unit_not_found"
+    message = msg("Không tìm thấy đơn vị.", "Org unit not found.")
+
+
+def require_admin(p: Principal) -> None:
+    if not p.has(Role.ADMIN):
+        raise Forbidden(
+            msg(
+                "Chỉ quản trị viên được thay đổi danh mục đơn vị.",
+                "Only an admin may change the org registry.",
+            ),
+            hint=f"this token has roles {sorted(r.value for r in p.roles)}",
+        )
+
+
+def unit_public(u: OrgUnit) -> UnitPublic:
+    return UnitPublic.model_validate(u, from_attributes=True)
+
+
+def school_public(s: School, pl: Placement | None) -> SchoolPublic:
+    return SchoolPublic(
+        code=s.code,
+        name=s.name,
+        province_code=s.province_code,
+        levels=list(s.levels),
+        managing_unit_id=pl.managing_unit_id if pl else None,
+        assessing_unit_id=pl.assessing_unit_id if pl else None,
+        opened_on=s.opened_on,
+        closed_on=s.closed_on,
+        merged_into=s.merged_into,
+    )
+
+
+class OrgService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = OrgRepository(session)
+
+    async def _unit_or_422(self, unit_id: str, pointer: str) -> OrgUnit:
+        u = await self.repo.unit(unit_id)
+        if u is None:
+            raise Unprocessable(
+                errors=[
+                    FieldError(
+                        pointer=pointer,
+                        code="unknown_unit",
+                        message=msg("Không có đơn vị này.", "No such unit."),
+                    )
+                ]
+            )
+        return u
+
+    def _event(
+        self, p: Principal, kind: str, subject_kind: str, subject: str, on: date, **detail: object
+    ) -> None:
+        self.session.add(
+            LifecycleEvent(
+                subject_kind=subject_kind, subject_id=subject, kind=kind, on=on, detail=detail, actor=p.sub
+            )
+        )
+
+    async def create_unit(self, p: Principal, body: UnitCreate) -> UnitPublic:
+        require_admin(p)
+        if await self.repo.unit(body.id) is not None:
+            raise Conflict(
+                msg("Mã đơn vị đã tồn tại.", "An org unit with this id exists."), code="unit_exists"
+            )
+        if body.parent_id is not None:
+            await self._unit_or_422(body.parent_id, "/parent_id")
+        u = OrgUnit(**body.model_dump())
+        self.repo.add(u)
+        self._event(p, "opened", "unit", u.id, body.opened_on or utcnow().date())
+        await self.session.flush()
+        return unit_public(u)
+
+    async def update_unit(self, p: Principal, unit_id: str, body: UnitUpdate) -> UnitPublic:
+        require_admin(p)
+        u = await self.repo.unit(unit_id)
+        if u is None:
+            raise UnitNotFound()
+        if body.parent_id is not None:
+            if body.parent_id == unit_id or unit_id in await ancestors(self.session, body.parent_id):
+                raise Unprocessable(
+                    errors=[
+                        FieldError(
+                            pointer="/parent_id",
+                            code="cycle",
+                            message=msg("Tạo vòng lặp.", "Would create a cycle."),
+                        )
+                    ]
+                )
+            await self._unit_or_422(body.parent_id, "/parent_id")
+            self._event(
+                p,
+                "moved",
+                "unit",
+                unit_id,
+                utcnow().date(),
+                from_parent=u.parent_id,
+                to_parent=body.parent_id,
+            )
+            u.parent_id = body.parent_id
+        if body.name is not None:
+            u.name = body.name
+        u.updated_at = utcnow()
+        await self.session.flush()
+        return unit_public(u)
+
+    async def create_school(self, p: Principal, body: SchoolCreate) -> SchoolPublic:
+        require_admin(p)
+        if await self.repo.school(body.code) is not None:
+            raise Conflict(
+                msg("Mã trường đã tồn tại.", "A school with this code exists."), code="school_exists"
+            )
+        managing = await self._unit_or_422(body.managing_unit_id, "/managing_unit_id")
+        assessing_id = body.assessing_unit_id or managing.id
+        await self._unit_or_422(assessing_id, "/assessing_unit_id")
+        opened = body.opened_on or date(2000, 1, 1)
+        s = School(
+            code=body.code,
+            name=body.name,
+            province_code=body.province_code or managing.province_code,
+            levels=[lv.value for lv in body.levels],
+            opened_on=body.opened_on,
+        )
+        pl = Placement(
+            school_code=s.code,
+            managing_unit_id=managing.id,
+            assessing_unit_id=assessing_id,
+            valid_from=opened,
+        )
+        self.repo.add(s)
+        await self.session.flush()
+        self.repo.add(pl)
+        self._event(p, "opened", "school", s.code, opened)
+        await self.session.flush()
+        return school_public(s, pl)
+
+    async def get_school(self, p: Principal, code: str) -> SchoolPublic:
+        s = await self.repo.school(code, p)
+        if s is None:
+            raise SchoolNotFound()
+        return school_public(s, await self.repo.placement(code))
+
+    async def update_school(self, p: Principal, code: str, body: SchoolUpdate) -> SchoolPublic:
+        require_admin(p)
+        s = await self.repo.school(code)
+        if s is None:
+            raise SchoolNotFound()
+        if body.name is not None:
+            s.name = body.name
+        if body.levels is not None:
+            s.levels = [lv.value for lv in body.levels]
+        s.updated_at = utcnow()
+        await self.session.flush()
+        return school_public(s, await self.repo.placement(code))
+
+    async def move_school(self, p: Principal, code: str, body: Move) -> SchoolPublic:
+        """A new placement from `on`; the old one ends there, so history stays answerable."""
+        require_admin(p)
+        s = await self.repo.school(code)
+        if s is None:
+            raise SchoolNotFound()
+        await self._unit_or_422(body.managing_unit_id, "/managing_unit_id")
+        assessing = body.assessing_unit_id or body.managing_unit_id
+        await self._unit_or_422(assessing, "/assessing_unit_id")
+        cur = await self.repo.placement(code)
+        if cur is not None:
+            if body.on <= cur.valid_from:
+                raise Unprocessable(
+                    errors=[
+                        FieldError(
+                            pointer="/on",
+                            code="before_current_placement",
+                            message=msg(
+                                f"Phải sau ngày {cur.valid_from.isoformat()}.",
+                                f"Must be after {cur.valid_from.isoformat()}.",
+                            ),
+                        )
+                    ]
+                )
+            cur.valid_to = body.on
+        await self.session.flush()
+        new = Placement(
+            school_code=code,
+            managing_unit_id=body.managing_unit_id,
+            assessing_unit_id=assessing,
+            valid_from=body.on,
+        )
+        self.repo.add(new)
+        self._event(p, "moved", "school", code, body.on, to=body.managing_unit_id, assessing=assessing)
+        await self.session.flush()
+        return school_public(s, new)
+
+    async def close_school(
+        self, p: Principal, code: str, body: Close, merged_into: str | None = None
+    ) -> SchoolPublic:
+        require_admin(p)
+        s = await self.repo.school(code)
+        if s is None:
+            raise SchoolNotFound()
+        if s.closed_on is not None:
+            raise Conflict(msg("Trường đã đóng.", "The school is already closed."), code="already_closed")
+        s.closed_on, s.merged_into, s.updated_at = body.on, merged_into, utcnow()
+        cur = await self.repo.placement(code)
+        if cur is not None:
+            cur.valid_to = max(body.on, cur.valid_from + timedelta(days=1))
+        self._event(
+            p,
+            "merged" if merged_into else "closed",
+            "school",
+            code,
+            body.on,
+            into=merged_into,
+            reason=body.reason,
+        )
+        await self.session.flush()
+        return school_public(s, None)
+
+    async def merge_school(self, p: Principal, code: str, body: Merge) -> SchoolPublic:
+        if body.into == code or await self.repo.school(body.into) is None:
+            raise Unprocessable(
+                errors=[
+                    FieldError(
+                        pointer="/into",
+                        code="unknown_school",
+                        message=msg("Không có trường này.", "No such school."),
+                    )
+                ]
+            )
+        return await self.close_school(p, code, Close(on=body.on), merged_into=body.into)
+
+    async def scope(self, code: str) -> SchoolScope:
+        s = await self.repo.school(code)
+        if s is None:
+            raise SchoolNotFound()
+        pl = await self.repo.placement(code)
+        anc: list[str] = []
+        if pl is not None:
+            anc = await ancestors(self.session, pl.managing_unit_id)
+            if pl.assessing_unit_id not in anc:
+                anc += await ancestors(self.session, pl.assessing_unit_id)
+        return SchoolScope(
+            code=s.code, name=s.name, province_code=s.province_code, ancestors=anc, active=s.closed_on is None
+        )

@@ -1,0 +1,293 @@
+"""Self and external assessment end to end over HTTP: workflow, permissions, scope, audit, feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.scoring.conftest import (
+    ADMIN,
+    ASSESSOR_A,
+    HEAD,
+    OFFICER_A,
+    OFFICER_B,
+    OTHER_HEAD,
+    SERVICE,
+    STAFF,
+    VENDOR,
+    seed_org,
+)
+from tests.scoring.test_engine_levels import FULL
+
+pytestmark = pytest.mark.asyncio
+SELF = "/api/v1/schools/79701001/assessments/2024-2025/self"
+EXT = "/api/v1/schools/79701001/assessments/2024-2025/external"
+
+
+@pytest.fixture
+async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    await seed_org(client)
+    return client
+
+
+async def events(c: httpx.AsyncClient, after: int = 0) -> list[dict[str, Any]]:
+    r = await c.get(f"/internal/v1/events?after={after}&limit=1000", headers=SERVICE)
+    assert r.status_code == 200, r.text
+    return list(r.json()["events"])
+
+
+async def put(
+    c: httpx.AsyncClient, headers: dict[str, str], facts: dict[str, Any], url: str = SELF, **extra: Any
+) -> httpx.Response:
+    return await c.put(url, json={"facts": facts, "evidence_ids": ["ev-1"], **extra}, headers=headers)
+
+
+class TestSelfAssessment:
+    async def test_create_scores_and_etag(self, org):
+        r = await put(org, VENDOR, FULL)
+        assert r.status_code == 201, r.text
+        body = r.json()
+        assert (body["state"], body["version"], r.headers["etag"]) == ("draft", 1, '"1"')
+        assert body["framework"] == "qd4725-2022@1"
+        g1, g2 = body["score"]["groups"]
+        assert (g1["points"], g1["level"], g2["points"], g2["level"]) == (100, 3, 90, 3)
+        assert body["permissions"]["may_submit"]
+        assert not body["permissions"]["may_approve"]
+
+    async def test_stale_if_match_is_412_naming_the_version(self, org):
+        await put(org, VENDOR, FULL)
+        r = await org.put(SELF, json={"facts": {"1.1": {"met": True}}}, headers={**VENDOR, "If-Match": '"1"'})
+        assert r.status_code == 200
+        r = await org.put(SELF, json={"facts": {}}, headers={**VENDOR, "If-Match": '"1"'})
+        assert r.status_code == 412
+        assert r.json()["current_version"] == 2
+        assert r.headers["content-type"] == "application/problem+json"
+
+    async def test_unchanged_put_makes_no_new_version(self, org):
+        await put(org, VENDOR, FULL)
+        r = await put(org, VENDOR, FULL)
+        assert (r.status_code, r.json()["version"]) == (200, 1)
+        audit = (await org.get(SELF + "/audit", headers=HEAD)).json()
+        assert [a["action"] for a in audit] == ["create"]
+
+    async def test_bad_facts_are_422_and_write_nothing(self, org):
+        r = await put(
+            org,
+            VENDOR,
+            {"1.6.1": {"numerator": 9, "denominator": 5}, "1.3.1": {"deployed": True}},
+            awarded={"1.3.1": 7},
+        )
+        assert r.status_code == 422
+        assert [e["pointer"] for e in r.json()["validation_errors"]] == ["/facts/1.6.1/numerator"]
+        assert (await org.get(SELF, headers=HEAD)).status_code == 404
+
+    async def test_awarded_above_cap(self, org):
+        r = await put(org, VENDOR, {"1.3.1": {"deployed": True}}, awarded={"1.3.1": 7})
+        assert r.status_code == 422
+        assert r.json()["validation_errors"][0]["pointer"] == "/awarded/1.3.1"
+
+    async def test_full_self_cycle_with_events_and_audit(self, org):
+        await put(org, STAFF, FULL)
+        r = await org.post(SELF + "/submit", headers=STAFF)
+        assert (r.status_code, r.json()["state"]) == (200, "submitted")
+        # a vendor never approves: 403 explaining what the token holds
+        r = await org.post(SELF + "/approve", headers=VENDOR)
+        assert r.status_code == 403
+        assert "school_head" in r.json()["hint"]
+        r = await org.post(SELF + "/approve", headers=HEAD)
+        body = r.json()
+        assert (r.status_code, body["state"], body["approved_by"]) == (200, "approved", "head-th1")
+        assert body["permissions"]["may_edit"] is False
+        # approved is read-only
+        r = await put(org, STAFF, {})
+        assert r.status_code == 409
+        assert r.json()["code"] == "not_editable"
+        evs = await events(org)
+        assert [e["type"] for e in evs] == ["assessment.submitted", "assessment.approved"]
+        snap = evs[1]["payload"]
+        assert snap["school_code"] == "79701001"
+        assert snap["approval"]["by"] == "head-th1"
+        assert snap["groups"][0]["points"] == "100"
+        assert snap["evidence_ids"] == ["ev-1"]
+        audit = (await org.get(SELF + "/audit", headers=OFFICER_A)).json()
+        assert [(a["action"], a["actor"], a["version"]) for a in audit] == [
+            ("create", "staff-th1", 1),
+            ("submit", "staff-th1", 2),
+            ("approve", "head-th1", 3),
+        ]
+        assert audit[2]["before"]["state"] == "submitted"
+        assert audit[2]["after"]["state"] == "approved"
+
+    async def test_illegal_transition_lists_allowed(self, org):
+        await put(org, STAFF, FULL)
+        r = await org.post(SELF + "/approve", headers=HEAD)
+        assert r.status_code == 409
+        assert r.json()["allowed_actions"] == ["submit"]
+
+    async def test_head_return_needs_reason_and_reopens_all(self, org):
+        await put(org, STAFF, FULL)
+        await org.post(SELF + "/submit", headers=STAFF)
+        r = await org.post(SELF + "/return", json={}, headers=HEAD)
+        assert r.status_code == 422
+        r = await org.post(SELF + "/return", json={"reason": "Thiếu minh chứng 1.4"}, headers=HEAD)
+        assert (r.json()["state"], r.json()["open_items"]) == ("draft", None)
+        assert (await put(org, STAFF, {**FULL, "1.3.1": {"deployed": False}})).status_code == 200
+
+    async def test_reviewer_return_reopens_only_named_items(self, org):
+        await put(org, STAFF, FULL)
+        await org.post(SELF + "/submit", headers=STAFF)
+        await org.post(SELF + "/approve", headers=HEAD)
+        r = await org.post(
+            SELF + "/return",
+            json={"reason": "Bổ sung minh chứng", "item_comments": {"1.4.1": "Thiếu danh mục học liệu"}},
+            headers=OFFICER_A,
+        )
+        assert (r.status_code, r.json()["state"], r.json()["open_items"]) == (200, "draft", ["1.4.1"])
+        r = await put(org, STAFF, {**FULL, "1.3.1": {"deployed": False}})
+        assert r.status_code == 422
+        assert r.json()["validation_errors"][0] == {
+            "pointer": "/facts/1.3.1",
+            "code": "item_locked",
+            "message": {
+                "vi": "Nội dung này không được mở lại để sửa.",
+                "en": "This item was not reopened for changes.",
+            },
+        }
+        assert (await put(org, STAFF, {**FULL, "1.4.1": {"count": 25}})).status_code == 200
+        await org.post(SELF + "/submit", headers=STAFF)
+        r = await org.post(SELF + "/approve", headers=HEAD)
+        assert r.json()["state"] == "approved"
+        approvals = [e for e in await events(org) if e["type"] == "assessment.approved"]
+        assert len(approvals) == 2
+        assert approvals[1]["version"] > approvals[0]["version"]
+        assert approvals[0]["payload"]["content_hash"] != approvals[1]["payload"]["content_hash"]
+
+
+class TestExternal:
+    async def _approved(self, c: httpx.AsyncClient) -> None:
+        await put(c, STAFF, FULL)
+        await c.post(SELF + "/submit", headers=STAFF)
+        await c.post(SELF + "/approve", headers=HEAD)
+
+    async def test_external_needs_acceptance_and_request(self, org):
+        await self._approved(org)
+        assert (await put(org, ASSESSOR_A, FULL, url=EXT)).status_code == 409
+        assert (await org.post(SELF + "/accept", headers=OFFICER_A)).json()["state"] == "accepted"
+        assert (await put(org, ASSESSOR_A, FULL, url=EXT)).status_code == 409
+        r = await org.post(SELF + "/request-external", headers=HEAD)
+        assert r.json()["external_requested"] is True
+        assert r.json()["permissions"]["may_request_external"] is False
+
+    async def test_external_cycle_comparison_and_recognition(self, org):
+        await self._approved(org)
+        await org.post(SELF + "/accept", headers=OFFICER_A)
+        await org.post(SELF + "/request-external", headers=HEAD)
+        ext_facts = {
+            **FULL,
+            "1.4.1": {"count": 25},
+            "1.7.2": {"level": 2, "reason": "Kiểm tra thực tế: 18 máy hoạt động"},
+        }
+        r = await put(org, ASSESSOR_A, ext_facts, url=EXT, awarded={"1.3.1": "4.5"})
+        assert (r.status_code, r.json()["state"]) == (201, "in_progress")
+        cmp_ = (
+            await org.get("/api/v1/schools/79701001/assessments/2024-2025/comparison", headers=OFFICER_A)
+        ).json()
+        diffs = {
+            i["code"]: (i["self_points"], i["external_points"], i["difference"], i["facts_differ"])
+            for i in cmp_["items"]
+        }
+        assert diffs["1.4.1"] == (10, 6, -4, True)
+        assert diffs["1.7.2"] == (7, 5, -2, True)
+        assert diffs["1.3.1"] == (6, 4.5, -1.5, False)
+        assert cmp_["groups"][0] == {
+            "code": "1",
+            "self": {"points": "100", "level": 3},
+            "external": {"points": "92.5", "level": 3},
+        }
+        assert (
+            await org.post(
+                EXT + "/recognise",
+                json={"decision_number": "12/QĐ-PGDĐT", "decision_date": "2025-06-10"},
+                headers=OFFICER_A,
+            )
+        ).status_code == 409
+        assert (await org.post(EXT + "/conclude", headers=ASSESSOR_A)).json()["state"] == "concluded"
+        # assessors conclude; only an officer recognises
+        assert (
+            await org.post(
+                EXT + "/recognise",
+                json={"decision_number": "x", "decision_date": "2025-06-10"},
+                headers=ASSESSOR_A,
+            )
+        ).status_code == 403
+        r = await org.post(
+            EXT + "/recognise",
+            json={"decision_number": "12/QĐ-PGDĐT", "decision_date": "2025-06-10"},
+            headers=OFFICER_A,
+        )
+        body = r.json()
+        assert (body["state"], body["official"], body["decision_number"]) == (
+            "recognised",
+            True,
+            "12/QĐ-PGDĐT",
+        )
+        rec = [e for e in await events(org) if e["type"] == "assessment.recognised"]
+        assert rec[0]["payload"]["approval"]["decision_number"] == "12/QĐ-PGDĐT"
+        assert rec[0]["payload"]["kind"] == "external"
+
+
+class TestScope:
+    async def test_other_schools_are_404_not_403(self, org):
+        await put(org, VENDOR, FULL)
+        for headers in (OTHER_HEAD, OFFICER_B):
+            assert (await org.get(SELF, headers=headers)).status_code == 404
+            assert (await put(org, headers, FULL)).status_code == 404
+        assert (await org.get(SELF, headers=OFFICER_A)).status_code == 200
+
+    async def test_vendor_sees_only_its_schools(self, org):
+        r = await org.put(
+            "/api/v1/schools/79702001/assessments/2024-2025/self", json={"facts": {}}, headers=VENDOR
+        )
+        assert r.status_code == 404
+        listing = (await org.get("/api/v1/org/schools", headers=VENDOR)).json()["items"]
+        assert [s["code"] for s in listing] == ["79701001", "79701002"]
+
+    async def test_missing_or_forged_principal_is_401(self, org):
+        assert (await org.get(SELF)).status_code == 401
+        forged = {"X-Chiso-Principal": HEAD["X-Chiso-Principal"][:-4] + "AAAA"}
+        assert (await org.get(SELF, headers=forged)).status_code == 401
+
+    async def test_feed_is_for_services_only(self, org):
+        assert (await org.get("/internal/v1/events", headers=OFFICER_A)).status_code == 403
+        assert (await org.get("/internal/v1/events", headers=ADMIN)).status_code == 200
+
+    async def test_bad_year_and_unknown_school(self, org):
+        assert (
+            await org.get("/api/v1/schools/79701001/assessments/2024-2026/self", headers=HEAD)
+        ).status_code == 422
+        assert (
+            await org.get("/api/v1/schools/nope/assessments/2024-2025/self", headers=ADMIN)
+        ).status_code == 404
+
+
+class TestIdempotency:
+    async def test_same_key_replays_and_other_body_is_422(self, org):
+        await put(org, STAFF, FULL)
+        h = {**STAFF, "Idempotency-Key": "submit-1"}
+        r1 = await org.post(SELF + "/submit", headers=h)
+        r2 = await org.post(SELF + "/submit", headers=h)
+        assert r1.status_code == r2.status_code == 200
+        assert r1.json()["version"] == r2.json()["version"]
+        audit = (await org.get(SELF + "/audit", headers=HEAD)).json()
+        assert [a["action"] for a in audit] == ["create", "submit"]
+        r3 = await org.post(SELF + "/submit", json={"reason": "khác"}, headers=h)
+        assert (r3.status_code, r3.json()["code"]) == (422, "idempotency_key_reused")
+
+    async def test_failed_first_attempt_releases_the_key(self, org):
+        await put(org, STAFF, FULL)
+        h = {**HEAD, "Idempotency-Key": "approve-1"}
+        assert (await org.post(SELF + "/approve", headers=h)).status_code == 409  # not submitted yet
+        await org.post(SELF + "/submit", headers=STAFF)
+        assert (await org.post(SELF + "/approve", headers=h)).status_code == 200

@@ -22,7 +22,7 @@ from services.scoring.org.models import School
 from services.scoring.org.scope import visible_schools
 from shared.contracts import AssessmentKind, is_school_year
 from shared.db import utcnow
-from shared.errors import Forbidden, Problem
+from shared.errors import TYPE_BASE, Forbidden, Problem
 from shared.i18n import msg
 from shared.principal import Principal
 from shared.requestid import current_request_id
@@ -65,9 +65,13 @@ class BulkSummary(BaseModel):
 
 
 def _problem(e: Problem) -> dict[str, Any]:
+    # the same members a single request's problem+json carries, so clients parse one shape
     return {
+        "type": TYPE_BASE + e.code,
+        "title": e.title,
         "status": e.status,
         "code": e.code,
+        "detail": e.message.en,
         "message": e.message.model_dump(),
         "validation_errors": [fe.model_dump() for fe in e.errors],
         **e.extra,

@@ -1,0 +1,133 @@
+"""Bulk submission for vendors: each row validated and scored on its own, one summary per school,
+dry runs, idempotent replays, and never a partial row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.principal import Role
+from tests.scoring.conftest import ADMIN, HEAD, SERVICE, STAFF, VENDOR, seed_org, who
+from tests.scoring.test_engine_levels import FULL
+
+BULK = "/api/v1/bulk/assessments"
+SELF = "/api/v1/schools/{}/assessments/2024-2025/self"
+
+
+@pytest.fixture
+async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    await seed_org(client)
+    return client
+
+
+def row(code: str, facts: dict[str, Any], year: str = "2024-2025", **extra: Any) -> dict[str, Any]:
+    return {"school_code": code, "school_year": year, "facts": facts, **extra}
+
+
+async def bulk(
+    c: httpx.AsyncClient, rows: list[dict[str, Any]], headers: dict[str, str] = VENDOR, **params: Any
+) -> Any:
+    r = await c.post(BULK, json={"items": rows}, params=params, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+class TestBulk:
+    async def test_summary_per_school(self, org: httpx.AsyncClient) -> None:
+        first = await bulk(org, [row("79701001", FULL), row("79701002", {"1.1": {"met": True}})])
+        assert [(x["outcome"], x["version"]) for x in first["results"]] == [("created", 1), ("created", 1)]
+        again = await bulk(
+            org,
+            [
+                row("79701001", FULL),  # unchanged
+                row("79701002", {"1.1": {"met": False}}),  # updated
+                row("79702001", FULL),  # not the vendor's school
+                row("79701001", FULL, year="2024-2026"),  # bad year
+                row("79701002", {"1.6.1": {"numerator": 9, "denominator": 5}}, year="2025-2026"),  # bad facts
+            ],
+        )
+        assert (again["created"], again["updated"], again["unchanged"], again["rejected"]) == (0, 1, 1, 3)
+        res = again["results"]
+        assert [r["outcome"] for r in res] == ["unchanged", "updated", "rejected", "rejected", "rejected"]
+        assert res[1]["version"] == 2
+        assert (res[2]["problem"]["status"], res[2]["problem"]["code"]) == (404, "school_not_found")
+        assert res[3]["problem"]["code"] == "school_year_format"
+        bad = res[4]["problem"]
+        assert bad["status"] == 422
+        assert [e["pointer"] for e in bad["validation_errors"]] == ["/items/4/facts/1.6.1/numerator"]
+        assert set(bad["message"]) == {"vi", "en"}
+
+    async def test_stored_rows_score_like_a_single_put(self, org: httpx.AsyncClient) -> None:
+        await bulk(org, [row("79701001", FULL)])
+        via_bulk = (await org.get(SELF.format("79701001"), headers=HEAD)).json()
+        r = await org.put(SELF.format("79701002"), json={"facts": FULL}, headers=VENDOR)
+        assert r.status_code == 201
+        assert via_bulk["score"] == r.json()["score"]
+        assert via_bulk["state"] == "draft"
+
+    async def test_rejected_rows_write_nothing_and_dry_run_writes_nothing(
+        self, org: httpx.AsyncClient
+    ) -> None:
+        dry = await bulk(org, [row("79701001", FULL)], dry_run="true")
+        assert (dry["dry_run"], dry["created"]) == (True, 1)
+        assert (await org.get(SELF.format("79701001"), headers=HEAD)).status_code == 404
+        res = await bulk(org, [row("79701002", {"1.3.1": {"deployed": True}}, awarded={"1.3.1": 7})])
+        assert res["rejected"] == 1
+        assert (await org.get(SELF.format("79701002"), headers=ADMIN)).status_code == 404
+        audit = await org.get(SELF.format("79701002") + "/audit", headers=ADMIN)
+        assert audit.status_code == 404
+
+    async def test_read_only_and_duplicate_rows(self, org: httpx.AsyncClient) -> None:
+        await bulk(org, [row("79701001", FULL)])
+        assert (await org.post(SELF.format("79701001") + "/submit", headers=STAFF)).status_code == 200
+        res = await bulk(org, [row("79701001", {}), row("79701002", FULL), row("79701002", FULL)])
+        assert [r["outcome"] for r in res["results"]] == ["rejected", "created", "rejected"]
+        assert (res["results"][0]["problem"]["status"], res["results"][0]["problem"]["code"]) == (
+            409,
+            "not_editable",
+        )
+        assert res["results"][2]["problem"]["code"] == "duplicate_row"
+
+    async def test_audit_records_bulk_writes(self, org: httpx.AsyncClient) -> None:
+        await bulk(org, [row("79701001", {"1.1": {"met": True}})])
+        await bulk(org, [row("79701001", {"1.1": {"met": False}})])
+        entries = (await org.get(SELF.format("79701001") + "/audit", headers=ADMIN)).json()
+        actions = (
+            [e["action"] for e in entries["items"]]
+            if isinstance(entries, dict)
+            else [e["action"] for e in entries]
+        )
+        assert actions[:2] == ["bulk_create", "bulk_update"]
+
+    async def test_limits_roles_and_replay(self, org: httpx.AsyncClient) -> None:
+        too_many = [row("79701001", {}, year=f"{2000 + i % 50}-{2001 + i % 50}") for i in range(1001)]
+        r = await org.post(BULK, json={"items": too_many}, headers=VENDOR)
+        assert r.status_code == 422
+        assert r.json()["validation_errors"][0]["pointer"] == "/items"
+        assert (
+            await org.post(BULK, json={"items": [row("79701001", FULL)]}, headers=SERVICE)
+        ).status_code == 403
+        key = {"Idempotency-Key": "batch-2025-05-01"}
+        a = await org.post(BULK, json={"items": [row("79701001", FULL)]}, headers=VENDOR | key)
+        b = await org.post(BULK, json={"items": [row("79701001", FULL)]}, headers=VENDOR | key)
+        assert a.json() == b.json()
+        assert b.json()["results"][0]["outcome"] == "created"  # the replayed answer, not "unchanged"
+        other = await org.post(BULK, json={"items": [row("79701002", FULL)]}, headers=VENDOR | key)
+        assert other.status_code == 422
+
+    async def test_a_thousand_schools_in_one_request(self, org: httpx.AsyncClient) -> None:
+        codes = [f"7970{i:04d}" for i in range(3000, 4000)]
+        csv = "code,name,levels,managing_unit_id\n" + "".join(
+            f"{c},Trường {c},TH,phong-797-a\n" for c in codes
+        )
+        imp = await org.post(
+            "/api/v1/org/import", content=csv.encode(), headers=ADMIN | {"Content-Type": "text/csv"}
+        )
+        assert imp.json()["created"] == 1000
+        district_vendor = who("vendor-district", Role.VENDOR_CLIENT, units=("phong-797-a",))
+        res = await bulk(org, [row(c, FULL) for c in codes], headers=district_vendor)
+        assert res["created"] == 1000
+        one = (await org.get(SELF.format("79703999"), headers=ADMIN)).json()
+        assert one["score"]["groups"][0]["level"] == 3

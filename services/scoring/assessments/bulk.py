@@ -11,7 +11,7 @@ import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.assessments import workflow
@@ -113,8 +113,8 @@ class BulkService:
         schools, existing = await self._prefetch(p, body.items)
         results: list[BulkResult] = []
         new_rows: list[Assessment] = []
-        criteria: list[CriterionScore] = []
-        audits: list[AuditEntry] = []
+        criteria: list[dict[str, Any]] = []
+        audits: list[dict[str, Any]] = []
         seen: set[tuple[str, str]] = set()
         for i, row in enumerate(body.items):
             try:
@@ -138,8 +138,8 @@ class BulkService:
         existing: dict[tuple[str, str], Assessment],
         seen: set[tuple[str, str]],
         new_rows: list[Assessment],
-        criteria: list[CriterionScore],
-        audits: list[AuditEntry],
+        criteria: list[dict[str, Any]],
+        audits: list[dict[str, Any]],
     ) -> BulkResult:
         root = ("items", i)
         if not is_school_year(row.school_year):
@@ -233,22 +233,24 @@ class BulkService:
         )
         criteria.extend(apply_result(a, scored.result))
         audits.append(
-            AuditEntry(
-                assessment_id=a.id,
-                actor=p.sub,
-                actor_kind=p.kind.value,
-                roles=sorted(r.value for r in p.roles),
-                action="bulk_create" if created else "bulk_update",
-                version=a.version,
-                before=before,
-                after={
+            {
+                "assessment_id": a.id,
+                "at": a.updated_at,
+                "actor": p.sub,
+                "actor_kind": p.kind.value,
+                "roles": sorted(r.value for r in p.roles),
+                "action": "bulk_create" if created else "bulk_update",
+                "version": a.version,
+                "reason": None,
+                "before": before,
+                "after": {
                     "facts": a.facts,
                     "awarded": a.awarded,
                     "evidence_ids": a.evidence_ids,
                     "version": a.version,
                 },
-                request_id=current_request_id(),
-            )
+                "request_id": current_request_id(),
+            }
         )
         return BulkResult(
             index=i,
@@ -259,16 +261,16 @@ class BulkService:
         )
 
     async def _write(
-        self, new_rows: list[Assessment], criteria: list[CriterionScore], audits: list[AuditEntry]
+        self, new_rows: list[Assessment], criteria: list[dict[str, Any]], audits: list[dict[str, Any]]
     ) -> None:
-        from sqlalchemy import delete
-
         self.session.add_all(new_rows)
         await self.session.flush()
-        ids = sorted({c.assessment_id for c in criteria})
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        new_ids = {a.id for a in new_rows}
+        stale = sorted({c["assessment_id"] for c in criteria} - new_ids)
+        for start in range(0, len(stale), 500):
+            chunk = stale[start : start + 500]
             await self.session.execute(delete(CriterionScore).where(CriterionScore.assessment_id.in_(chunk)))  # type: ignore[attr-defined]
-        self.session.add_all(criteria)
-        self.session.add_all(audits)
-        await self.session.flush()
+        if criteria:
+            await self.session.execute(insert(CriterionScore), criteria)
+        if audits:
+            await self.session.execute(insert(AuditEntry), audits)

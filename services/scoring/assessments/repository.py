@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from typing import Any
+
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.assessments.models import Assessment, AuditEntry, CriterionScore
@@ -31,8 +33,9 @@ class AssessmentRepository:
         q = select(AuditEntry).where(AuditEntry.assessment_id == assessment_id).order_by(AuditEntry.id)
         return list((await self.session.execute(q)).scalars())
 
-    async def replace_criteria(self, assessment_id: str, rows: list[CriterionScore]) -> None:
+    async def replace_criteria(self, assessment_id: str, rows: list[dict[str, Any]]) -> None:
         await self.session.execute(
             delete(CriterionScore).where(CriterionScore.assessment_id == assessment_id)
         )  # type: ignore[arg-type]
-        self.session.add_all(rows)
+        if rows:
+            await self.session.execute(insert(CriterionScore), rows)

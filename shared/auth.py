@@ -19,8 +19,11 @@ def principal_dependency(get_secret: Callable[[Request], str]) -> Callable[[Requ
         if not raw:
             raise Unauthorized(msg("Thiếu thông tin xác thực nội bộ.", "Missing internal principal."))
         try:
-            return verify_principal(raw, get_secret(request))
+            principal = verify_principal(raw, get_secret(request))
         except InvalidPrincipal as e:
             raise Unauthorized(msg("Thông tin xác thực không hợp lệ.", "Invalid internal principal.")) from e
+        # for the access log line (shared.observability): the subject only, never the header
+        request.state.principal_id = principal.sub
+        return principal
 
     return _principal

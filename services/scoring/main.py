@@ -11,11 +11,13 @@ from fastapi import FastAPI
 from services.scoring.assessments.router import bulk_router
 from services.scoring.assessments.router import router as assessments_router
 from services.scoring.config import MIGRATIONS, ScoringSettings
+from services.scoring.dashboard.router import router as dashboard_router
 from services.scoring.feed.router import router as feed_router
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.router import router as frameworks_router
 from services.scoring.frameworks.service import Previewer
 from services.scoring.org.router import router as org_router
+from shared import observability
 from shared.db import create_engine, session_factory
 from shared.errors import install_problem_handlers
 from shared.migrate import upgrade
@@ -46,13 +48,15 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.registry = FrameworkRegistry.from_directory(settings.frameworks_dir)
     app.state.previewer = Previewer(app.state.registry)
-    app.add_middleware(RequestIdMiddleware)
+    observability.install(app, "scoring", {"database": observability.database_check(app)})
+    app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
     install_problem_handlers(app)
     app.include_router(frameworks_router)
     app.include_router(org_router)
     app.include_router(assessments_router)
     app.include_router(bulk_router)
     app.include_router(feed_router)
+    app.include_router(dashboard_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

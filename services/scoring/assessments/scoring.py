@@ -14,6 +14,7 @@ from services.scoring.engine import ScoreResult, score
 from services.scoring.engine.vocabulary import parse_input
 from services.scoring.frameworks.registry import Published
 from services.scoring.frameworks.schemas import render_result, titles_of
+from services.scoring.metrics import SCORED
 from shared.contracts import Approval, AssessmentKind, AssessmentSnapshot, CriterionSnapshot, GroupSnapshot
 from shared.errors import FieldError, Unprocessable
 from shared.i18n import msg
@@ -34,8 +35,10 @@ def score_document(
 ) -> Scored:
     inp, errors = parse_input(pub.compiled, levels, facts, awarded, root)
     if inp is None:
+        SCORED.labels("assessment", "invalid").inc()
         raise Unprocessable(errors=errors)
     result = score(pub.compiled, inp)
+    SCORED.labels("assessment", "invalid" if result.violations else "scored").inc()
     if result.violations:
         raise Unprocessable(
             errors=[

@@ -25,6 +25,7 @@ from services.scoring.assessments.scoring import (
 )
 from services.scoring.feed.repository import emit, event
 from services.scoring.frameworks.registry import FrameworkRegistry, Published
+from services.scoring.metrics import TRANSITIONS
 from services.scoring.org.models import School
 from services.scoring.org.repository import OrgRepository
 from shared.contracts import AssessmentKind, EventType, is_school_year
@@ -348,6 +349,7 @@ class AssessmentService:
             )
         before = _doc(a)
         self._apply(p, a, action, body)
+        TRANSITIONS.labels(kind.value, action).inc()
         a.state, a.version, a.updated_at = t.target, a.version + 1, _now()
         self._audit(p, a, action, before, reason)
         await self._emit(a, EVENT_OF[action], {"action": action, "by": p.sub, "reason": reason})

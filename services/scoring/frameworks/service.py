@@ -8,6 +8,7 @@ from services.scoring.engine import score
 from services.scoring.engine.vocabulary import parse_input
 from services.scoring.frameworks.registry import FrameworkRegistry, Published
 from services.scoring.frameworks.schemas import FrameworkSummary, render_result, titles_of
+from services.scoring.metrics import SCORED
 from shared.errors import FieldError, NotFound, Unprocessable, pointer
 from shared.i18n import msg
 
@@ -58,8 +59,10 @@ class Previewer:
             p.compiled, body.get("school_levels"), body.get("facts"), body.get("awarded")
         )
         if inp is None:
+            SCORED.labels("preview", "invalid").inc()
             raise Unprocessable(errors=errors)
         result = score(p.compiled, inp)
+        SCORED.labels("preview", "invalid" if result.violations else "scored").inc()
         if result.violations:
             raise Unprocessable(
                 errors=[

@@ -1,0 +1,52 @@
+"""Aggregates for the Sở dashboards (the gateway's GraphQL fetches them with DataLoaders)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.scoring.dashboard.repository import Filters
+from services.scoring.dashboard.schemas import SchoolPage, Summaries, SummariesRequest, UnitSummary
+from services.scoring.dashboard.service import DashboardService
+from services.scoring.deps import PrincipalDep, SessionDep
+from shared.contracts import SchoolYear
+from shared.errors import problem_responses
+
+router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+Year = Annotated[SchoolYear, Query(description="school year, e.g. 2024-2025")]
+Level = Annotated[int | None, Query(ge=1, le=3)]
+
+
+@router.get("/units/{unit_id}/summary", response_model=UnitSummary, responses=problem_responses(404, 422))
+async def unit_summary(unit_id: str, year: Year, p: PrincipalDep, session: SessionDep) -> UnitSummary:
+    """Counts by state, level distribution per group and average points per criterion for the
+    schools under a unit that the caller may see."""
+    return await DashboardService(session).summary(p, year, unit_id)
+
+
+@router.post("/summaries", response_model=Summaries, responses=problem_responses(422))
+async def summaries(body: SummariesRequest, p: PrincipalDep, session: SessionDep) -> Summaries:
+    """The same summary for many units at once, in request order; units the caller may not see
+    are left out."""
+    return Summaries(items=await DashboardService(session).summaries(p, body.year, body.unit_ids))
+
+
+@router.get("/schools", response_model=SchoolPage, responses=problem_responses(422))
+async def schools(
+    year: Year,
+    p: PrincipalDep,
+    session: SessionDep,
+    unit: str | None = None,
+    level: str | None = None,
+    state: str | None = None,
+    external_state: str | None = None,
+    g1_level: Level = None,
+    g2_level: Level = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> SchoolPage:
+    """Schools the caller may see with their self and external assessment of the year, filtered
+    by unit subtree, school level, state and group levels, by cursor (the last school code)."""
+    f = Filters(unit, level, state, external_state, g1_level, g2_level)
+    return await DashboardService(session).schools(p, year, f, cursor, limit)

@@ -1,0 +1,155 @@
+"""Metrics, structured logs and health endpoints, the same for every service.
+
+- `/metrics`: Prometheus text format; request counts and latencies labelled by service, method,
+  route template (never the raw path: codes in paths would explode the series) and status, plus
+  each service's own counters and gauges, all in the process's default registry (in the embedded
+  one-process run every service's series appear side by side, told apart by the `service` label).
+- Access logs: one line per request with the request id and the principal's subject (never a
+  token, a secret or a body). `configure_logging(json=True)` makes every log line a JSON object.
+- `/healthz` says the process is alive; `/readyz` runs the service's checks (database, storage)
+  and answers 503 with the failing check's name when one fails.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.requestid import current_request_id
+
+log = logging.getLogger("chiso.access")
+
+REQUESTS = Counter(
+    "chiso_http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
+)
+LATENCY = Histogram(
+    "chiso_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+UNMATCHED = "<unmatched>"
+Check = Callable[[], Awaitable[None]]
+
+
+class ObservabilityMiddleware:
+    """Pure ASGI: times each request, counts it by route template, writes the access log line."""
+
+    def __init__(self, app: ASGIApp, service: str, quiet: frozenset[str] = frozenset()) -> None:
+        self.app, self.service, self.quiet = app, service, quiet
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = getattr(scope.get("route"), "path", UNMATCHED)
+            method = scope["method"]
+            REQUESTS.labels(self.service, method, route, str(status)).inc()
+            LATENCY.labels(self.service, method, route).observe(elapsed)
+            if route not in self.quiet:
+                state = scope.get("state") or {}
+                log.info(
+                    "%s %s %s %.1fms",
+                    method,
+                    route,
+                    status,
+                    elapsed * 1000,
+                    extra={
+                        "service": self.service,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 1),
+                        "principal": state.get("principal_id"),
+                    },
+                )
+
+
+def install(app: FastAPI, service: str, checks: Mapping[str, Check] | None = None) -> None:
+    """Add the middleware and the `/metrics` and `/readyz` routes to a service's app."""
+    app.add_middleware(ObservabilityMiddleware, service=service, quiet=frozenset({"/metrics", "/healthz"}))
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        """Ready: every dependency this service needs (database, storage) answers."""
+        results: dict[str, str] = {}
+        for name, check in (checks or {}).items():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as e:  # a failing dependency is the answer, not an error
+                results[name] = f"failed: {type(e).__name__}"
+        ok = all(v == "ok" for v in results.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results}, 200 if ok else 503)
+
+
+def database_check(app: FastAPI) -> Check:
+    """`SELECT 1` on the engine the lifespan put on `app.state.engine`."""
+
+    async def _check() -> None:
+        from sqlalchemy import text
+
+        async with app.state.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    return _check
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the request id of the request being served, if any."""
+
+    FIELDS = ("service", "route", "status", "duration_ms", "principal")
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": current_request_id(),
+        }
+        for f in self.FIELDS:
+            v = getattr(record, f, None)
+            if v is not None:
+                doc[f] = v
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def configure_logging(json_logs: bool, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    if json_logs:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # uvicorn's own access log would duplicate ours, without the request id or principal
+    logging.getLogger("uvicorn.access").disabled = True

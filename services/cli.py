@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     p_lint.add_argument("--strict", action="store_true", help="warnings fail too")
     p_lint.add_argument("--base-dir", help="where overlays' bases are looked up")
     p_lint.set_defaults(func=cmd_lint)
+    from services.evidence.cli import add_evidence_commands
+
+    add_evidence_commands(sub)
     args = parser.parse_args(argv)
     rc: int = args.func(args)
     return rc

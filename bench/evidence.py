@@ -1,0 +1,179 @@
+"""Evidence upload of a large file (default 200 MiB) to the service in its own uvicorn process:
+peak resident-memory growth of that process during the upload (target ≤ 32 MiB), and throughput
+as a ratio to copying the same bytes to the same disk with a plain file copy plus fsync, measured
+in the same run (target ≥ 0.5). Both the raw-body and the multipart variants are measured.
+
+The server's scope look-up is answered by a stub (the upload path itself is the real one); peak
+memory is read from the kernel's high-water mark (VmHWM), reset just before each upload.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from shared.principal import Principal, Role, sign_principal
+
+TARGET_MIB = 32.0
+TARGET_RATIO = 0.5
+SECRET = "bench-internal-secret"
+SCHOOL = "79701001"
+CHUNK = 1024 * 1024
+RUNS = 5
+
+
+def create_bench_app() -> object:
+    """The evidence app with a stub scoring service that places every school under one unit."""
+    from services.evidence.config import EvidenceSettings
+    from services.evidence.main import create_app
+
+    def scope(request: httpx.Request) -> httpx.Response:
+        code = request.url.path.split("/")[-2]
+        return httpx.Response(200, json={"code": code, "name": "bench", "ancestors": ["so-79"]})
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(scope), base_url="http://scoring")
+    return create_app(EvidenceSettings(), scoring_client=client)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "uvicorn", "bench.evidence:create_bench_app", "--factory"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(cmd, env={**os.environ, **env})
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the evidence service did not start")
+
+
+def _status_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/{pid}/status")
+
+
+def _reset_peak(pid: int) -> None:
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+def _make_file(path: Path, size: int) -> None:
+    with path.open("wb") as f:
+        f.write(b"%PDF-1.7\n")
+        left = size - 9
+        block = os.urandom(CHUNK)
+        while left > 0:
+            f.write(block[: min(CHUNK, left)])
+            left -= CHUNK
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _plain_copy(src: Path, dst: Path) -> float:
+    t0 = time.perf_counter()
+    with src.open("rb") as fi, dst.open("wb") as fo:
+        shutil.copyfileobj(fi, fo, CHUNK)
+        fo.flush()
+        os.fsync(fo.fileno())
+    elapsed = time.perf_counter() - t0
+    dst.unlink()
+    return elapsed
+
+
+def _upload(port: int, src: Path, pid: int, variant: str, n: int) -> tuple[float, float]:
+    headers = {
+        "X-Chiso-Principal": sign_principal(
+            Principal(sub="bench", roles=frozenset({Role.SCHOOL_STAFF}), schools=frozenset({SCHOOL})),
+            SECRET,
+            ttl=3600,
+        )
+    }
+    meta = {"school_year": "2024-2025", "title": f"bench {variant} {n}", "kind": "report", "items": "1.1"}
+    url = f"http://127.0.0.1:{port}/api/v1/schools/{SCHOOL}/evidence"
+    base = _status_kib(pid, "VmRSS")
+    _reset_peak(pid)
+    t0 = time.perf_counter()
+    with httpx.Client(timeout=600) as c:
+        if variant == "raw":
+            r = c.post(
+                url, params={**meta, "filename": "bench.pdf"}, content=_file_chunks(src), headers=headers
+            )
+        else:
+            with src.open("rb") as f:
+                r = c.post(
+                    url, data=meta, files={"file": ("bench.pdf", f, "application/pdf")}, headers=headers
+                )
+    elapsed = time.perf_counter() - t0
+    assert r.status_code == 201, r.text
+    peak = _status_kib(pid, "VmHWM")
+    return elapsed, (peak - base) / 1024
+
+
+def main(_args: argparse.Namespace) -> None:
+    size = int(os.environ.get("BENCH_EVIDENCE_MIB", "200")) * 1024 * 1024
+    work = Path(tempfile.mkdtemp(prefix="bench-evidence-", dir=os.environ.get("BENCH_DIR")))
+    try:
+        src = work / "source.pdf"
+        _make_file(src, size)
+        port = _free_port()
+        env = {
+            "EVIDENCE_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'evidence.db'}",
+            "EVIDENCE_STORAGE_DIR": str(work / "blobs"),
+            "EVIDENCE_MAX_UPLOAD_BYTES": str(size + CHUNK),
+            "EVIDENCE_INTERNAL_SECRET": SECRET,
+        }
+        proc = _serve(port, env)
+        try:
+            mib = size / 1024 / 1024
+            print(f"  file {mib:.0f} MiB; server pid {proc.pid}")
+            for variant in ("raw", "multipart"):
+                # medians of several runs: the page cache and the shared cores make single runs noisy
+                copies, uploads, growth = [], [], []
+                for n in range(RUNS):
+                    copies.append(_plain_copy(src, work / "copy.bin"))
+                    up_s, grow = _upload(port, src, proc.pid, variant, n)
+                    uploads.append(up_s)
+                    growth.append(grow)
+                copy_s, up_s = statistics.median(copies), statistics.median(uploads)
+                ratio = copy_s / up_s
+                verdict = "met" if ratio >= TARGET_RATIO and max(growth) <= TARGET_MIB else "NOT met"
+                print(
+                    f"  {variant:<9} upload {up_s:6.2f} s ({mib / up_s:6.1f} MiB/s)"
+                    f"   plain copy {copy_s:5.2f} s ({mib / copy_s:6.1f} MiB/s)"
+                    f"   ratio {ratio:4.2f} (target ≥ {TARGET_RATIO})"
+                    f"   peak RSS growth {max(growth):5.1f} MiB (target ≤ {TARGET_MIB:.0f}): {verdict}"
+                )
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(20)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,71 @@
+"""Dependency aliases: everything a route needs comes from the app's state, built in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.evidence.access import ScopeClient
+from services.evidence.config import EvidenceSettings
+from services.evidence.links.check import LinkChecker
+from services.evidence.records.items import ItemCodes
+from services.evidence.records.service import EvidenceService
+from services.evidence.scan.base import Scanner
+from services.evidence.storage.base import BlobStore
+from shared.auth import principal_dependency
+from shared.principal import Principal
+
+
+async def get_settings(request: Request) -> EvidenceSettings:
+    s: EvidenceSettings = request.app.state.settings
+    return s
+
+
+async def get_store(request: Request) -> BlobStore:
+    s: BlobStore = request.app.state.store
+    return s
+
+
+async def get_scopes(request: Request) -> ScopeClient:
+    s: ScopeClient = request.app.state.scopes
+    return s
+
+
+async def get_checker(request: Request) -> LinkChecker:
+    c: LinkChecker = request.app.state.link_checker
+    return c
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session owns the transaction: commit on success, roll back on error."""
+    async with request.app.state.session_factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_service(request: Request, session: SessionDep) -> EvidenceService:
+    items: ItemCodes = request.app.state.item_codes
+    scanner: Scanner = request.app.state.scanner
+    return EvidenceService(session, request.app.state.store, items, scanner)
+
+
+def _secret(request: Request) -> str:
+    return str(request.app.state.settings.internal_secret.get_secret_value())
+
+
+SettingsDep = Annotated[EvidenceSettings, Depends(get_settings)]
+CheckerDep = Annotated[LinkChecker, Depends(get_checker)]
+StoreDep = Annotated[BlobStore, Depends(get_store)]
+ScopesDep = Annotated[ScopeClient, Depends(get_scopes)]
+ServiceDep = Annotated[EvidenceService, Depends(get_service)]
+PrincipalDep = Annotated[Principal, Depends(principal_dependency(_secret))]

@@ -1,0 +1,5 @@
+import services.evidence.records.models  # noqa: F401  (register the tables)
+from services.evidence.models_base import metadata
+from shared.migrate import run_env
+
+run_env(metadata, "alembic_version_evidence")

@@ -1,0 +1,335 @@
+"""Evidence rules: metadata and item codes, type and malware checks, dedupe, locking, deletion."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.evidence.errors import (
+    EmptyFile,
+    EvidenceLocked,
+    MalwareDetected,
+    MissingFile,
+    UnsupportedMediaType,
+    UpstreamUnavailable,
+)
+from services.evidence.links.check import LinkCheck
+from services.evidence.metrics import UPLOAD_BYTES, UPLOADS
+from services.evidence.records.items import ItemCodes
+from services.evidence.records.models import Evidence, EvidenceKind, Source
+from services.evidence.records.names import safe_filename
+from services.evidence.records.receive import Staged
+from services.evidence.records.repository import EvidenceRepository
+from services.evidence.records.schemas import EvidenceMeta, EvidencePage, EvidencePublic
+from services.evidence.records.sniff import sniff
+from services.evidence.scan.base import Scanner, ScannerUnavailable
+from services.evidence.storage.base import BlobStore
+from shared.errors import FieldError, NotFound, PreconditionFailed, Unprocessable, field_errors_from_pydantic
+from shared.i18n import msg
+from shared.principal import Principal
+
+LIST_FIELDS = {"items"}
+
+
+def meta_from_fields(fields: dict[str, list[str]]) -> dict[str, Any]:
+    """Form fields or query parameters as a metadata document: `items` may repeat or be
+    comma-separated; an empty optional field is absent."""
+    out: dict[str, Any] = {}
+    for name, values in fields.items():
+        if name in LIST_FIELDS:
+            out[name] = [v.strip() for raw in values for v in raw.split(",") if v.strip()]
+        elif values and values[-1] != "":
+            out[name] = values[-1]
+    return out
+
+
+def encode_cursor(ev: Evidence) -> str:
+    return base64.urlsafe_b64encode(f"{ev.created_at.isoformat()}|{ev.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        at, eid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(at), eid
+    except (ValueError, UnicodeDecodeError) as e:
+        raise Unprocessable(
+            errors=[
+                FieldError(
+                    pointer="/cursor",
+                    code="cursor_invalid",
+                    message=msg("Con trỏ không hợp lệ.", "Invalid cursor."),
+                )
+            ]
+        ) from e
+
+
+def _fingerprint(school_code: str, meta: dict[str, Any], content: str, filename: str | None) -> str:
+    doc = {"school": school_code, "meta": meta, "content": content, "filename": filename}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class EvidenceService:
+    def __init__(self, session: AsyncSession, store: BlobStore, items: ItemCodes, scanner: Scanner) -> None:
+        self.repo = EvidenceRepository(session)
+        self.store = store
+        self.items = items
+        self.scanner = scanner
+
+    def validate_meta(self, raw: dict[str, Any], model: type[EvidenceMeta] = EvidenceMeta) -> EvidenceMeta:
+        try:
+            return model.model_validate(raw)
+        except ValidationError as e:
+            raise Unprocessable(errors=field_errors_from_pydantic(e.errors())) from e
+
+    def resolve_items(self, meta: EvidenceMeta) -> dict[str, str]:
+        """item code → criterion code, every code known to the framework in force that year."""
+        known = self.items.for_year(meta.school_year)
+        if known is None:
+            raise Unprocessable(
+                errors=[
+                    FieldError(
+                        pointer="/school_year",
+                        code="no_framework",
+                        message=msg(
+                            "Không có bộ chỉ số cho năm học này.", "No framework covers this school year."
+                        ),
+                    )
+                ]
+            )
+        bad = [
+            FieldError(
+                pointer=f"/items/{i}",
+                code="unknown_item_code",
+                message=msg(
+                    f"Mã tiêu chí/chỉ tiêu không tồn tại: {c}.", f"Unknown item or criterion code: {c}."
+                ),
+            )
+            for i, c in enumerate(meta.items)
+            if c not in known
+        ]
+        if bad:
+            raise Unprocessable(errors=bad)
+        return {c: known[c] for c in meta.items}
+
+    async def replay(self, p: Principal, key: str | None, fingerprint: str) -> EvidencePublic | None:
+        """The evidence an earlier request with this `Idempotency-Key` created, or None."""
+        if not key:
+            return None
+        if len(key) > 255:
+            raise Unprocessable(
+                errors=[
+                    FieldError(
+                        pointer="/headers/Idempotency-Key",
+                        code="too_long",
+                        message=msg("Khoá quá dài (tối đa 255).", "The key is too long (255 at most)."),
+                    )
+                ]
+            )
+        seen = await self.repo.idempotency(p.sub, key)
+        if seen is None:
+            return None
+        if seen.fingerprint != fingerprint:
+            raise Unprocessable(
+                msg(
+                    "Idempotency-Key đã được dùng cho một yêu cầu khác.",
+                    "The Idempotency-Key was used for a different request.",
+                ),
+                code="idempotency_key_reused",
+            )
+        ev = await self.repo.get(seen.evidence_id)
+        assert ev is not None
+        return (await self.render([ev]))[0]
+
+    async def create_file(
+        self,
+        p: Principal,
+        school_code: str,
+        fields: dict[str, list[str]],
+        staged: Staged | None,
+        idempotency_key: str | None = None,
+    ) -> EvidencePublic:
+        """Accept a staged upload or remove it: no blob and no row survive a refusal."""
+        try:
+            meta = self.validate_meta(meta_from_fields(fields))
+            items = self.resolve_items(meta)
+            media_type = await self._accept(staged)
+            assert staged is not None  # _accept refuses a missing file
+            fingerprint = _fingerprint(
+                school_code, meta.model_dump(mode="json"), staged.sha256, staged.filename
+            )
+            replayed = await self.replay(p, idempotency_key, fingerprint)
+            if replayed is not None:
+                await asyncio.to_thread(Path(staged.path).unlink, True)
+                return replayed
+            deduplicated = await self.store.size(staged.sha256) == staged.size
+            ev = Evidence(
+                school_code=school_code,
+                school_year=meta.school_year,
+                title=meta.title,
+                kind=meta.kind.value,
+                document_number=meta.document_number,
+                document_date=meta.document_date,
+                source=Source.FILE.value,
+                sha256=staged.sha256,
+                size=staged.size,
+                media_type=media_type,
+                filename=safe_filename(staged.filename, media_type),
+                created_by=p.sub,
+            )
+            await self.repo.add(ev, items)
+            if idempotency_key:
+                await self.repo.remember(p.sub, idempotency_key, fingerprint, ev.id)
+            # the row is flushed first: a failing commit of the blob rolls the row back; the reverse
+            # (blob stored, transaction failing) leaves an unreferenced blob the GC removes
+            await self.store.commit(staged.path, staged.sha256)
+        except BaseException:
+            UPLOADS.labels("refused").inc()
+            if staged is not None:
+                await asyncio.to_thread(Path(staged.path).unlink, True)
+            raise
+        UPLOADS.labels("deduplicated" if deduplicated else "stored").inc()
+        UPLOAD_BYTES.inc(staged.size)
+        out = (await self.render([ev]))[0]
+        out.deduplicated = deduplicated
+        return out
+
+    async def _accept(self, staged: Staged | None) -> str:
+        """The sniffed media type of a staged file that may be stored, or the problem why not."""
+        if staged is None:
+            raise MissingFile()
+        if staged.size == 0:
+            raise EmptyFile()
+        media_type = await asyncio.to_thread(sniff, staged.head, staged.path, staged.size)
+        if media_type is None:
+            raise UnsupportedMediaType()
+        try:
+            found = await self.scanner.scan(staged.path)
+        except ScannerUnavailable as e:
+            raise UpstreamUnavailable(
+                msg("Dịch vụ quét mã độc không phản hồi.", "The malware scanner is unavailable.")
+            ) from e
+        if found is not None:
+            raise MalwareDetected(signature=found)
+        return media_type
+
+    async def replace_file(self, ev: Evidence, staged: Staged | None, if_match: str | None) -> EvidencePublic:
+        """New content for unlocked file evidence (same id, codes and metadata)."""
+        try:
+            if ev.source != Source.FILE.value:
+                raise NotFound(
+                    msg("Minh chứng này là một đường link, không có tệp.", "This evidence is a link.")
+                )
+            if if_match is not None and if_match.strip() not in {f'"{ev.sha256}"', "*"}:
+                raise PreconditionFailed()
+            if await self.repo.locked_of([ev.id]):
+                raise EvidenceLocked()
+            media_type = await self._accept(staged)
+            assert staged is not None  # _accept refuses a missing file
+            ev.sha256, ev.size, ev.media_type = staged.sha256, staged.size, media_type
+            ev.filename = safe_filename(staged.filename or ev.filename, media_type)
+            await self.repo.session.flush()
+            await self.store.commit(staged.path, staged.sha256)
+        except BaseException:
+            if staged is not None:
+                await asyncio.to_thread(Path(staged.path).unlink, True)
+            raise
+        return (await self.render([ev]))[0]
+
+    async def create_link(
+        self,
+        p: Principal,
+        school_code: str,
+        meta: EvidenceMeta,
+        url: str,
+        check: LinkCheck | None,
+        idempotency_key: str | None = None,
+    ) -> Evidence:
+        items = self.resolve_items(meta)
+        ev = Evidence(
+            school_code=school_code,
+            school_year=meta.school_year,
+            title=meta.title,
+            kind=meta.kind.value,
+            document_number=meta.document_number,
+            document_date=meta.document_date,
+            source=Source.LINK.value,
+            url=url,
+            created_by=p.sub,
+        )
+        if check is not None:
+            ev.link_status, ev.link_error, ev.link_checked_at = check.status, check.error, check.checked_at
+        await self.repo.add(ev, items)
+        if idempotency_key:
+            fingerprint = _fingerprint(school_code, meta.model_dump(mode="json"), url, None)
+            await self.repo.remember(p.sub, idempotency_key, fingerprint, ev.id)
+        return ev
+
+    async def replay_link(
+        self, p: Principal, school_code: str, meta: EvidenceMeta, url: str, key: str | None
+    ) -> EvidencePublic | None:
+        return await self.replay(p, key, _fingerprint(school_code, meta.model_dump(mode="json"), url, None))
+
+    async def record_check(self, ev: Evidence, check: LinkCheck) -> None:
+        ev.link_status, ev.link_error, ev.link_checked_at = check.status, check.error, check.checked_at
+        await self.repo.session.flush()
+
+    async def render(self, evs: list[Evidence]) -> list[EvidencePublic]:
+        ids = [e.id for e in evs]
+        items = await self.repo.items_of(ids)
+        codes = await self.repo.codes_of(ids)
+        locked = await self.repo.locked_of(ids)
+        return [
+            EvidencePublic(
+                **e.model_dump(exclude={"kind", "source"}),
+                kind=EvidenceKind(e.kind),
+                source=Source(e.source),
+                items=items.get(e.id, []),
+                codes=codes.get(e.id, []),
+                locked=e.id in locked,
+            )
+            for e in evs
+        ]
+
+    async def get(self, evidence_id: str) -> Evidence:
+        ev = await self.repo.get(evidence_id)
+        if ev is None or ev.deleted_at is not None:
+            raise NotFound(msg("Không tìm thấy minh chứng.", "Evidence not found."))
+        return ev
+
+    async def page(
+        self,
+        school_code: str,
+        *,
+        school_year: str | None,
+        item: str | None,
+        kind: EvidenceKind | None,
+        cursor: str | None,
+        limit: int,
+    ) -> EvidencePage:
+        rows = await self.repo.page(
+            school_code,
+            school_year=school_year,
+            item=item,
+            kind=kind.value if kind else None,
+            after=decode_cursor(cursor) if cursor else None,
+            limit=limit + 1,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return EvidencePage(
+            items=await self.render(rows), next_cursor=encode_cursor(rows[-1]) if more and rows else None
+        )
+
+    async def delete(self, p: Principal, ev: Evidence) -> None:
+        """Soft delete: the row stays (who, when); the blob goes at the next GC if nothing else uses it."""
+        if await self.repo.locked_of([ev.id]):
+            raise EvidenceLocked()
+        await self.repo.soft_delete(ev, p.sub)

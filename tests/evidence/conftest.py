@@ -1,0 +1,172 @@
+"""Evidence tests run against a real scoring app (org registry, assessments, change feed) reached
+through an in-process ASGI transport, as in the embedded run."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import delete
+
+from services.evidence.config import MIGRATIONS, EvidenceSettings
+from services.evidence.main import create_app
+from services.evidence.models_base import metadata
+from services.scoring.config import MIGRATIONS as SCORING_MIGRATIONS
+from services.scoring.config import ScoringSettings
+from services.scoring.main import create_app as create_scoring_app
+from services.scoring.models_base import metadata as scoring_metadata
+from tests.conftest import make_database
+from tests.scoring.conftest import SECRET, seed_org
+
+LIMIT = 256 * 1024
+SCHOOL = "79701001"
+UPLOAD = f"/api/v1/schools/{SCHOOL}/evidence"
+
+
+@pytest.fixture(scope="session")
+async def evidence_url(backend: str) -> str:
+    return await make_database("evidence", backend, MIGRATIONS)
+
+
+@pytest.fixture(scope="session")
+async def scoring_db_url(backend: str) -> str:
+    return await make_database("scoring", backend, SCORING_MIGRATIONS, suffix="_for_evidence")
+
+
+async def _wipe(factory: Any, md: Any) -> None:
+    async with factory() as s:
+        for table in reversed(md.sorted_tables):
+            await s.execute(delete(table))
+        await s.commit()
+
+
+@pytest.fixture
+async def scoring_app(scoring_db_url: str) -> AsyncIterator[Any]:
+    settings = ScoringSettings(
+        database_url=scoring_db_url, migrate_on_start=False, internal_secret=SECRET, environment="test"
+    )
+    application = create_scoring_app(settings)
+    async with application.router.lifespan_context(application):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=application), base_url="http://scoring"
+        ) as c:
+            await seed_org(c)
+        yield application
+        await _wipe(application.state.session_factory, scoring_metadata)
+
+
+@pytest.fixture
+async def scoring(scoring_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=scoring_app), base_url="http://scoring"
+    ) as c:
+        yield c
+
+
+def settings_for(url: str, root: Path, **overrides: Any) -> EvidenceSettings:
+    values: dict[str, Any] = {
+        "database_url": url,
+        "migrate_on_start": False,
+        "internal_secret": SECRET,
+        "environment": "test",
+        "storage_dir": root,
+        "max_upload_bytes": LIMIT,
+        "scope_cache_seconds": 0.0,
+    }
+    values.update(overrides)
+    return EvidenceSettings(**values)
+
+
+@pytest.fixture
+def blob_root(tmp_path: Path) -> Path:
+    return tmp_path / "blobs"
+
+
+@pytest.fixture
+def evidence_settings(evidence_url: str, blob_root: Path) -> EvidenceSettings:
+    return settings_for(evidence_url, blob_root)
+
+
+@pytest.fixture
+async def app(evidence_settings: EvidenceSettings, scoring: httpx.AsyncClient) -> AsyncIterator[Any]:
+    application = create_app(evidence_settings, scoring_client=scoring)
+    async with application.router.lifespan_context(application):
+        yield application
+        await _wipe(application.state.session_factory, metadata)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://evidence") as c:
+        yield c
+
+
+# --- sample files: real magic bytes, built here ---------------------------------------------------
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
+TEXT = "Kế hoạch ứng dụng CNTT năm học 2024-2025\n".encode()
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
+
+
+def ooxml(part: str = "word/document.xml") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr(part, "<doc/>")
+    return buf.getvalue()
+
+
+def odf(kind: str = "text") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), f"application/vnd.oasis.opendocument.{kind}")
+        z.writestr("content.xml", "<office:document-content/>")
+    return buf.getvalue()
+
+
+def plain_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("x.pdf", PDF)
+    return buf.getvalue()
+
+
+META: dict[str, Any] = {"school_year": "2024-2025", "title": "Kế hoạch dạy học trực tuyến", "kind": "plan"}
+
+
+async def upload(
+    c: httpx.AsyncClient,
+    headers: dict[str, str],
+    content: bytes = PDF,
+    filename: str = "kế hoạch.pdf",
+    items: tuple[str, ...] = ("1.1",),
+    school: str = SCHOOL,
+    content_type: str = "application/pdf",
+    **meta: Any,
+) -> httpx.Response:
+    data = {**META, **meta, "items": list(items)}
+    return await c.post(
+        f"/api/v1/schools/{school}/evidence",
+        data=data,
+        files={"file": (filename, content, content_type)},
+        headers=headers,
+    )
+
+
+async def created(c: httpx.AsyncClient, headers: dict[str, str], **kw: Any) -> dict[str, Any]:
+    r = await upload(c, headers, **kw)
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def stored_blobs(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]

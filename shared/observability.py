@@ -86,12 +86,25 @@ class ObservabilityMiddleware:
                 )
 
 
-def install(app: FastAPI, service: str, checks: Mapping[str, Check] | None = None) -> None:
-    """Add the middleware and the `/metrics` and `/readyz` routes to a service's app."""
+def install(
+    app: FastAPI,
+    service: str,
+    checks: Mapping[str, Check] | None = None,
+    before_scrape: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Add the middleware and the `/metrics` and `/readyz` routes to a service's app.
+
+    `before_scrape` refreshes gauges that live in the database (queue depth, age) at scrape time,
+    so they are as fresh as the scrape and cost nothing between scrapes."""
     app.add_middleware(ObservabilityMiddleware, service=service, quiet=frozenset({"/metrics", "/healthz"}))
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
+        if before_scrape is not None:
+            try:
+                await before_scrape()
+            except Exception:  # a scrape still answers with the series it has
+                log.warning("refreshing %s gauges failed", service, exc_info=True)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/readyz", tags=["health"])
@@ -153,3 +166,5 @@ def configure_logging(json_logs: bool, level: int = logging.INFO) -> None:
     root.setLevel(level)
     # uvicorn's own access log would duplicate ours, without the request id or principal
     logging.getLogger("uvicorn.access").disabled = True
+    # one INFO line per outgoing request (gateway hops, feed polls) drowns the access log
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))

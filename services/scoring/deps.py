@@ -54,6 +54,6 @@ def _secret(request: Request) -> str:
 SettingsDep = Annotated[ScoringSettings, Depends(get_settings)]
 RegistryDep = Annotated[FrameworkRegistry, Depends(get_registry)]
 PreviewerDep = Annotated[Previewer, Depends(get_previewer)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 FactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_factory)]
 PrincipalDep = Annotated[Principal, Depends(principal_dependency(_secret))]

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DEV_CSDL_SECRET = "dev-only-csdl-secret"  # noqa: S105  the fake's default; refused in production
+
+
+class SyncSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="SYNC_")
+
+    database_url: str = "sqlite+aiosqlite:///./data/sync.db"
+    # embedded default: bring the schema to head at start-up; production runs a migration job
+    migrate_on_start: bool = True
+    scoring_url: str = "http://127.0.0.1:8001"
+    csdl_url: str = "http://127.0.0.1:8090"
+    csdl_client_id: str = "chiso-sync"
+    csdl_client_secret: SecretStr = SecretStr(DEV_CSDL_SECRET)
+    csdl_timeout_seconds: float = 10.0
+    csdl_max_connections: int = 20
+    # the lifespan runs the feed consumer and the delivery workers (embedded default); a
+    # production API replica sets this false and runs `python -m services.sync.worker` instead
+    run_workers: bool = True
+    workers: int = 2
+    claim_batch: int = 8  # sends a worker keeps in flight (claimed in chunks, recorded as they finish)
+    feed_poll_seconds: float = 1.0
+    feed_batch: int = 200
+    idle_poll_seconds: float = 0.5
+    # a claimed job not finished within the lease is claimable again (a worker died mid-delivery)
+    lease_seconds: float = 60.0
+    # retry budget: attempts per job before it is dead-lettered, and the backoff bounds
+    max_attempts: int = 10
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 300.0
+    webhook_max_attempts: int = 5
+    webhook_timeout_seconds: float = 5.0
+    reconcile_interval_seconds: float = 3600.0
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_csdl_secret(self) -> SyncSettings:
+        if self.environment == "production" and self.csdl_client_secret.get_secret_value() == DEV_CSDL_SECRET:
+            raise ValueError("csdl_client_secret must be set to a real secret in production")
+        return self

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, model_validator
+
+from services.sync.deadlines.calendar import Deadline, Milestone
+
+
+class CalendarOut(BaseModel):
+    school_year: str
+    province_code: str | None = None
+    deadlines: list[Deadline]
+
+
+class OverrideIn(BaseModel):
+    """A province's calendar for one kind: the on-time deadline and the edit lock are separate."""
+
+    on_time_deadline: date = Field(description="hạn nộp: receipts dated on or before this day are on time")
+    edit_lock_date: date | None = Field(
+        None, description="ngày khóa sửa: after this day edits are locked (defaults to the on-time deadline)"
+    )
+    milestones: list[Milestone] = Field(
+        default_factory=list, description="the province's internal milestones"
+    )
+
+    @model_validator(mode="after")
+    def _lock_not_before_deadline(self) -> OverrideIn:
+        if self.edit_lock_date is not None and self.edit_lock_date < self.on_time_deadline:
+            raise ValueError(
+                "edit_lock_before_deadline|Ngày khóa sửa không được trước hạn nộp."
+                "|The edit lock date cannot be before the on-time deadline."
+            )
+        return self
+
+
+class AtRiskReason(StrEnum):
+    NOT_READY = "not_ready"  # not yet approved (self) / not yet recognised (external)
+    DELIVERY_PENDING = "delivery_pending"  # approved, CSDL has not confirmed it yet
+    DELIVERY_FAILED = "delivery_failed"  # dead-lettered: needs a manual re-send
+
+
+class AtRiskSchool(BaseModel):
+    school_code: str
+    school_name: str
+    province_code: str | None
+    on_time_deadline: date
+    days_left: int
+    reason: AtRiskReason
+
+
+class AtRiskOut(BaseModel):
+    school_year: str
+    kind: str
+    as_of: date
+    within_days: int
+    schools: list[AtRiskSchool]
+
+
+class Timeliness(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+
+
+class SchoolTimeliness(BaseModel):
+    school_code: str
+    school_name: str
+    province_code: str | None
+    on_time_deadline: date
+    status: Timeliness
+    receipt_id: str | None = None
+    receipt_at: datetime | None = None
+
+
+class TimelinessOut(BaseModel):
+    school_year: str
+    kind: str
+    expected: int = Field(description="schools open on the deadline day (registry as of that day)")
+    on_time: int
+    late: int
+    missing: int
+    schools: list[SchoolTimeliness]

@@ -1,0 +1,143 @@
+"""At-risk list and timeliness: the expected set comes from the scoring registry as of the
+deadline (so schools opened, closed or merged before it are counted right); what was sent comes
+from our delivery jobs and CSDL's receipt times."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.sync.deadlines.calendar import Deadline
+from services.sync.deadlines.repository import DeadlineRepository
+from services.sync.deadlines.schemas import (
+    AtRiskOut,
+    AtRiskReason,
+    AtRiskSchool,
+    SchoolTimeliness,
+    Timeliness,
+    TimelinessOut,
+)
+from services.sync.deliveries.models import DeliveryJob, JobState
+from services.sync.deliveries.repository import DeliveryRepository
+from services.sync.scoring_client import ScoringClient
+from shared.contracts import AssessmentKind, SchoolScope
+from shared.principal import Principal, may_access_school
+
+
+class Deadlines:
+    """Deadlines per province, resolved once per request."""
+
+    def __init__(self, s: AsyncSession, year: str, kind: AssessmentKind) -> None:
+        self.repo, self.year, self.kind = DeadlineRepository(s), year, kind
+        self._cache: dict[str | None, Deadline] = {}
+
+    async def of(self, province: str | None) -> Deadline:
+        if province not in self._cache:
+            self._cache[province] = await self.repo.deadline(province, self.year, self.kind)
+        return self._cache[province]
+
+
+def _visible(p: Principal, schools: list[SchoolScope]) -> list[SchoolScope]:
+    return [s for s in schools if may_access_school(p, s.code, s.ancestors)]
+
+
+def _by_school(jobs: list[DeliveryJob]) -> dict[str, list[DeliveryJob]]:
+    out: dict[str, list[DeliveryJob]] = {}
+    for j in jobs:
+        out.setdefault(j.school_code, []).append(j)
+    return out
+
+
+async def at_risk(
+    s: AsyncSession,
+    scoring: ScoringClient,
+    p: Principal,
+    year: str,
+    kind: AssessmentKind,
+    as_of: date,
+    within_days: int,
+    province: str | None,
+) -> AtRiskOut:
+    """Schools whose deadline is at most `within_days` away (or passed) and whose result has not
+    reached CSDL: not approved/recognised yet, still in delivery, or failed."""
+    dl = Deadlines(s, year, kind)
+    expected = _visible(p, await scoring.schools_open((await dl.of(province)).on_time_deadline, province))
+    jobs = _by_school(await DeliveryRepository(s).latest_per_school(year, kind.value))
+    out: list[AtRiskSchool] = []
+    for sc in expected:
+        d = (await dl.of(sc.province_code)).on_time_deadline
+        if as_of < d - timedelta(days=within_days):
+            continue
+        states = {j.state for j in jobs.get(sc.code, [])}
+        if JobState.DELIVERED in states:
+            continue
+        reason = (
+            AtRiskReason.NOT_READY
+            if not states
+            else AtRiskReason.DELIVERY_FAILED
+            if states == {JobState.DEAD}
+            else AtRiskReason.DELIVERY_PENDING
+        )
+        out.append(
+            AtRiskSchool(
+                school_code=sc.code,
+                school_name=sc.name,
+                province_code=sc.province_code,
+                on_time_deadline=d,
+                days_left=(d - as_of).days,
+                reason=reason,
+            )
+        )
+    out.sort(key=lambda a: (a.days_left, a.school_code))
+    return AtRiskOut(school_year=year, kind=kind.value, as_of=as_of, within_days=within_days, schools=out)
+
+
+async def timeliness(
+    s: AsyncSession,
+    scoring: ScoringClient,
+    p: Principal,
+    year: str,
+    kind: AssessmentKind,
+    province: str | None,
+) -> TimelinessOut:
+    """On time, late or missing per school, by the earliest CSDL receipt of this year and kind."""
+    dl = Deadlines(s, year, kind)
+    deadline_day = (await dl.of(province)).on_time_deadline
+    expected = _visible(p, await scoring.schools_open(deadline_day, province))
+    jobs = _by_school(await DeliveryRepository(s).latest_per_school(year, kind.value))
+    rows: list[SchoolTimeliness] = []
+    for sc in sorted(expected, key=lambda x: x.code):
+        d = await dl.of(sc.province_code)
+        receipts = sorted(
+            (j for j in jobs.get(sc.code, []) if j.state == JobState.DELIVERED and j.receipt_at),
+            key=lambda j: j.receipt_at or d.closes_at(),
+        )
+        first = receipts[0] if receipts else None
+        status = (
+            Timeliness.MISSING
+            if first is None or first.receipt_at is None
+            else Timeliness.ON_TIME
+            if d.on_time(first.receipt_at)
+            else Timeliness.LATE
+        )
+        rows.append(
+            SchoolTimeliness(
+                school_code=sc.code,
+                school_name=sc.name,
+                province_code=sc.province_code,
+                on_time_deadline=d.on_time_deadline,
+                status=status,
+                receipt_id=first.receipt_id if first else None,
+                receipt_at=first.receipt_at if first else None,
+            )
+        )
+    return TimelinessOut(
+        school_year=year,
+        kind=kind.value,
+        expected=len(rows),
+        on_time=sum(r.status == Timeliness.ON_TIME for r in rows),
+        late=sum(r.status == Timeliness.LATE for r in rows),
+        missing=sum(r.status == Timeliness.MISSING for r in rows),
+        schools=rows,
+    )

@@ -1,0 +1,71 @@
+"""Delivery jobs (one per distinct content to send) and the log of every attempt."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field
+
+from services.sync.models_base import SyncModel
+from shared.db import UTCDateTime, utcnow
+
+
+class JobState(StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"  # claimed by a worker under a lease
+    DELIVERED = "delivered"
+    SUPERSEDED = "superseded"  # a newer version arrived before this one was sent
+    DEAD = "dead"  # retry budget spent, or a final error; a manual re-send revives it
+
+
+class DeliveryJob(SyncModel, table=True):
+    __tablename__ = "delivery_job"
+    __table_args__ = (
+        Index("ix_delivery_job_claim", "state", "deadline", "next_attempt_at"),
+        Index("ix_delivery_job_subject", "school_code", "school_year", "kind"),
+    )
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    # sha256 of school, year, kind and content hash: the same content is never sent twice
+    idempotency_key: str = Field(max_length=64, unique=True)
+    school_code: str = Field(max_length=32)
+    province_code: str | None = Field(default=None, max_length=8)
+    school_year: str = Field(max_length=9)
+    kind: str = Field(max_length=16)
+    assessment_id: str = Field(max_length=36)
+    version: int
+    content_hash: str = Field(max_length=64)
+    event_id: int
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    deadline: date  # the on-time deadline this submission counts against: earlier goes first
+    state: str = Field(default=JobState.PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=2000)
+    receipt_id: str | None = Field(default=None, max_length=64)
+    receipt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # CSDL's recorded time
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reconciled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reconcile_status: str | None = Field(default=None, max_length=16)  # match | differs | missing
+    reconcile_diff: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DeliveryAttempt(SyncModel, table=True):
+    __tablename__ = "delivery_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(foreign_key="delivery_job.id", max_length=36, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    worker: str = Field(max_length=64)
+    outcome: str = Field(max_length=16)  # delivered | retry | dead | stale (lease lost meanwhile)
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=2000)
+    duration_ms: int = 0

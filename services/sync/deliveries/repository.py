@@ -1,0 +1,243 @@
+"""Every query on delivery jobs: enqueue (dedupe, supersede), claim (row locks), finish.
+
+Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED` so workers in any number of processes
+take disjoint jobs without waiting on each other. SQLite has no row locks; there a candidate is
+taken with a conditional `UPDATE … WHERE id = :id AND <still claimable>` and only a changed row
+counts as claimed (SQLite serialises writers, so the condition is re-checked under its lock).
+Either way a claim is a lease: a job whose worker died is claimable again once the lease runs out,
+and is re-sent with the same Idempotency-Key, so CSDL answers with the receipt it already gave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob, JobState
+from shared.contracts import AssessmentSnapshot
+
+
+def idempotency_key(school: str, year: str, kind: str, content_hash: str) -> str:
+    return hashlib.sha256(f"{school}|{year}|{kind}|{content_hash}".encode()).hexdigest()
+
+
+def _claimable(now: datetime) -> object:
+    return or_(
+        and_(DeliveryJob.state == JobState.PENDING, DeliveryJob.next_attempt_at <= now),
+        and_(DeliveryJob.state == JobState.IN_FLIGHT, DeliveryJob.lease_until < now),
+    )
+
+
+class DeliveryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _pg(self) -> bool:
+        return self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
+
+    async def by_key(self, key: str) -> DeliveryJob | None:
+        q = select(DeliveryJob).where(DeliveryJob.idempotency_key == key)
+        return (await self.session.execute(q)).scalar_one_or_none()
+
+    async def get(self, job_id: str) -> DeliveryJob | None:
+        return await self.session.get(DeliveryJob, job_id)
+
+    async def newest_version(self, school: str, year: str, kind: str) -> int:
+        q = select(func.coalesce(func.max(DeliveryJob.version), 0)).where(
+            DeliveryJob.school_code == school, DeliveryJob.school_year == year, DeliveryJob.kind == kind
+        )
+        return int((await self.session.execute(q)).scalar_one())
+
+    async def supersede_older(self, school: str, year: str, kind: str, version: int, now: datetime) -> int:
+        """Older versions not yet sent are dropped (one in flight finishes; the newer follows it)."""
+        r = await self.session.execute(
+            update(DeliveryJob)
+            .where(
+                DeliveryJob.school_code == school,
+                DeliveryJob.school_year == year,
+                DeliveryJob.kind == kind,
+                DeliveryJob.version < version,
+                DeliveryJob.state.in_([JobState.PENDING, JobState.DEAD]),
+            )
+            .values(state=JobState.SUPERSEDED, updated_at=now)
+        )
+        return int(r.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def enqueue(self, snap: AssessmentSnapshot, event_id: int, deadline: date, now: datetime) -> str:
+        """One job per distinct content: `created`, `duplicate`, `revived` or `stale`."""
+        kind = snap.kind.value
+        key = idempotency_key(snap.school_code, snap.school_year, kind, snap.content_hash)
+        payload = snap.model_dump(mode="json")
+        existing = await self.by_key(key)
+        newest = await self.newest_version(snap.school_code, snap.school_year, kind)
+        if existing is not None:
+            if existing.state != JobState.SUPERSEDED or snap.version <= newest:
+                return "duplicate"
+            # the same content came back after a newer one (re-approval of an earlier text)
+            existing.state, existing.version, existing.payload = JobState.PENDING, snap.version, payload
+            existing.event_id, existing.attempts, existing.next_attempt_at = event_id, 0, now
+            existing.updated_at = now
+            await self.supersede_older(snap.school_code, snap.school_year, kind, snap.version, now)
+            await self.session.flush()
+            return "revived"
+        stale = snap.version < newest
+        job = DeliveryJob(
+            idempotency_key=key,
+            school_code=snap.school_code,
+            province_code=snap.province_code,
+            school_year=snap.school_year,
+            kind=kind,
+            assessment_id=snap.assessment_id,
+            version=snap.version,
+            content_hash=snap.content_hash,
+            event_id=event_id,
+            payload=payload,
+            deadline=deadline,
+            state=JobState.SUPERSEDED if stale else JobState.PENDING,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(job)
+        if not stale:
+            await self.supersede_older(snap.school_code, snap.school_year, kind, snap.version, now)
+        await self.session.flush()
+        return "stale" if stale else "created"
+
+    async def claim(self, worker: str, now: datetime, lease: float, limit: int) -> list[DeliveryJob]:
+        order = (DeliveryJob.deadline, DeliveryJob.next_attempt_at, DeliveryJob.created_at)
+        until = now + timedelta(seconds=lease)
+        if self._pg:
+            q = (
+                select(DeliveryJob)
+                .where(_claimable(now))
+                .order_by(*order)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            jobs = list((await self.session.execute(q)).scalars())
+            for j in jobs:
+                j.state, j.lease_until, j.claimed_by, j.updated_at = JobState.IN_FLIGHT, until, worker, now
+            await self.session.flush()
+            return jobs
+        ids = list(
+            (
+                await self.session.execute(
+                    select(DeliveryJob.id).where(_claimable(now)).order_by(*order).limit(limit)
+                )
+            ).scalars()
+        )
+        claimed: list[str] = []
+        for job_id in ids:
+            r = await self.session.execute(
+                update(DeliveryJob)
+                .where(DeliveryJob.id == job_id, _claimable(now))
+                .values(state=JobState.IN_FLIGHT, lease_until=until, claimed_by=worker, updated_at=now)
+            )
+            if r.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(job_id)
+        if not claimed:
+            return []
+        q = select(DeliveryJob).where(DeliveryJob.id.in_(claimed)).order_by(*order)
+        return list((await self.session.execute(q.execution_options(populate_existing=True))).scalars())
+
+    async def mark_delivered(self, receipts: list[tuple[str, str, datetime]], now: datetime) -> None:
+        """Record (job id, receipt id, CSDL's time) for a batch in one executemany. Any claimer may
+        record a receipt: CSDL gives the same one for the same key."""
+        if not receipts:
+            return
+        t = DeliveryJob.__table__
+        stmt = (
+            update(t)
+            .where(t.c.id == bindparam("b_id"), t.c.state != JobState.DELIVERED)
+            .values(
+                state=JobState.DELIVERED,
+                receipt_id=bindparam("b_receipt"),
+                receipt_at=bindparam("b_at"),
+                delivered_at=now,
+                lease_until=None,
+                last_error=None,
+                attempts=t.c.attempts + 1,
+                updated_at=now,
+            )
+        )
+        await self.session.execute(stmt, [{"b_id": j, "b_receipt": r, "b_at": at} for j, r, at in receipts])
+
+    async def mark_failed(
+        self, job_id: str, worker: str, error: str, next_at: datetime | None, now: datetime
+    ) -> bool:
+        """Back to pending for a later attempt, or dead (`next_at` None); only by the lease holder."""
+        r = await self.session.execute(
+            update(DeliveryJob)
+            .where(
+                DeliveryJob.id == job_id,
+                DeliveryJob.state == JobState.IN_FLIGHT,
+                DeliveryJob.claimed_by == worker,
+            )
+            .values(
+                state=JobState.DEAD if next_at is None else JobState.PENDING,
+                next_attempt_at=next_at or now,
+                lease_until=None,
+                last_error=error[:2000],
+                attempts=DeliveryJob.attempts + 1,
+                updated_at=now,
+            )
+        )
+        return bool(r.rowcount)  # type: ignore[attr-defined]
+
+    def log_attempt(self, a: DeliveryAttempt) -> None:
+        self.session.add(a)
+
+    async def for_school(self, school: str, year: str) -> list[DeliveryJob]:
+        q = (
+            select(DeliveryJob)
+            .where(DeliveryJob.school_code == school, DeliveryJob.school_year == year)
+            .order_by(DeliveryJob.kind, DeliveryJob.version)
+        )
+        return list((await self.session.execute(q)).scalars())
+
+    async def attempts_of(self, job_ids: list[str]) -> list[DeliveryAttempt]:
+        if not job_ids:
+            return []
+        q = select(DeliveryAttempt).where(DeliveryAttempt.job_id.in_(job_ids)).order_by(DeliveryAttempt.id)
+        return list((await self.session.execute(q)).scalars())
+
+    async def latest_per_school(self, year: str, kind: str) -> list[DeliveryJob]:
+        """Every non-superseded job of a year and kind (the caller picks per school)."""
+        q = select(DeliveryJob).where(
+            DeliveryJob.school_year == year,
+            DeliveryJob.kind == kind,
+            DeliveryJob.state != JobState.SUPERSEDED,
+        )
+        return list((await self.session.execute(q)).scalars())
+
+    async def delivered_unreconciled(self, limit: int) -> list[DeliveryJob]:
+        q = (
+            select(DeliveryJob)
+            .where(DeliveryJob.state == JobState.DELIVERED, DeliveryJob.reconciled_at.is_(None))
+            .order_by(DeliveryJob.delivered_at)
+            .limit(limit)
+        )
+        return list((await self.session.execute(q)).scalars())
+
+    async def flagged(self, status: str | None) -> list[DeliveryJob]:
+        wanted = [status] if status else ["differs", "missing"]
+        q = (
+            select(DeliveryJob)
+            .where(DeliveryJob.reconcile_status.in_(wanted))
+            .order_by(DeliveryJob.school_code, DeliveryJob.school_year)
+            .limit(1000)
+        )
+        return list((await self.session.execute(q)).scalars())
+
+    async def all(self) -> list[DeliveryJob]:
+        q = select(DeliveryJob).order_by(DeliveryJob.version, DeliveryJob.created_at)
+        return list((await self.session.execute(q)).scalars())
+
+    async def counts_by_state(self) -> dict[str, int]:
+        q = select(DeliveryJob.state, func.count()).group_by(DeliveryJob.state)
+        return {str(s): int(n) for s, n in (await self.session.execute(q)).all()}

@@ -1,0 +1,171 @@
+"""A delivery worker: claim a few jobs (earliest deadline first), send them concurrently over the
+shared pooled client, record receipts or schedule retries, all in short transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.sync.config import SyncSettings
+from services.sync.csdl.client import CsdlClient, DeliveryError, FinalError
+from services.sync.csdl.contract import Receipt, submission_from_snapshot
+from services.sync.deliveries.backoff import delay
+from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob
+from services.sync.deliveries.repository import DeliveryRepository
+from services.sync.webhooks.repository import WebhookRepository
+from services.sync.webhooks.service import notify
+from shared.contracts import AssessmentSnapshot
+from shared.db import utcnow
+
+log = logging.getLogger("services.sync.worker")
+
+
+@dataclass
+class Outcome:
+    job: DeliveryJob
+    receipt: Receipt | None
+    error: DeliveryError | None
+    ms: int
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        name: str,
+        factory: async_sessionmaker[AsyncSession],
+        csdl: CsdlClient,
+        settings: SyncSettings,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.name = name
+        self.factory = factory
+        self.csdl = csdl
+        self.settings = settings
+        self.rng = rng or random.Random()  # noqa: S311  jitter, not cryptography
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Keep up to `claim_batch` sends in flight; claim more as slots free up and record each
+        finished send as it finishes, so one slow request (a timeout) holds up nothing else."""
+        inflight: set[asyncio.Task[Outcome]] = set()
+        while not stop.is_set():
+            try:
+                free = self.settings.claim_batch - len(inflight)
+                # top up in chunks, not one job at a time: each claim is a transaction
+                if free >= max(1, self.settings.claim_batch // 2) or not inflight:
+                    for j in await self._claim(free):
+                        inflight.add(asyncio.create_task(self._send(j)))
+                if not inflight:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self.settings.idle_poll_seconds)
+                    continue
+                done, inflight = await asyncio.wait(
+                    inflight, timeout=self.settings.idle_poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
+                if done:
+                    await self._record([t.result() for t in done])
+            except Exception:
+                log.exception("delivery worker %s: iteration failed", self.name)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.idle_poll_seconds)
+        if inflight:  # finish what was sent; a cancelled send stays claimed until its lease ends
+            done, _ = await asyncio.wait(inflight)
+            await self._record([t.result() for t in done])
+
+    async def _claim(self, limit: int) -> list[DeliveryJob]:
+        async with self.factory() as s:
+            jobs = await DeliveryRepository(s).claim(self.name, utcnow(), self.settings.lease_seconds, limit)
+            await s.commit()
+        return jobs
+
+    async def run_once(self) -> int:
+        """Claim a batch, send it, record it: one step (tests and tools)."""
+        jobs = await self._claim(self.settings.claim_batch)
+        if not jobs:
+            return 0
+        outcomes = await asyncio.gather(*(self._send(j) for j in jobs))
+        await self._record(outcomes)
+        return len(jobs)
+
+    async def _send(self, job: DeliveryJob) -> Outcome:
+        t0 = time.perf_counter()
+        try:
+            sub = submission_from_snapshot(AssessmentSnapshot.model_validate(job.payload))
+            receipt = await self.csdl.submit(job.idempotency_key, sub)
+            return Outcome(job, receipt, None, int((time.perf_counter() - t0) * 1000))
+        except DeliveryError as e:
+            return Outcome(job, None, e, int((time.perf_counter() - t0) * 1000))
+        except Exception as e:  # a payload we cannot map is a bug: dead-letter it, do not loop on it
+            log.exception("delivery %s: cannot be sent", job.id)
+            err = FinalError(f"internal: {type(e).__name__}")
+            return Outcome(job, None, err, int((time.perf_counter() - t0) * 1000))
+
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        now = utcnow()
+        async with self.factory() as s:
+            repo = DeliveryRepository(s)
+            subs = await WebhookRepository(s).active()
+            await repo.mark_delivered(
+                [(o.job.id, o.receipt.receipt_id, o.receipt.recorded_at) for o in outcomes if o.receipt], now
+            )
+            for o in outcomes:
+                j = o.job
+                status: int | None
+                err: str | None
+                if o.receipt is not None:
+                    outcome, status, err = "delivered", 201, None
+                    await notify(s, "sync.delivered", j.school_code, _event_body(j, o.receipt, None), subs)
+                else:
+                    assert o.error is not None
+                    outcome, status, err = await self._failed(repo, o.job, o.error, now)
+                    if outcome == "dead":
+                        await notify(s, "sync.failed", j.school_code, _event_body(j, None, err), subs)
+                repo.log_attempt(
+                    DeliveryAttempt(
+                        job_id=j.id,
+                        at=now,
+                        worker=self.name,
+                        outcome=outcome,
+                        status_code=status,
+                        error=err,
+                        duration_ms=o.ms,
+                    )
+                )
+            await s.commit()
+
+    async def _failed(
+        self, repo: DeliveryRepository, j: DeliveryJob, e: DeliveryError, now: datetime
+    ) -> tuple[str, int | None, str]:
+        """Retry later (full-jitter backoff, never before Retry-After) or dead-letter; `stale` when
+        the lease was lost meanwhile and another worker owns the job."""
+        attempt = j.attempts + 1
+        if e.retryable and attempt < self.settings.max_attempts:
+            wait = delay(
+                attempt,
+                base=self.settings.backoff_base_seconds,
+                cap=self.settings.backoff_cap_seconds,
+                retry_after=e.retry_after,
+                rng=self.rng,
+            )
+            ok = await repo.mark_failed(j.id, self.name, e.reason, now + timedelta(seconds=wait), now)
+            return ("retry" if ok else "stale"), e.status, e.reason
+        ok = await repo.mark_failed(j.id, self.name, e.reason, None, now)
+        return ("dead" if ok else "stale"), e.status, e.reason
+
+
+def _event_body(j: DeliveryJob, receipt: Receipt | None, error: str | None) -> dict[str, object]:
+    return {
+        "school_code": j.school_code,
+        "school_year": j.school_year,
+        "kind": j.kind,
+        "version": j.version,
+        "receipt_id": receipt.receipt_id if receipt else None,
+        "recorded_at": receipt.recorded_at.isoformat() if receipt else None,
+        "error": error,
+    }

@@ -1,0 +1,18 @@
+"""The durable cursor into the scoring service's change feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field
+
+from services.sync.models_base import SyncModel
+from shared.db import UTCDateTime, utcnow
+
+
+class FeedCursor(SyncModel, table=True):
+    __tablename__ = "feed_cursor"
+
+    name: str = Field(primary_key=True, max_length=32)
+    position: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

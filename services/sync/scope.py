@@ -1,0 +1,44 @@
+"""Object-level scope: a principal sees only schools in its scope, as the scoring registry says.
+Out-of-scope schools answer 404, so their existence does not leak."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.sync.scoring_client import ScoringClient
+from shared.contracts import SchoolScope
+from shared.errors import Forbidden, NotFound
+from shared.i18n import msg
+from shared.principal import Principal, Role, may_access_school
+
+READERS = (
+    Role.SCHOOL_STAFF,
+    Role.SCHOOL_HEAD,
+    Role.VENDOR_CLIENT,
+    Role.OFFICER,
+    Role.ASSESSOR,
+    Role.MINISTRY_VIEWER,
+    Role.ADMIN,
+)
+
+
+def require(p: Principal, *roles: Role) -> None:
+    if not p.has(*roles):
+        raise Forbidden()
+
+
+async def school_in_scope(scoring: ScoringClient, p: Principal, code: str) -> SchoolScope:
+    sc = await scoring.school_scope(code)
+    if sc is None or not may_access_school(p, code, sc.ancestors):
+        raise NotFound(msg("Không tìm thấy trường.", "School not found."), code="school_not_found")
+    return sc
+
+
+async def covers_province(scoring: ScoringClient, p: Principal, province: str, as_of: date) -> bool:
+    """An officer may set a province's calendar when its scope covers every school of it."""
+    if p.all_orgs and p.has(Role.ADMIN):
+        return True
+    if not p.has(Role.OFFICER, Role.ADMIN):
+        return False
+    schools = await scoring.schools_open(as_of, province)
+    return bool(schools) and all(any(a in p.org_units for a in s.ancestors) or p.all_orgs for s in schools)

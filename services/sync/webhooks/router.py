@@ -1,0 +1,86 @@
+"""Vendors' webhook subscriptions and their delivery log."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from services.sync.deadlines.calendar import VN_TZ
+from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
+from services.sync.scope import READERS, require, school_in_scope
+from services.sync.webhooks.models import WebhookSubscription
+from services.sync.webhooks.repository import WebhookRepository
+from services.sync.webhooks.schemas import (
+    SubscriptionCreated,
+    SubscriptionIn,
+    SubscriptionOut,
+    WebhookDeliveryOut,
+)
+from shared.errors import NotFound, problem_responses
+from shared.principal import may_access_school
+
+router = APIRouter(prefix="/api/v1/sync/webhooks", tags=["webhooks"])
+
+
+@router.post(
+    "", status_code=201, response_model=SubscriptionCreated, responses=problem_responses(401, 403, 404, 422)
+)
+async def subscribe(
+    body: SubscriptionIn, p: PrincipalDep, session: SessionDep, scoring: ScoringDep
+) -> SubscriptionCreated:
+    """Subscribe a URL to delivery and deadline events; the signing secret is returned once."""
+    require(p, *READERS)
+    for code in body.schools:
+        await school_in_scope(scoring, p, code)
+    schools, everything = list(body.schools), False
+    if not schools:
+        if p.all_orgs:
+            everything = True
+        else:  # every school in the caller's scope today
+            today = datetime.now(VN_TZ).date()
+            opened = await scoring.schools_open(today)
+            schools = sorted(s.code for s in opened if may_access_school(p, s.code, s.ancestors))
+    sub = WebhookSubscription(
+        owner=p.sub,
+        url=str(body.url),
+        secret=secrets.token_urlsafe(32),
+        events=list(body.events),
+        schools=schools,
+        all_schools=everything,
+    )
+    session.add(sub)
+    await session.flush()
+    return SubscriptionCreated.model_validate(sub, from_attributes=True)
+
+
+@router.get("", response_model=list[SubscriptionOut], responses=problem_responses(401, 403))
+async def subscriptions(p: PrincipalDep, session: SessionDep) -> list[SubscriptionOut]:
+    """The caller's active subscriptions."""
+    require(p, *READERS)
+    return [
+        SubscriptionOut.model_validate(s, from_attributes=True)
+        for s in await WebhookRepository(session).of_owner(p.sub)
+    ]
+
+
+@router.delete("/{sub_id}", status_code=204, responses=problem_responses(401, 403, 404))
+async def unsubscribe(sub_id: str, p: PrincipalDep, session: SessionDep) -> None:
+    """Stop a subscription (its delivery log is kept)."""
+    sub = await WebhookRepository(session).get(sub_id, p.sub)
+    if sub is None:
+        raise NotFound()
+    sub.active = False
+    await session.flush()
+
+
+@router.get(
+    "/{sub_id}/deliveries", response_model=list[WebhookDeliveryOut], responses=problem_responses(401, 404)
+)
+async def delivery_log(sub_id: str, p: PrincipalDep, session: SessionDep) -> list[WebhookDeliveryOut]:
+    """The latest deliveries to a subscription: attempts, last status and error."""
+    repo = WebhookRepository(session)
+    if await repo.get(sub_id, p.sub) is None:
+        raise NotFound()
+    return [WebhookDeliveryOut.model_validate(d, from_attributes=True) for d in await repo.log(sub_id)]

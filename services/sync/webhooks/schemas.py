@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, Field
+
+EventName = Literal["sync.delivered", "sync.failed", "deadline.at_risk"]
+
+
+class SubscriptionIn(BaseModel):
+    url: AnyHttpUrl
+    events: list[EventName] = Field(min_length=1)
+    schools: list[str] = Field(
+        default_factory=list,
+        description="only these schools (each must be in the caller's scope); empty: all",
+    )
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    schools: list[str]
+    all_schools: bool
+    created_at: datetime
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret: str = Field(description="HMAC-SHA256 key for X-Chiso-Signature; shown only once")
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: str
+    event: str
+    state: str = Field(description="pending | sending | delivered | failed")
+    attempts: int
+    last_status: int | None = None
+    last_error: str | None = None
+    created_at: datetime
+    delivered_at: datetime | None = None

@@ -1,0 +1,115 @@
+"""Webhook fan-out (in the transaction of the change that causes it) and the dispatcher that
+sends, signs, retries and logs every delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.sync.deliveries.backoff import delay
+from services.sync.webhooks.models import WebhookDelivery, WebhookSubscription
+from services.sync.webhooks.repository import WebhookRepository
+from services.sync.webhooks.signing import EVENT_HEADER, SIGNATURE_HEADER, sign
+from shared.db import utcnow
+
+log = logging.getLogger("services.sync.webhooks")
+
+EVENTS = ("sync.delivered", "sync.failed", "deadline.at_risk")
+
+
+async def notify(
+    s: AsyncSession,
+    event: str,
+    school_code: str,
+    body: dict[str, Any],
+    subs: list[WebhookSubscription] | None = None,
+) -> int:
+    """Queue one delivery per active subscription that wants this event for this school (`subs`:
+    the active subscriptions, when the caller already loaded them for a batch)."""
+    n = 0
+    for sub in subs if subs is not None else await WebhookRepository(s).active():
+        if event in sub.events and (sub.all_schools or school_code in sub.schools):
+            s.add(WebhookDelivery(subscription_id=sub.id, event=event, body={"event": event, "data": body}))
+            n += 1
+    return n
+
+
+class WebhookDispatcher:
+    def __init__(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        http: httpx.AsyncClient,
+        *,
+        max_attempts: int,
+        timeout: float,
+        base: float = 2.0,
+        cap: float = 600.0,
+        poll: float = 1.0,
+    ) -> None:
+        self.factory, self.http = factory, http
+        self.max_attempts, self.timeout, self.base, self.cap, self.poll = (
+            max_attempts,
+            timeout,
+            base,
+            cap,
+            poll,
+        )
+        self.rng = random.Random()  # noqa: S311  jitter
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                n = await self.run_once()
+            except Exception:
+                log.exception("webhook dispatcher: step failed")
+                n = 0
+            if n == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.poll)
+
+    async def run_once(self, limit: int = 20) -> int:
+        now = utcnow()
+        async with self.factory() as s:
+            claimed = await WebhookRepository(s).claim_due(now, limit)
+            await s.commit()
+        for d, sub in claimed:
+            await self._send(d, sub)
+        return len(claimed)
+
+    async def _send(self, d: WebhookDelivery, sub: WebhookSubscription) -> None:
+        body = json.dumps({"id": d.id, **d.body}, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(sub.secret, body),
+            EVENT_HEADER: d.event,
+        }
+        status: int | None = None
+        error: str | None = None
+        try:
+            r = await self.http.post(sub.url, content=body, headers=headers, timeout=self.timeout)
+            status = r.status_code
+            if not 200 <= status < 300:
+                error = f"receiver answered {status}"
+        except httpx.HTTPError as e:
+            error = f"transport: {type(e).__name__}"
+        now = utcnow()
+        attempts = d.attempts + 1
+        values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
+        if error is None:
+            values.update(state="delivered", delivered_at=now)
+        elif attempts >= self.max_attempts:
+            values.update(state="failed")
+        else:
+            wait = delay(attempts, base=self.base, cap=self.cap, rng=self.rng)
+            values.update(state="pending", next_attempt_at=now + timedelta(seconds=wait))
+        async with self.factory() as s:
+            await WebhookRepository(s).finish(d.id, values)
+            await s.commit()

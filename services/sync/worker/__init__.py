@@ -1,0 +1,1 @@
+"""The delivery worker process (distributed mode): `python -m services.sync.worker`."""

@@ -1,0 +1,182 @@
+"""Webhooks (subscription, HMAC signature with timestamp, retries, delivery log) and reconciliation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from services.sync.reconciliation.service import diff
+from services.sync.runtime import Runtime
+from services.sync.webhooks.service import WebhookDispatcher
+from services.sync.webhooks.signing import SIGNATURE_HEADER, sign, verify
+from shared.principal import Role
+from tests.scoring.conftest import seed_org
+from tests.sync.conftest import who
+from tests.sync.factories import make_snapshot
+from tests.sync.test_api import emit, pump
+
+VENDOR = who("vendor-smas", Role.VENDOR_CLIENT, schools=("79701001", "79701002"))
+OTHER_VENDOR = who("vendor-x", Role.VENDOR_CLIENT, schools=("79702001",))
+ADMIN = who("admin", Role.ADMIN, all_orgs=True)
+HOOK = "https://vendor.test/hooks/chiso"
+
+
+@pytest.fixture
+async def seeded(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient) -> httpx.AsyncClient:
+    await seed_org(scoring_http)
+    return client
+
+
+def dispatcher(app: Any, http: httpx.AsyncClient, attempts: int = 3) -> WebhookDispatcher:
+    return WebhookDispatcher(app.state.session_factory, http, max_attempts=attempts, timeout=1.0, base=0.0)
+
+
+async def subscribe(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
+    body = {"url": HOOK, "events": ["sync.delivered", "sync.failed"], **over}
+    r = await client.post("/api/v1/sync/webhooks", json=body, headers=VENDOR)
+    assert r.status_code == 201, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+class TestSigning:
+    def test_roundtrip_and_tamper_and_replay_window(self):
+        h = sign("k", b"{}", ts=1_000)
+        assert verify("k", b"{}", h, now=1_010)
+        assert not verify("k", b"{ }", h, now=1_010)
+        assert not verify("other", b"{}", h, now=1_010)
+        assert not verify("k", b"{}", h, now=1_000 + 301)  # too old: a replay
+        assert not verify("k", b"{}", "garbage")
+
+
+class TestSubscriptions:
+    async def test_subscribe_list_unsubscribe(self, seeded):
+        sub = await subscribe(seeded, schools=["79701001"])
+        assert sub["secret"]
+        listed = (await seeded.get("/api/v1/sync/webhooks", headers=VENDOR)).json()
+        assert [s["id"] for s in listed] == [sub["id"]]
+        assert "secret" not in listed[0]
+        assert (await seeded.get("/api/v1/sync/webhooks", headers=OTHER_VENDOR)).json() == []
+        assert (
+            await seeded.delete(f"/api/v1/sync/webhooks/{sub['id']}", headers=OTHER_VENDOR)
+        ).status_code == 404
+        assert (await seeded.delete(f"/api/v1/sync/webhooks/{sub['id']}", headers=VENDOR)).status_code == 204
+
+    async def test_school_outside_scope_and_unknown_event_refused(self, seeded):
+        r = await seeded.post(
+            "/api/v1/sync/webhooks",
+            json={"url": HOOK, "events": ["sync.delivered"], "schools": ["79702001"]},
+            headers=VENDOR,
+        )
+        assert r.status_code == 404
+        r = await seeded.post("/api/v1/sync/webhooks", json={"url": HOOK, "events": ["nope"]}, headers=VENDOR)
+        assert r.status_code == 422
+
+
+class TestDispatch:
+    async def test_delivered_event_is_signed_retried_and_logged(self, seeded, sync_app, scoring_app):
+        sub = await subscribe(seeded)
+        await emit(scoring_app, make_snapshot())
+        await pump(sync_app)
+        with respx.mock(assert_all_called=True) as m:
+            route = m.post(HOOK)
+            route.side_effect = [httpx.Response(500), httpx.Response(204)]
+            async with httpx.AsyncClient() as http:
+                d = dispatcher(sync_app, http)
+                assert await d.run_once() == 1
+                assert await d.run_once() == 1
+            req = route.calls.last.request
+            assert verify(sub["secret"], req.content, req.headers[SIGNATURE_HEADER])
+            body = json.loads(req.content)
+            assert body["event"] == "sync.delivered"
+            assert body["data"]["receipt_id"].startswith("BN-")
+        log = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()
+        assert [(x["state"], x["attempts"], x["last_status"]) for x in log] == [("delivered", 2, 204)]
+
+    async def test_failing_receiver_gives_up_after_budget(self, seeded, sync_app, scoring_app):
+        sub = await subscribe(seeded)
+        await emit(scoring_app, make_snapshot())
+        await pump(sync_app)
+        with respx.mock() as m:
+            m.post(HOOK).mock(side_effect=httpx.ConnectError("refused"))
+            async with httpx.AsyncClient() as http:
+                d = dispatcher(sync_app, http, attempts=2)
+                await d.run_once()
+                await d.run_once()
+                assert await d.run_once() == 0
+        (x,) = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()
+        assert x["state"] == "failed"
+        assert x["attempts"] == 2
+        assert "ConnectError" in x["last_error"]
+
+    async def test_only_subscribed_schools_are_notified(self, seeded, sync_app, scoring_app):
+        sub = await subscribe(seeded, schools=["79701002"])
+        await emit(scoring_app, make_snapshot(school_code="79701001"))
+        await pump(sync_app)
+        assert (
+            await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)
+        ).json() == []
+
+    async def test_at_risk_announcement(self, seeded, sync_app):
+        sub = await subscribe(seeded, events=["deadline.at_risk"])
+        r = await seeded.post(
+            "/api/v1/sync/at-risk/announce",
+            params={"school_year": "2024-2025", "within_days": 3660 // 10},
+            headers=ADMIN,
+        )
+        assert r.status_code == 200, r.text
+        log = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()
+        assert {x["event"] for x in log} == {"deadline.at_risk"}
+        assert len(log) == 2  # the vendor's two schools, none delivered yet
+
+
+class TestReconciliation:
+    def test_diff_paths(self):
+        assert diff({"a": 1, "b": [1, 2]}, {"a": 1, "b": [1, 3]}) == ["/b/1"]
+        assert diff({"a": 1}, {"a": 1}) == []
+        assert diff({"a": [1]}, {"a": [1, 2]}) == ["/a"]
+
+    async def test_match_differs_missing(self, seeded, sync_app, scoring_app, fake_app):
+        for code in ("79701001", "79701002", "79702001"):
+            await emit(scoring_app, make_snapshot(school_code=code))
+        await pump(sync_app)
+        state = fake_app.state.fake
+        stored = {st.result.submission.school_code: st for st in state.by_key.values()}
+        tampered = stored["79701002"].result.submission
+        tampered.groups[0].points = "99.00"  # CSDL's copy changed on their side
+        del state.by_receipt[stored["79702001"].result.receipt_id]  # and one lost
+        r = await seeded.post("/api/v1/sync/reconciliation/run", headers=ADMIN)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"checked": 3, "match": 1, "differs": 1, "missing": 1, "unreachable": 0}
+        flagged = (await seeded.get("/api/v1/sync/reconciliation", headers=ADMIN)).json()
+        by = {f["reconcile_status"]: f for f in flagged}
+        assert by["differs"]["reconcile_diff"] == ["/groups/0/points"]
+        assert set(by) == {"differs", "missing"}
+        # a second run has nothing new to check
+        assert (await seeded.post("/api/v1/sync/reconciliation/run", headers=ADMIN)).json()["checked"] == 0
+        assert (await seeded.get("/api/v1/sync/reconciliation", headers=VENDOR)).status_code == 403
+
+    async def test_runtime_has_a_scheduled_reconciler(self, sync_app):
+        rt: Runtime = sync_app.state.runtime
+        assert rt.reconciler.interval > 0
+
+
+class TestSubscriptionScope:
+    async def test_officer_without_a_school_list_gets_its_scope(self, seeded):
+        officer = who("officer-pa", Role.OFFICER, units=("phong-797-a",))
+        r = await seeded.post(
+            "/api/v1/sync/webhooks", json={"url": HOOK, "events": ["sync.failed"]}, headers=officer
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["schools"] == ["79701001", "79701002"]
+        assert r.json()["all_schools"] is False
+
+    async def test_nationwide_principal_gets_everything(self, seeded):
+        r = await seeded.post(
+            "/api/v1/sync/webhooks", json={"url": HOOK, "events": ["sync.failed"]}, headers=ADMIN
+        )
+        assert r.json()["all_schools"] is True

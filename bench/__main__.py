@@ -3,9 +3,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import bulk, engine, preview
+from bench import bulk, engine, evidence, gateway, preview, sync
 
-BENCHES = {"engine": engine.main, "preview": preview.main, "bulk": bulk.main}
+BENCHES = {
+    "engine": engine.main,
+    "preview": preview.main,
+    "bulk": bulk.main,
+    "sync": sync.main,
+    "evidence": evidence.main,
+    "gateway": gateway.main,
+}
 
 
 def main() -> int:
@@ -13,6 +20,12 @@ def main() -> int:
     p.add_argument("names", nargs="*", choices=[*BENCHES, []], help="which (default: all)")
     p.add_argument("--seconds", type=float, default=5.0, help="load duration per server (preview)")
     p.add_argument("--bulk-schools", type=int, default=30_000, help="schools in the bulk dataset")
+    p.add_argument(
+        "--sync-n", type=int, default=3_000, help="results to deliver (sync); 30000 for the full run"
+    )
+    p.add_argument("--sync-db", default=None, help="sync database URL (default: a temporary SQLite file)")
+    p.add_argument("--sync-workers", type=int, default=8, help="delivery workers (sync)")
+    p.add_argument("--sync-rounds", type=int, default=1, help="alternating clean/faulty runs (sync)")
     args = p.parse_args()
     for name in args.names or list(BENCHES):
         print(f"== {name}", flush=True)

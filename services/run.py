@@ -1,24 +1,118 @@
 """`make run`: the embedded default, every service in one process on SQLite and local files.
 
-Until the gateway lands, the scoring service answers on the port directly.
+The scoring, evidence and sync services (with the sync workers and the fake CSDL ngành) are
+built with their own `create_app`, their lifespans entered here, and the gateway calls them
+through `httpx.AsyncClient(transport=httpx.ASGITransport(app))`: the same client code as over the
+network. A demo province is loaded through the services' own APIs; only the gateway listens.
+
+Each service also runs alone under uvicorn (distributed mode), e.g.
+`uvicorn --factory services.scoring.main:create_app --port 8001` (see docs/gateway.md).
 """
 
 from __future__ import annotations
 
-import logging
+import asyncio
 import os
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import uvicorn
+from fastapi import FastAPI
 
-from services.scoring.main import create_app
+from services.evidence.config import EvidenceSettings
+from services.evidence.main import create_app as create_evidence
+from services.gateway.config import GatewaySettings
+from services.gateway.demo import PASSWORD, DemoInfo, seed_gateway, seed_scoring
+from services.gateway.main import create_app as create_gateway
+from services.scoring.config import ScoringSettings
+from services.scoring.main import create_app as create_scoring
+from services.sync.config import SyncSettings
+from services.sync.fake_csdl.app import create_app as create_fake_csdl
+from services.sync.main import create_app as create_sync
+from shared.observability import configure_logging
+
+
+@dataclass
+class Embedded:
+    gateway: FastAPI
+    services: list[str]
+    demo: DemoInfo | None
+
+
+async def _start(stack: AsyncExitStack, app: FastAPI, name: str) -> httpx.AsyncClient:
+    await stack.enter_async_context(app.router.lifespan_context(app))
+    transport = httpx.ASGITransport(app=app)
+    return await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=f"http://{name}"))
+
+
+@asynccontextmanager
+async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]:
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    gw_settings = GatewaySettings(database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}")
+    secret = gw_settings.internal_secret.get_secret_value()
+    async with AsyncExitStack() as stack:
+        scoring_settings = ScoringSettings(
+            database_url=f"sqlite+aiosqlite:///{data_dir / 'scoring.db'}", internal_secret=secret
+        )
+        clients: dict[str, httpx.AsyncClient] = {
+            "scoring": await _start(stack, create_scoring(scoring_settings), "scoring")
+        }
+        ev_settings = EvidenceSettings(
+            database_url=f"sqlite+aiosqlite:///{data_dir / 'evidence.db'}",
+            storage_dir=data_dir / "blobs",
+            internal_secret=secret,
+            consume_feed=True,  # lock evidence once its assessment is approved
+        )
+        app = create_evidence(settings=ev_settings, scoring_client=clients["scoring"])
+        clients["evidence"] = await _start(stack, app, "evidence")
+        csdl = await _start(stack, create_fake_csdl(), "csdl")
+        sync_settings = SyncSettings(
+            database_url=f"sqlite+aiosqlite:///{data_dir / 'sync.db'}", internal_secret=secret
+        )
+        app = create_sync(settings=sync_settings, scoring_client=clients["scoring"], csdl_client=csdl)
+        clients["sync"] = await _start(stack, app, "sync")
+        gateway = create_gateway(gw_settings, clients)
+        await stack.enter_async_context(gateway.router.lifespan_context(gateway))
+        info = None
+        if demo:
+            schools = await seed_scoring(clients["scoring"], secret)
+            info = await seed_gateway(gateway.state.session_factory, schools)
+        yield Embedded(gateway, sorted(clients), info)
+
+
+def banner(port: int, e: Embedded) -> str:
+    url = f"http://127.0.0.1:{port}"
+    lines = [
+        f"Chỉ số chuyển đổi số — embedded on {url}  (services: {', '.join(e.services)})",
+        f"  API docs   {url}/docs",
+        f"  GraphQL    {url}/graphql",
+        f"  health     {url}/healthz",
+    ]
+    if e.demo is not None:
+        lines += [f"  demo province: {e.demo.schools} schools; users (password '{PASSWORD}'):"]
+        lines += [f"    {u:<22} {what}" for u, what in e.demo.users.items()]
+        lines += [
+            f"  vendor API client: client_id={e.demo.client_id} client_secret={e.demo.client_secret}",
+            f"    curl -s {url}/oauth/token -d grant_type=client_credentials "
+            f"-d client_id={e.demo.client_id} -d client_secret={e.demo.client_secret}",
+        ]
+    return "\n".join(lines)
+
+
+async def serve(port: int, data_dir: Path) -> None:
+    async with embedded(data_dir) as e:
+        print(banner(port, e), flush=True)
+        config = uvicorn.Config(e.gateway, host="127.0.0.1", port=port, lifespan="off", log_level="info")
+        await uvicorn.Server(config).serve()
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(json_logs=os.environ.get("CHISO_LOG_JSON", "").lower() in {"1", "true", "yes"})
     port = int(os.environ.get("PORT", "8000"))
-    app = create_app()
-    print(f"Scoring service on http://127.0.0.1:{port}  (docs: http://127.0.0.1:{port}/docs)", flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="info")
+    asyncio.run(serve(port, Path(os.environ.get("CHISO_DATA_DIR", "./data"))))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-"""Dashboard aggregates, computed in SQL and already restricted to the schools the caller may see.
+"""Dashboard aggregates, computed in SQL and already restricted to what the caller may see.
 
-`unit_schools` maps each requested unit to the schools currently managed anywhere in its
-subtree (one recursive CTE for the whole batch), so a batch of units costs one query per figure.
+`unit_tree` resolves each requested unit the caller may see to the units of its subtree (one
+recursive CTE for the whole batch; the scope is applied to the roots inside the query, and every
+school managed below a visible root is visible). The figures are then grouped by managing unit
+over an explicit list of units, which the planner estimates well on both backends; the service
+adds the units of each root up (counts and sums are additive, averages are sum / count).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CTE, String, and_, cast, func, literal, select
+from sqlalchemy import String, and_, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -21,23 +24,6 @@ from shared.principal import Principal
 
 FINISHED = {"self": [State.APPROVED.value, State.ACCEPTED.value]}
 FINISHED["external"] = [State.CONCLUDED.value, State.RECOGNISED.value]
-
-
-def unit_schools(p: Principal, roots: Sequence[str]) -> CTE:
-    """(root, school_code) for every visible school placed under each root today."""
-    base = (
-        select(OrgUnit.id.label("root"), OrgUnit.id.label("unit"))
-        .where(OrgUnit.id.in_(sorted(set(roots))))
-        .cte("tree", recursive=True)
-    )
-    child = select(base.c.root, OrgUnit.id).where(OrgUnit.parent_id == base.c.unit)
-    tree = base.union_all(child)
-    return (
-        select(tree.c.root, Placement.school_code)
-        .join(Placement, Placement.managing_unit_id == tree.c.unit)
-        .where(placed_at(), visible_schools(p, Placement.school_code))
-        .cte("unit_school")
-    )
 
 
 @dataclass
@@ -54,65 +40,79 @@ class DashboardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def visible_unit_ids(self, p: Principal, ids: Sequence[str]) -> set[str]:
-        q = select(OrgUnit.id).where(OrgUnit.id.in_(sorted(set(ids))), visible_units(p, OrgUnit.id))
-        found = set((await self.session.execute(q)).scalars())
-        if not p.all_orgs and not p.org_units:
-            return set()
-        return found
+    async def unit_tree(self, p: Principal, roots: Sequence[str]) -> list[tuple[str, str]]:
+        """(root, unit) for each root the caller may see and every unit in its subtree."""
+        base = (
+            select(OrgUnit.id.label("root"), OrgUnit.id.label("unit"))
+            .where(OrgUnit.id.in_(sorted(set(roots))), visible_units(p, OrgUnit.id))
+            .cte("tree", recursive=True)
+        )
+        child = select(base.c.root, OrgUnit.id).where(OrgUnit.parent_id == base.c.unit)
+        tree = base.union_all(child)
+        rows = await self.session.execute(select(tree.c.root, tree.c.unit))
+        return [(r, u) for r, u in rows.all()]
 
-    async def school_counts(self, us: CTE) -> dict[str, int]:
-        q = select(us.c.root, func.count()).group_by(us.c.root)
-        return {r: n for r, n in (await self.session.execute(q)).all()}
+    async def school_counts(self, units: list[str]) -> list[tuple[str, int]]:
+        q = (
+            select(Placement.managing_unit_id, func.count())
+            .where(Placement.managing_unit_id.in_(units), placed_at())
+            .group_by(Placement.managing_unit_id)
+        )
+        return [(u, n) for u, n in (await self.session.execute(q)).all()]
 
-    async def state_counts(self, us: CTE, year: str, kind: str) -> list[tuple[str, str, int]]:
+    async def state_counts(self, units: list[str], year: str, kind: str) -> list[tuple[str, str, int]]:
         state = func.coalesce(Assessment.state, literal("not_started"))
         q = (
-            select(us.c.root, state, func.count())
-            .select_from(us)
+            select(Placement.managing_unit_id, state, func.count())
             .outerjoin(
                 Assessment,
                 and_(
-                    Assessment.school_code == us.c.school_code,
+                    Assessment.school_code == Placement.school_code,
                     Assessment.school_year == year,
                     Assessment.kind == kind,
                 ),
             )
-            .group_by(us.c.root, state)
+            .where(Placement.managing_unit_id.in_(units), placed_at())
+            .group_by(Placement.managing_unit_id, state)
         )
-        return [(r, s, n) for r, s, n in (await self.session.execute(q)).all()]
+        return [(u, st, n) for u, st, n in (await self.session.execute(q)).all()]
 
-    async def level_rows(self, us: CTE, year: str) -> list[tuple[Any, ...]]:
+    async def level_rows(self, units: list[str], year: str) -> list[tuple[Any, ...]]:
+        """(unit, kind, group 1 level, group 2 level, overall level, count) of finished assessments."""
+        levels = (Assessment.g1_level, Assessment.g2_level, Assessment.overall_level)
         q = (
-            select(
-                us.c.root,
-                Assessment.kind,
-                Assessment.g1_level,
-                Assessment.g2_level,
-                Assessment.overall_level,
-                func.count(),
+            select(Placement.managing_unit_id, Assessment.kind, *levels, func.count())
+            .join(Assessment, Assessment.school_code == Placement.school_code)
+            .where(
+                Placement.managing_unit_id.in_(units),
+                placed_at(),
+                Assessment.school_year == year,
+                _finished(),
             )
-            .join(Assessment, Assessment.school_code == us.c.school_code)
-            .where(Assessment.school_year == year, _finished())
-            .group_by(
-                us.c.root, Assessment.kind, Assessment.g1_level, Assessment.g2_level, Assessment.overall_level
-            )
+            .group_by(Placement.managing_unit_id, Assessment.kind, *levels)
         )
         return [tuple(r) for r in (await self.session.execute(q)).all()]
 
-    async def criterion_rows(self, us: CTE, year: str) -> list[tuple[Any, ...]]:
+    async def criterion_rows(self, units: list[str], year: str) -> list[tuple[Any, ...]]:
+        """(unit, kind, criterion, sum of points, count) over finished assessments."""
         q = (
             select(
-                us.c.root,
+                Placement.managing_unit_id,
                 Assessment.kind,
                 CriterionScore.code,
-                func.avg(CriterionScore.points),
+                func.sum(CriterionScore.points),
                 func.count(CriterionScore.points),
             )
-            .join(Assessment, Assessment.school_code == us.c.school_code)
+            .join(Assessment, Assessment.school_code == Placement.school_code)
             .join(CriterionScore, CriterionScore.assessment_id == Assessment.id)
-            .where(Assessment.school_year == year, _finished(), CriterionScore.points.is_not(None))
-            .group_by(us.c.root, Assessment.kind, CriterionScore.code)
+            .where(
+                Placement.managing_unit_id.in_(units),
+                placed_at(),
+                Assessment.school_year == year,
+                _finished(),
+                CriterionScore.points.is_not(None),
+            )
+            .group_by(Placement.managing_unit_id, Assessment.kind, CriterionScore.code)
         )
         return [tuple(r) for r in (await self.session.execute(q)).all()]
 

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+
+from services.gateway.auth.schemas import ROLE_ACTIONS, LoginBody, RoleInfo, TokenInfo, TokenResponse
+from services.gateway.auth.service import OAuthError, TokenGrant, TokenService
+from services.gateway.deps import SessionDep, SettingsDep, VerifiedDep
+from services.gateway.ratelimit import limit_anonymous
+from shared.errors import problem_responses
+
+router = APIRouter(tags=["authentication"])
+
+
+def _grant(g: TokenGrant) -> JSONResponse:
+    body = TokenResponse(
+        access_token=g.access_token, expires_in=g.expires_in, scope=" ".join(sorted(g.principal.roles))
+    )
+    return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+def _basic(request: Request) -> tuple[str, str] | None:
+    scheme, _, raw = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        cid, _, secret = base64.b64decode(raw).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return cid, secret
+
+
+@router.post("/oauth/token", response_model=TokenResponse, responses={400: {}, 401: {}})
+async def token(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    grant_type: Annotated[str, Form()],
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> JSONResponse:
+    """OAuth2 client credentials (RFC 6749 §4.4): a short-lived access token for an API client.
+    The client authenticates with HTTP Basic or `client_id`/`client_secret` form fields."""
+    await limit_anonymous(request)
+    if grant_type != "client_credentials":
+        raise OAuthError("unsupported_grant_type", "Only client_credentials is supported here.")
+    basic = _basic(request)
+    if basic is not None:
+        client_id, client_secret = basic
+    if not client_id or not client_secret:
+        raise OAuthError("invalid_client", "client_id and client_secret are required.", 401)
+    return _grant(await TokenService(session, settings).client_credentials(client_id, client_secret))
+
+
+@router.post("/auth/login", response_model=TokenResponse, responses={401: {}})
+async def login(
+    request: Request, body: LoginBody, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
+    """Sign in a person with a local account (the embedded default); answers a bearer token."""
+    await limit_anonymous(request)
+    return _grant(await TokenService(session, settings).login(body.username, body.password))
+
+
+@router.get("/oauth/token_info", response_model=TokenInfo, responses=problem_responses(401))
+async def token_info(v: VerifiedDep) -> TokenInfo:
+    """What this token may do and for which schools and units."""
+    p = v.principal
+    return TokenInfo(
+        sub=p.sub,
+        kind=p.kind.value,
+        name=p.name,
+        issuer=v.issuer,
+        roles=[RoleInfo(role=r, may=ROLE_ACTIONS.get(r, [])) for r in sorted(p.roles)],
+        org_units=sorted(p.org_units),
+        schools=sorted(p.schools),
+        all_orgs=p.all_orgs,
+        expires_at=datetime.fromtimestamp(v.exp, UTC),
+        credential_id=v.credential_id,
+        links={
+            "schools_in_scope": "/api/v1/org/schools",
+            "units_in_scope": "/api/v1/org/units",
+            "docs": "/docs",
+        },
+    )
+
+
+def oauth_error_response(exc: OAuthError) -> JSONResponse:
+    headers = {"Cache-Control": "no-store"}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="chiso"'
+    return JSONResponse(
+        {"error": exc.error, "error_description": exc.description}, status_code=exc.status, headers=headers
+    )

@@ -1,0 +1,178 @@
+"""Access tokens: HS256 JWTs issued here (short-lived, roles and org scope inside), and, in
+resource-server mode, RS256/ES256 JWTs of an OpenID Connect provider checked against its JWKS."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+from pydantic import ValidationError
+
+from services.gateway.config import GatewaySettings
+from shared.principal import Principal, PrincipalKind, Role
+
+LOCAL_ALGORITHM = "HS256"
+OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+
+
+class InvalidToken(Exception):
+    """Missing, expired, forged, or for another audience: always a 401."""
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A verified token: the principal it speaks for, and what revocation is checked against."""
+
+    principal: Principal
+    generation: int | None  # None for tokens of an external provider
+    credential_id: str | None
+    exp: int
+    issuer: str
+    rate_limit: tuple[float, int] | None = None  # a client's own (per second, burst), if set
+
+
+def issue(
+    settings: GatewaySettings,
+    principal: Principal,
+    generation: int,
+    credential_id: str | None = None,
+    now: float | None = None,
+    rate_limit: tuple[float, int] | None = None,
+) -> tuple[str, int]:
+    """A signed token and its lifetime in seconds."""
+    iat = int(now if now is not None else time.time())
+    ttl = settings.access_token_ttl
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "sub": principal.sub,
+        "kind": principal.kind.value,
+        "name": principal.name,
+        "roles": sorted(principal.roles),
+        "org_units": sorted(principal.org_units),
+        "schools": sorted(principal.schools),
+        "all_orgs": principal.all_orgs,
+        "gen": generation,
+        "iat": iat,
+        "exp": iat + ttl,
+        "jti": uuid.uuid4().hex,
+    }
+    if credential_id is not None:
+        claims["cid"] = credential_id
+    if rate_limit is not None:
+        claims["rl"] = list(rate_limit)
+    token = jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=LOCAL_ALGORITHM)
+    return token, ttl
+
+
+def _principal(claims: dict[str, Any], default_kind: PrincipalKind) -> Principal:
+    roles = claims.get("roles") or []
+    if isinstance(roles, str):
+        roles = roles.split()
+    try:
+        return Principal(
+            sub=str(claims["sub"]),
+            kind=PrincipalKind(claims.get("kind", default_kind.value)),
+            name=claims.get("name"),
+            roles=frozenset(Role(r) for r in roles if r in Role._value2member_map_),
+            org_units=frozenset(claims.get("org_units") or []),
+            schools=frozenset(claims.get("schools") or []),
+            all_orgs=bool(claims.get("all_orgs", False)),
+            exp=int(claims["exp"]),
+        )
+    except (KeyError, ValueError, TypeError, ValidationError) as e:
+        raise InvalidToken("token claims do not describe a principal") from e
+
+
+class VerifiedCache:
+    """Tokens already verified, until they expire: a client reuses its token for many calls, and
+    checking the signature and claims again each time is most of the gateway's own cost. Only the
+    token's content is cached; whether it was revoked is checked on every call all the same."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._items: dict[str, Verified] = {}
+
+    def get(self, token: str, now: float) -> Verified | None:
+        v = self._items.get(token)
+        if v is not None and v.exp <= now:
+            del self._items[token]
+            return None
+        return v
+
+    def put(self, token: str, v: Verified) -> None:
+        if len(self._items) >= self.size:
+            self._items.pop(next(iter(self._items)))  # the oldest
+        self._items[token] = v
+
+
+def verify_local(settings: GatewaySettings, token: str) -> Verified:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=[LOCAL_ALGORITHM],
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+    except jwt.PyJWTError as e:
+        raise InvalidToken(str(e)) from e
+    p = _principal(claims, PrincipalKind.USER)
+    rl = claims.get("rl")
+    rate = (float(rl[0]), int(rl[1])) if isinstance(rl, list) and len(rl) == 2 else None
+    return Verified(p, int(claims.get("gen", 0)), claims.get("cid"), p.exp, settings.jwt_issuer, rate)
+
+
+class JwksCache:
+    """The provider's signing keys, fetched with the gateway's HTTP client and kept for a while;
+    an unknown `kid` refetches once (the provider rotated its keys)."""
+
+    def __init__(self, settings: GatewaySettings, client: httpx.AsyncClient) -> None:
+        self.settings = settings
+        self.client = client
+        self._keys: dict[str, Any] = {}
+        self._fetched = 0.0
+
+    async def _refresh(self) -> None:
+        assert self.settings.oidc_jwks_url
+        try:
+            r = await self.client.get(self.settings.oidc_jwks_url)
+            r.raise_for_status()
+            jwks = jwt.PyJWKSet.from_dict(r.json())
+        except (httpx.HTTPError, jwt.PyJWTError, ValueError) as e:
+            raise InvalidToken("the identity provider's keys are unavailable") from e
+        self._keys = {k.key_id: k for k in jwks.keys if k.key_id}
+        self._fetched = time.monotonic()
+
+    async def key(self, kid: str) -> Any:
+        stale = time.monotonic() - self._fetched > self.settings.oidc_jwks_cache_seconds
+        if stale or kid not in self._keys:
+            await self._refresh()
+        if kid not in self._keys:
+            raise InvalidToken("unknown signing key")
+        return self._keys[kid]
+
+    async def verify(self, token: str) -> Verified:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as e:
+            raise InvalidToken(str(e)) from e
+        if header.get("alg") not in OIDC_ALGORITHMS or not header.get("kid"):
+            raise InvalidToken("not a token of the identity provider")
+        key = await self.key(str(header["kid"]))
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=OIDC_ALGORITHMS,
+                issuer=self.settings.oidc_issuer,
+                audience=self.settings.oidc_audience,
+                options={"require": ["exp", "sub", "iss"], "verify_aud": bool(self.settings.oidc_audience)},
+            )
+        except jwt.PyJWTError as e:
+            raise InvalidToken(str(e)) from e
+        p = _principal(claims, PrincipalKind.USER)
+        return Verified(p, None, None, p.exp, str(claims["iss"]))

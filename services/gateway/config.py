@@ -1,0 +1,55 @@
+"""Gateway settings (prefix `GATEWAY_`): its own database, token keys, upstreams, limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DEV_JWT_SECRET = "dev-only-gateway-jwt-secret-change-me-32b"  # noqa: S105  refused in production
+
+
+class GatewaySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="GATEWAY_")
+
+    database_url: str = "sqlite+aiosqlite:///./data/gateway.db"
+    migrate_on_start: bool = True
+
+    # access tokens issued here (client credentials, login): HS256, short-lived
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_issuer: str = "chiso-gateway"
+    access_token_ttl: int = 900
+    # resource-server mode: also accept RS256/ES256 tokens of an OpenID Connect provider
+    oidc_jwks_url: str | None = None
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_cache_seconds: int = 300
+    # how long a credential's or subject's revocation state may be cached (seconds)
+    revocation_cache_seconds: float = 2.0
+
+    # upstream services (distributed mode); the embedded run passes in-process clients instead
+    scoring_url: str = "http://127.0.0.1:8001"
+    evidence_url: str = "http://127.0.0.1:8002"
+    sync_url: str = "http://127.0.0.1:8003"
+    upstream_timeout: float = 30.0
+    upstream_connect_timeout: float = 5.0
+    max_body_bytes: int = 50 * 1024 * 1024  # evidence uploads are large; anything bigger is refused
+
+    # per-client token bucket: `rate_limit_burst` requests at once, refilled at `rate_limit_per_second`
+    rate_limit_per_second: float = 20.0
+    rate_limit_burst: int = 60
+    redis_url: str | None = None
+
+    graphql_max_depth: int = 10
+    graphql_max_tokens: int = 2000
+    graphql_max_aliases: int = 30
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_jwt_secret(self) -> GatewaySettings:
+        if self.environment == "production" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError("jwt_secret must be set to a real secret in production")
+        return self

@@ -1,0 +1,101 @@
+"""Dependency aliases: everything a route needs comes from the app's state, built in the lifespan."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.gateway.auth.service import RevocationChecker
+from services.gateway.auth.tokens import InvalidToken, JwksCache, Verified, VerifiedCache, verify_local
+from services.gateway.config import GatewaySettings
+from services.gateway.errors import AdminOnly, TokenRequired
+from shared.principal import Principal, Role
+
+
+async def get_settings(request: Request) -> GatewaySettings:
+    s: GatewaySettings = request.app.state.settings
+    return s
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session owns the transaction: commit on success, roll back on error."""
+    async with request.app.state.session_factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def bearer(request: Request) -> str | None:
+    raw = request.headers.get("authorization", "")
+    scheme, _, token = raw.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def verify_token(request: Request, token: str) -> Verified:
+    """A local HS256 token, or (resource-server mode) a token of the OIDC provider."""
+    settings: GatewaySettings = request.app.state.settings
+    jwks: JwksCache | None = request.app.state.jwks
+    try:
+        if jwks is not None and not token_is_local(token):
+            return await jwks.verify(token)
+        cache: VerifiedCache = request.app.state.verified_tokens
+        v = cache.get(token, time.time()) or verify_local(settings, token)
+        cache.put(token, v)
+        revocation: RevocationChecker = request.app.state.revocation
+        await revocation.check(v)
+        return v
+    except InvalidToken as e:
+        raise TokenRequired(str(e)) from e
+
+
+def token_is_local(token: str) -> bool:
+    try:
+        return jwt.get_unverified_header(token).get("alg") == "HS256"
+    except jwt.PyJWTError:
+        return True  # let the local check reject it
+
+
+async def optional_token(request: Request) -> Verified | None:
+    cached: Verified | None = getattr(request.state, "verified", None)
+    if cached is not None:
+        return cached
+    token = bearer(request)
+    if token is None:
+        return None
+    v = await verify_token(request, token)
+    request.state.verified = v
+    request.state.principal_id = v.principal.sub  # for the access log
+    return v
+
+
+async def require_token(request: Request) -> Verified:
+    v = await optional_token(request)
+    if v is None:
+        raise TokenRequired("missing")
+    return v
+
+
+async def require_principal(v: Annotated[Verified, Depends(require_token)]) -> Principal:
+    return v.principal
+
+
+async def require_admin(p: Annotated[Principal, Depends(require_principal)]) -> Principal:
+    if Role.ADMIN not in p.roles:
+        raise AdminOnly()
+    return p
+
+
+SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+VerifiedDep = Annotated[Verified, Depends(require_token)]
+OptionalTokenDep = Annotated[Verified | None, Depends(optional_token)]
+PrincipalDep = Annotated[Principal, Depends(require_principal)]
+AdminDep = Annotated[Principal, Depends(require_admin)]

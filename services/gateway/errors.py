@@ -1,0 +1,73 @@
+"""The gateway's own problems, with explanations a token's owner can act on."""
+
+from __future__ import annotations
+
+from shared.errors import Problem
+from shared.i18n import msg
+
+TOKEN_INFO = "/oauth/token_info"  # noqa: S105  a path
+
+
+class TokenRequired(Problem):
+    status = 401
+    code = "token_invalid"
+    title = "Unauthorized"
+    message = msg(
+        "Thiếu mã truy cập, mã đã hết hạn, bị thu hồi hoặc không hợp lệ.",
+        "The access token is missing, expired, revoked or invalid.",
+    )
+
+    def __init__(self, reason: str = "missing") -> None:
+        super().__init__(
+            headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{reason}"'},
+            reason=reason,
+            token_endpoint="/oauth/token",  # noqa: S106  a path
+        )
+
+
+class AdminOnly(Problem):
+    status = 403
+    code = "admin_only"
+    title = "Forbidden"
+    message = msg("Chỉ quản trị viên được dùng API này.", "Only administrators may use this API.")
+
+
+class RouteNotFound(Problem):
+    status = 404
+    code = "route_not_found"
+    title = "Not found"
+    message = msg("Không có dịch vụ nào phục vụ đường dẫn này.", "No service answers this path.")
+
+
+class PayloadTooLarge(Problem):
+    status = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+    message = msg("Dữ liệu gửi lên quá lớn.", "The request body is larger than the gateway accepts.")
+
+
+class UpstreamUnavailable(Problem):
+    status = 503
+    code = "upstream_unavailable"
+    title = "Service unavailable"
+    message = msg(
+        "Dịch vụ tạm thời không phản hồi; vui lòng thử lại.",
+        "The service behind this path is not answering; please retry.",
+    )
+
+
+class UpstreamTimeout(UpstreamUnavailable):
+    status = 504
+    code = "upstream_timeout"
+    title = "Gateway timeout"
+    message = msg("Dịch vụ phản hồi quá chậm.", "The service behind this path timed out.")
+
+
+class RateLimited(Problem):
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+    message = msg(
+        "Quá nhiều yêu cầu; hãy thử lại sau thời gian trong Retry-After.",
+        "Too many requests; retry after the number of seconds in Retry-After.",
+    )

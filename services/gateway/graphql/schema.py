@@ -1,0 +1,126 @@
+"""The dashboard schema. Everything is read through the services with the caller's principal,
+so every figure is scoped to what the caller may see."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+
+from services.gateway.graphql.assessment import Assessment, AssessmentDoc, side_by_side
+from services.gateway.graphql.sync import AtRisk, Timeliness
+from services.gateway.graphql.sync import at_risk as sync_at_risk
+from services.gateway.graphql.types import (
+    Ctx,
+    OrgUnit,
+    SchoolConnection,
+    SchoolFilter,
+    UnitSummary,
+    fetch_schools,
+)
+from services.gateway.graphql.upstream import ExpectedError
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="The org units the caller may see whose parent it may not: the tree's roots."
+    )  # type: ignore[untyped-decorator]
+    async def org_tree(self, info: Ctx) -> list[OrgUnit]:
+        units = await info.context.units.all()
+        return [
+            OrgUnit.of(u)
+            for u in sorted(units.values(), key=lambda u: u["id"])
+            if u.get("parent_id") not in units
+        ]
+
+    @strawberry.field
+    async def org_unit(self, info: Ctx, id: str) -> OrgUnit | None:
+        u = await info.context.unit.load(id)
+        return OrgUnit.of(u) if u else None
+
+    @strawberry.field(description="Schools with their assessments of the year, filtered, by cursor.")  # type: ignore[untyped-decorator]
+    async def schools(
+        self,
+        info: Ctx,
+        year: str,
+        filter: SchoolFilter | None = None,
+        first: Annotated[int, strawberry.argument(description="at most 200")] = 50,
+        after: str | None = None,
+    ) -> SchoolConnection:
+        return await fetch_schools(info, year, filter, min(max(first, 1), 200), after)
+
+    @strawberry.field(description="One school's assessment of a year: self and external, side by side.")  # type: ignore[untyped-decorator]
+    async def assessment(self, info: Ctx, school_code: str, year: str) -> Assessment | None:
+        base = f"/api/v1/schools/{school_code}/assessments/{year}"
+        s = info.context.scoring
+        self_a, ext_a = await asyncio.gather(s.call("GET", f"{base}/self"), s.call("GET", f"{base}/external"))
+        if self_a is None and ext_a is None:
+            return None
+        cmp = await s.call("GET", f"{base}/comparison") if self_a and ext_a else None
+        return Assessment(
+            school_code=school_code,
+            year=year,
+            self_assessment=AssessmentDoc.of(self_a) if self_a else None,
+            external_assessment=AssessmentDoc.of(ext_a) if ext_a else None,
+            side_by_side=side_by_side(cmp),
+        )
+
+    @strawberry.field(description="Per org unit and school year: counts, level distribution, averages.")  # type: ignore[untyped-decorator]
+    async def summary(self, info: Ctx, unit_id: str, year: str) -> UnitSummary | None:
+        d = await info.context.summaries.load((unit_id, year))
+        return UnitSummary.of(d) if d else None
+
+    @strawberry.field(
+        description="Schools the caller may see that risk missing the deadline (sync service); null "
+        "when unavailable."
+    )  # type: ignore[untyped-decorator]
+    async def at_risk(
+        self, info: Ctx, year: str, province: str | None = None, kind: str = "self", within_days: int = 14
+    ) -> AtRisk | None:
+        d = await sync_at_risk(info.context.sync, province, year, kind, within_days)
+        return AtRisk.of(d) if d else None
+
+    @strawberry.field(
+        description="On time, late or missing per school the caller may see, from CSDL receipts "
+        "(sync service); null when unavailable."
+    )  # type: ignore[untyped-decorator]
+    async def timeliness(
+        self, info: Ctx, year: str, province: str | None = None, kind: str = "self"
+    ) -> Timeliness | None:
+        d = await info.context.timeliness.load((province, year, kind))
+        return Timeliness.of(d) if d else None
+
+
+class CodedMaskErrors(MaskErrors):
+    """Unexpected errors become "Unexpected error." with code INTERNAL; expected ones keep theirs."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL"}
+        return masked
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    if isinstance(error.original_error, ExpectedError):
+        return False
+    # errors of the query itself (syntax, validation, limits) carry no original error
+    return error.original_error is not None
+
+
+def build_schema(max_depth: int = 10, max_tokens: int = 2000, max_aliases: int = 30) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: CodedMaskErrors(should_mask_error=_should_mask),
+        ],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,116 @@
+"""Timeliness and the at-risk list, read from the sync service's REST API (scoped to the caller
+there). Null when the sync service is not part of the deployment or not answering."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from services.gateway.graphql.upstream import Upstream
+
+TimelinessKey = tuple[str | None, str, str]  # province (None: the caller's whole scope), year, kind
+
+
+@strawberry.type
+class SchoolTimeliness:
+    school_code: str
+    school_name: str
+    status: str = strawberry.field(description="on_time | late | missing")
+    on_time_deadline: str
+    receipt_at: str | None
+
+
+@strawberry.type
+class Timeliness:
+    school_year: str
+    kind: str
+    expected: int
+    on_time: int
+    late: int
+    missing: int
+    schools: list[SchoolTimeliness]
+
+    @staticmethod
+    def of(d: dict[str, Any]) -> Timeliness:
+        return Timeliness(
+            school_year=d["school_year"],
+            kind=d["kind"],
+            expected=d["expected"],
+            on_time=d["on_time"],
+            late=d["late"],
+            missing=d["missing"],
+            schools=[
+                SchoolTimeliness(
+                    school_code=s["school_code"],
+                    school_name=s["school_name"],
+                    status=s["status"],
+                    on_time_deadline=str(s["on_time_deadline"]),
+                    receipt_at=s.get("receipt_at"),
+                )
+                for s in d.get("schools", [])
+            ],
+        )
+
+
+@strawberry.type
+class AtRiskSchool:
+    school_code: str
+    school_name: str
+    on_time_deadline: str
+    days_left: int
+    reason: str = strawberry.field(description="not_ready | delivery_pending | delivery_failed")
+
+
+@strawberry.type
+class AtRisk:
+    school_year: str
+    kind: str
+    as_of: str
+    within_days: int
+    schools: list[AtRiskSchool]
+
+    @staticmethod
+    def of(d: dict[str, Any]) -> AtRisk:
+        return AtRisk(
+            school_year=d["school_year"],
+            kind=d["kind"],
+            as_of=str(d["as_of"]),
+            within_days=d["within_days"],
+            schools=[
+                AtRiskSchool(
+                    school_code=s["school_code"],
+                    school_name=s["school_name"],
+                    on_time_deadline=str(s["on_time_deadline"]),
+                    days_left=s["days_left"],
+                    reason=s["reason"],
+                )
+                for s in d.get("schools", [])
+            ],
+        )
+
+
+def _params(province: str | None, year: str, kind: str, **extra: Any) -> dict[str, Any]:
+    p: dict[str, Any] = {"school_year": year, "kind": kind, **extra}
+    if province:
+        p["province"] = province
+    return p
+
+
+def timeliness_loader(sync: Upstream) -> DataLoader[TimelinessKey, dict[str, Any] | None]:
+    """One call per distinct (province, year, kind): the units of one province share it."""
+
+    async def load(keys: Sequence[TimelinessKey]) -> list[dict[str, Any] | None]:
+        found: dict[TimelinessKey, dict[str, Any] | None] = {}
+        for key in dict.fromkeys(keys):
+            found[key] = await sync.optional("GET", "/api/v1/sync/timeliness", params=_params(*key))
+        return [found[k] for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+async def at_risk(sync: Upstream, province: str | None, year: str, kind: str, within_days: int) -> Any:
+    params = _params(province, year, kind, within_days=within_days)
+    return await sync.optional("GET", "/api/v1/sync/at-risk", params=params)

@@ -1,0 +1,203 @@
+"""GraphQL types for the Sở dashboards. Numbers of points are floats (at most two decimals)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from services.gateway.graphql.context import Context
+from services.gateway.graphql.sync import Timeliness
+
+Ctx = Info[Context, None]
+
+
+def encode_cursor(code: str) -> str:
+    return base64.urlsafe_b64encode(code.encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except ValueError:
+        return None
+
+
+@strawberry.type
+class StateCount:
+    state: str
+    count: int
+
+
+@strawberry.type
+class LevelCount:
+    kind: str
+    group: str
+    level: int
+    count: int
+
+
+@strawberry.type
+class CriterionAverage:
+    kind: str
+    code: str
+    average_points: float
+    assessed: int
+
+
+@strawberry.type
+class UnitSummary:
+    unit_id: str
+    year: str
+    schools: int
+    self_states: list[StateCount]
+    external_states: list[StateCount]
+    levels: list[LevelCount]
+    criteria: list[CriterionAverage]
+
+    @strawberry.field(
+        description="Timeliness of delivery to CSDL ngành in this unit's province, over the schools the "
+        "caller may see (sync service); null when unavailable."
+    )  # type: ignore[untyped-decorator]
+    async def timeliness(self, info: Ctx, kind: str = "self") -> Timeliness | None:
+        unit = await info.context.unit.load(self.unit_id)
+        province = unit.get("province_code") if unit else None
+        d = await info.context.timeliness.load((province, self.year, kind))
+        return Timeliness.of(d) if d else None
+
+    @staticmethod
+    def of(d: dict[str, Any]) -> UnitSummary:
+        return UnitSummary(
+            unit_id=d["unit_id"],
+            year=d["year"],
+            schools=d["schools"],
+            self_states=[StateCount(state=k, count=v) for k, v in sorted(d["self_states"].items())],
+            external_states=[StateCount(state=k, count=v) for k, v in sorted(d["external_states"].items())],
+            levels=[LevelCount(**x) for x in d["levels"]],
+            criteria=[CriterionAverage(**x) for x in d["criteria"]],
+        )
+
+
+@strawberry.type
+class AssessmentBrief:
+    state: str
+    version: int
+    g1_points: float | None
+    g1_level: int | None
+    g2_points: float | None
+    g2_level: int | None
+    overall_level: int | None
+
+
+@strawberry.type
+class School:
+    code: str
+    name: str
+    levels: list[str]
+    managing_unit_id: str | None
+    self_assessment: AssessmentBrief | None
+    external_assessment: AssessmentBrief | None
+
+    @staticmethod
+    def of(d: dict[str, Any]) -> School:
+        sa, ea = d.get("self_assessment"), d.get("external_assessment")
+        return School(
+            code=d["code"],
+            name=d["name"],
+            levels=d["levels"],
+            managing_unit_id=d.get("managing_unit_id"),
+            self_assessment=AssessmentBrief(**sa) if sa else None,
+            external_assessment=AssessmentBrief(**ea) if ea else None,
+        )
+
+
+@strawberry.type
+class PageInfo:
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type
+class SchoolConnection:
+    nodes: list[School]
+    page_info: PageInfo
+
+
+@strawberry.input
+class SchoolFilter:
+    unit_id: str | None = None
+    level: str | None = strawberry.field(default=None, description="school level: MN, TH, THCS, THPT…")
+    state: str | None = strawberry.field(default=None, description="self-assessment state, or not_started")
+    external_state: str | None = None
+    group1_level: int | None = None
+    group2_level: int | None = None
+
+
+async def fetch_schools(
+    info: Ctx, year: str, f: SchoolFilter | None, first: int, after: str | None
+) -> SchoolConnection:
+    f = f or SchoolFilter()
+    params: dict[str, Any] = {"year": year, "limit": first}
+    for key, val in (
+        ("unit", f.unit_id),
+        ("level", f.level),
+        ("state", f.state),
+        ("external_state", f.external_state),
+        ("g1_level", f.group1_level),
+        ("g2_level", f.group2_level),
+        ("cursor", decode_cursor(after)),
+    ):
+        if val is not None:
+            params[key] = val
+    page = await info.context.scoring.call("GET", "/api/v1/dashboard/schools", params=params) or {}
+    nodes = [School.of(s) for s in page.get("items", [])]
+    nxt = page.get("next_cursor")
+    return SchoolConnection(
+        nodes=nodes,
+        page_info=PageInfo(end_cursor=encode_cursor(nxt) if nxt else None, has_next_page=bool(nxt)),
+    )
+
+
+@strawberry.type
+class OrgUnit:
+    id: str
+    kind: str
+    name: str
+    parent_id: str | None
+    province_code: str | None
+
+    @staticmethod
+    def of(d: dict[str, Any]) -> OrgUnit:
+        return OrgUnit(
+            id=d["id"],
+            kind=d["kind"],
+            name=d["name"],
+            parent_id=d.get("parent_id"),
+            province_code=d.get("province_code"),
+        )
+
+    @strawberry.field
+    async def children(self, info: Ctx) -> list[OrgUnit]:
+        return [OrgUnit.of(u) for u in await info.context.children.load(self.id)]
+
+    @strawberry.field(description="Figures for the schools under this unit that the caller may see.")  # type: ignore[untyped-decorator]
+    async def summary(self, info: Ctx, year: str) -> UnitSummary | None:
+        d = await info.context.summaries.load((self.id, year))
+        return UnitSummary.of(d) if d else None
+
+    @strawberry.field
+    async def schools(
+        self,
+        info: Ctx,
+        year: str,
+        filter: SchoolFilter | None = None,
+        first: Annotated[int, strawberry.argument(description="at most 200")] = 50,
+        after: str | None = None,
+    ) -> SchoolConnection:
+        f = filter or SchoolFilter()
+        f.unit_id = self.id
+        return await fetch_schools(info, year, f, min(max(first, 1), 200), after)

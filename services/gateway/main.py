@@ -1,0 +1,125 @@
+"""The gateway: the single front door. Authentication (OAuth2 client credentials, login, OIDC
+resource-server mode), rate limits, request ids, routing of `/api/v1` to the services with the
+caller's principal signed in, one merged OpenAPI document, and GraphQL for dashboards."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from services.gateway.admin.router import router as admin_router
+from services.gateway.auth.router import oauth_error_response
+from services.gateway.auth.router import router as auth_router
+from services.gateway.auth.service import OAuthError, RevocationChecker
+from services.gateway.auth.tokens import JwksCache, VerifiedCache
+from services.gateway.config import MIGRATIONS, GatewaySettings
+from services.gateway.graphql.app import graphql_router
+from services.gateway.openapi import merged
+from services.gateway.proxy.router import router as proxy_router
+from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, RedisBucket
+from shared import observability
+from shared.db import create_engine, session_factory
+from shared.errors import install_problem_handlers
+from shared.migrate import upgrade
+from shared.requestid import RequestIdMiddleware
+
+SERVICES = ("scoring", "evidence", "sync")
+
+
+def _client(base_url: str, s: GatewaySettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(s.upstream_timeout, connect=s.upstream_connect_timeout),
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+    )
+
+
+def create_app(
+    settings: GatewaySettings | None = None, upstreams: dict[str, httpx.AsyncClient] | None = None
+) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await upgrade(MIGRATIONS, settings.database_url)
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.session_factory = session_factory(engine)
+        app.state.verified_tokens = VerifiedCache()
+        app.state.revocation = RevocationChecker(app.state.session_factory, settings.revocation_cache_seconds)
+        async with AsyncExitStack() as stack:
+            clients = dict(upstreams) if upstreams is not None else {}
+            if upstreams is None:  # distributed mode: one pooled client per service, owned here
+                urls = {"scoring": settings.scoring_url, "evidence": settings.evidence_url}
+                urls["sync"] = settings.sync_url
+                for name, url in urls.items():
+                    clients[name] = await stack.enter_async_context(_client(url, settings))
+            app.state.upstreams = clients
+            outbound = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+            app.state.jwks = JwksCache(settings, outbound) if settings.oidc_jwks_url else None
+            bucket: Bucket
+            if settings.redis_url:
+                redis_bucket = RedisBucket(settings.redis_url)
+                stack.push_async_callback(redis_bucket.close)
+                bucket = redis_bucket
+            else:
+                bucket = MemoryBucket()
+            app.state.bucket = bucket
+            app.state.openapi_doc = None
+            yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Chỉ số chuyển đổi số — API",
+        version="1.0.0",
+        description="The public API of the school digital-transformation assessment (Decision "
+        "4725/QĐ-BGDĐT): frameworks and score preview, org registry, assessments and their workflow, "
+        "evidence, delivery to CSDL ngành, GraphQL for dashboards. Authenticate with OAuth2 client "
+        "credentials (`POST /oauth/token`) or a login (`POST /auth/login`) and send "
+        "`Authorization: Bearer <token>`; `GET /oauth/token_info` tells what a token may do.",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.add_middleware(RateLimitHeaders)
+    observability.install(app, "gateway", {"database": observability.database_check(app)})
+    app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
+    install_problem_handlers(app)
+
+    async def on_oauth(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, OAuthError)
+        return oauth_error_response(exc)
+
+    app.add_exception_handler(OAuthError, on_oauth)
+    app.include_router(proxy_router)  # first: the hot path is matched without trying the others
+    app.include_router(auth_router)
+    app.include_router(admin_router)
+    app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, Any]:
+        """Alive; lists the services the gateway routes to."""
+        return {"status": "ok", "services": sorted(app.state.upstreams)}
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        doc = app.state.openapi_doc
+        if doc is None:
+            doc, complete = await merged(app, app.state.upstreams)
+            app.state.openapi_doc = doc if complete else None
+        return JSONResponse(doc)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Chỉ số chuyển đổi số — API")
+
+    return app

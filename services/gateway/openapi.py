@@ -1,0 +1,49 @@
+"""One OpenAPI document: the gateway's own routes plus every upstream's public paths (those the
+gateway forwards), merged. Components are merged by name; the services share their schema
+names through `shared/`, so a clash means the same model and the first definition is kept."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from services.gateway.proxy.routes import route_for
+
+log = logging.getLogger("gateway.openapi")
+
+
+async def merged(app: FastAPI, upstreams: dict[str, httpx.AsyncClient]) -> tuple[dict[str, Any], bool]:
+    """The merged document, and whether every service contributed (only then is it cached)."""
+    complete = True
+    doc: dict[str, Any] = app.openapi()
+    doc = {**doc, "paths": dict(doc.get("paths", {})), "components": dict(doc.get("components", {}))}
+    schemas: dict[str, Any] = dict(doc["components"].get("schemas", {}))
+    doc["components"]["securitySchemes"] = {
+        "oauth2": {
+            "type": "oauth2",
+            "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}}},
+        },
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+    }
+    doc["security"] = [{"oauth2": []}, {"bearer": []}]
+    for name, client in upstreams.items():
+        try:
+            r = await client.get("/openapi.json", timeout=5.0)
+            r.raise_for_status()
+            up = r.json()
+        except (httpx.HTTPError, ValueError):
+            log.warning("no OpenAPI document from %s", name)
+            complete = False
+            continue
+        for path, item in up.get("paths", {}).items():
+            route = route_for(path)
+            if route is None or route.service != name:
+                continue  # internal, health and anything the gateway does not forward
+            doc["paths"][path] = item
+        for sname, schema in up.get("components", {}).get("schemas", {}).items():
+            schemas.setdefault(sname, schema)
+    doc["components"]["schemas"] = schemas
+    return doc, complete

@@ -1,0 +1,148 @@
+"""A real gateway in front of a real scoring service, both on the backend's databases, talking
+over httpx's in-process ASGI transport (the same client code as over the network)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import delete
+
+from services.gateway.admin.schemas import ClientCreate, UserCreate
+from services.gateway.admin.service import AdminService
+from services.gateway.config import MIGRATIONS, GatewaySettings
+from services.gateway.main import create_app
+from services.gateway.models_base import metadata
+from services.scoring.config import MIGRATIONS as SCORING_MIGRATIONS
+from services.scoring.config import ScoringSettings
+from services.scoring.main import create_app as create_scoring
+from services.scoring.models_base import metadata as scoring_metadata
+from shared.principal import Role
+from tests.conftest import make_database
+from tests.scoring.conftest import SECRET, seed_org
+
+JWT_SECRET = "test-gateway-jwt-secret-at-least-32-bytes"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+async def gw_scoring_url(backend: str) -> str:
+    return await make_database("scoring", backend, SCORING_MIGRATIONS, suffix="_gw")
+
+
+@pytest.fixture(scope="session")
+async def gateway_url(backend: str) -> str:
+    return await make_database("gateway", backend, MIGRATIONS)
+
+
+async def _wipe(app: Any, md: Any) -> None:
+    async with app.state.session_factory() as s:
+        for table in reversed(md.sorted_tables):
+            await s.execute(delete(table))
+        await s.commit()
+
+
+@pytest.fixture
+async def scoring_app(gw_scoring_url: str) -> AsyncIterator[Any]:
+    settings = ScoringSettings(
+        database_url=gw_scoring_url, migrate_on_start=False, internal_secret=SECRET, environment="test"
+    )
+    app = create_scoring(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+        await _wipe(app, scoring_metadata)
+
+
+def gateway_settings(url: str, **overrides: Any) -> GatewaySettings:
+    values: dict[str, Any] = {
+        "database_url": url,
+        "migrate_on_start": False,
+        "internal_secret": SECRET,
+        "jwt_secret": JWT_SECRET,
+        "environment": "test",
+        "rate_limit_per_second": 1000.0,
+        "rate_limit_burst": 1000,
+        "revocation_cache_seconds": 2.0,
+    }
+    return GatewaySettings(**{**values, **overrides})
+
+
+@pytest.fixture
+async def upstreams(scoring_app: Any) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    transport = httpx.ASGITransport(app=scoring_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://scoring") as c:
+        yield {"scoring": c}
+
+
+@pytest.fixture
+async def gateway(gateway_url: str, upstreams: dict[str, httpx.AsyncClient]) -> AsyncIterator[Any]:
+    app = create_app(gateway_settings(gateway_url), upstreams)
+    async with app.router.lifespan_context(app):
+        yield app
+        await _wipe(app, metadata)
+
+
+@pytest.fixture
+async def gw(gateway: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gw") as c:
+        yield c
+
+
+@pytest.fixture
+async def scoring(upstreams: dict[str, httpx.AsyncClient]) -> httpx.AsyncClient:
+    """Direct access to the scoring service (signed headers from tests.scoring.conftest)."""
+    await seed_org(upstreams["scoring"])
+    return upstreams["scoring"]
+
+
+async def add_user(app: Any, username: str, *roles: Role, **scope: Any) -> str:
+    async with app.state.session_factory() as s:
+        u = await AdminService(s).create_user(
+            UserCreate(username=username, name=username, password=PASSWORD, roles=list(roles), **scope)
+        )
+        await s.commit()
+        return u.id
+
+
+async def add_client(app: Any, client_id: str, *roles: Role, **scope: Any) -> tuple[str, str]:
+    """(client id, secret)."""
+    async with app.state.session_factory() as s:
+        c, _, secret = await AdminService(s).create_client(
+            ClientCreate(id=client_id, name=client_id, roles=list(roles), **scope)
+        )
+        await s.commit()
+        return c.id, secret
+
+
+async def login(gw: httpx.AsyncClient, username: str) -> dict[str, str]:
+    r = await gw.post("/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def client_token(gw: httpx.AsyncClient, client_id: str, secret: str) -> dict[str, str]:
+    r = await gw.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+async def admin(gateway: Any, gw: httpx.AsyncClient) -> dict[str, str]:
+    await add_user(gateway, "admin", Role.ADMIN, all_orgs=True)
+    return await login(gw, "admin")
+
+
+@asynccontextmanager
+async def running(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A further gateway (other settings) with its lifespan entered, and a client for it."""
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c,
+    ):
+        yield c

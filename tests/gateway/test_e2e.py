@@ -1,0 +1,73 @@
+"""End to end through the gateway: a vendor writes and submits, is refused elsewhere and cannot
+approve; the head approves; an officer sees it on the dashboard; the embedded run starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from services.run import banner, embedded
+from shared.principal import Role
+from tests.gateway.conftest import add_client, add_user, client_token, login
+from tests.scoring.test_engine_levels import FULL
+
+SELF = "/api/v1/schools/{}/assessments/2024-2025/self"
+SUMMARY = """{ summary(unitId: "phong-797-a", year: "2024-2025") {
+  selfStates { state count } levels { kind group level count } } }"""
+
+
+async def test_vendor_head_officer(gateway, gw, scoring):
+    cid, secret = await add_client(gateway, "vendor-smas", Role.VENDOR_CLIENT, schools=["79701001"])
+    await add_user(gateway, "head.79701001", Role.SCHOOL_HEAD, schools=["79701001"])
+    await add_user(gateway, "officer.pa", Role.OFFICER, org_units=["phong-797-a"])
+    vendor = await client_token(gw, cid, secret)
+
+    r = await gw.put(SELF.format("79701001"), json={"facts": FULL}, headers=vendor)
+    assert r.status_code == 201, r.text
+    r = await gw.post(SELF.format("79701001") + "/submit", headers={**vendor, "Idempotency-Key": "k1"})
+    assert (r.status_code, r.json()["state"]) == (200, "submitted")
+    # forbidden moves: another school (404, explained), approving (a vendor never approves)
+    r = await gw.put(SELF.format("79702001"), json={"facts": FULL}, headers=vendor)
+    assert r.status_code == 404
+    assert r.json()["scope"]["your_schools"] == ["79701001"]
+    r = await gw.post(SELF.format("79701001") + "/approve", headers=vendor)
+    assert r.status_code in (403, 409), r.text
+
+    head = await login(gw, "head.79701001")
+    r = await gw.post(SELF.format("79701001") + "/approve", headers=head)
+    assert (r.status_code, r.json()["state"]) == (200, "approved")
+    r = await gw.put(SELF.format("79701001"), json={"facts": {}}, headers=head)
+    assert r.status_code == 409  # read-only once approved
+
+    officer = await login(gw, "officer.pa")
+    out = (await gw.post("/graphql", json={"query": SUMMARY}, headers=officer)).json()
+    s = out["data"]["summary"]
+    assert {"state": "approved", "count": 1} in s["selfStates"]
+    assert {"kind": "self", "group": "1", "level": 3, "count": 1} in s["levels"]
+    # the officer cannot approve for the school either
+    r = await gw.post(SELF.format("79701001") + "/approve", headers=officer)
+    assert r.status_code in (403, 409)
+
+
+async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path):
+    async with embedded(tmp_path / "data") as e:
+        assert e.demo is not None
+        assert e.demo.schools == 60
+        assert "demo-vendor" in banner(8000, e)
+        transport = httpx.ASGITransport(app=e.gateway)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as gw:
+            assert (await gw.get("/healthz")).json()["status"] == "ok"
+            r = await gw.post("/auth/login", json={"username": "so.officer", "password": "demo-password"})
+            token = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            q = '{ summary(unitId: "so-79", year: "2024-2025") { schools selfStates { state count } } }'
+            s = (await gw.post("/graphql", json={"query": q}, headers=token)).json()["data"]["summary"]
+            assert s["schools"] == 60
+            states = {x["state"] for x in s["selfStates"]}
+            assert {"not_started", "draft", "submitted", "approved", "accepted"} <= states
+            q = '{ summary(unitId: "so-79", year: "2024-2025") { externalStates { state count } } }'
+            ext = (await gw.post("/graphql", json={"query": q}, headers=token)).json()["data"]["summary"]
+            assert {"in_progress", "concluded", "recognised"} <= {x["state"] for x in ext["externalStates"]}
+    async with embedded(tmp_path / "data") as e:  # a restart finds the demo and keeps it
+        assert e.demo is not None
+        assert e.demo.schools == 60

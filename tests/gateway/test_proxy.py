@@ -1,0 +1,115 @@
+"""Routing through the gateway: forwarding with the signed principal, scope explanations,
+never forwarding /internal, body limits, upstream failures, the merged OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from services.gateway.main import create_app
+from shared.principal import Principal, Role, sign_principal
+from tests.gateway.conftest import add_client, client_token, gateway_settings, running
+from tests.scoring.test_engine_levels import FULL
+
+pytestmark = pytest.mark.asyncio
+SELF = "/api/v1/schools/{}/assessments/2024-2025/self"
+
+
+@pytest.fixture
+async def vendor(gateway, gw, scoring) -> dict[str, str]:
+    cid, secret = await add_client(gateway, "vendor-smas", Role.VENDOR_CLIENT, schools=["79701001"])
+    return await client_token(gw, cid, secret)
+
+
+class TestForwarding:
+    async def test_vendor_writes_its_school_with_request_id(self, gw, vendor):
+        r = await gw.put(
+            SELF.format("79701001"), json={"facts": FULL}, headers={**vendor, "X-Request-ID": "req-42"}
+        )
+        assert r.status_code == 201, r.text
+        assert r.headers["etag"] == '"1"'
+        assert r.headers["x-request-id"] == "req-42"
+        audit = await gw.get(SELF.format("79701001") + "/audit", headers=vendor)
+        assert audit.json()[0]["actor"] == "vendor-smas"
+
+    async def test_other_school_is_404_with_a_scope_explanation(self, gw, vendor):
+        r = await gw.put(SELF.format("79702001"), json={"facts": FULL}, headers=vendor)
+        assert r.status_code == 404
+        body = r.json()
+        assert body["scope"]["your_schools"] == ["79701001"]
+        assert body["scope"]["token_info"] == "/oauth/token_info"
+        assert "79702001 is not in this token's school list" in body["scope"]["note"]
+        # the same answer whether or not the school exists: nothing about others is revealed
+        r2 = await gw.put(SELF.format("99999999"), json={"facts": FULL}, headers=vendor)
+        assert r2.status_code == 404
+        assert r2.json()["code"] == body["code"]
+
+    async def test_a_forged_principal_header_is_dropped(self, gw, vendor):
+        forged = Principal(sub="evil", roles=frozenset({Role.ADMIN}), all_orgs=True)
+        header = {"X-Chiso-Principal": sign_principal(forged, "guessed-secret")}
+        r = await gw.put(SELF.format("79702001"), json={"facts": FULL}, headers={**vendor, **header})
+        assert r.status_code == 404
+
+    async def test_no_token_is_401_but_frameworks_are_public(self, gw, scoring):
+        r = await gw.get("/api/v1/org/schools")
+        assert (r.status_code, r.json()["code"]) == (401, "token_invalid")
+        r = await gw.get("/api/v1/frameworks")
+        assert r.status_code == 200
+        r = await gw.post(
+            "/api/v1/frameworks/qd4725-2022/score", json={"school_levels": ["TH"], "facts": FULL}
+        )
+        assert r.status_code == 200
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/internal/v1/events",
+            "/api/v1/internal/events",
+            "/api/v1/nowhere",
+            "/api/v1/org/../../internal/v1/events",
+            "/api/v1/org/%2E%2E/%2E%2E/internal/v1/events",
+        ],
+    )
+    async def test_internal_and_unknown_paths_are_never_forwarded(self, gw, vendor, path):
+        r = await gw.get(path, headers=vendor)
+        assert r.status_code == 404
+
+
+class TestLimits:
+    async def test_oversize_body_is_413(self, gateway_url, upstreams, gateway, gw, vendor):
+        app = create_app(gateway_settings(gateway_url, max_body_bytes=1000), upstreams)
+        async with running(app) as c:
+            r = await c.put(SELF.format("79701001"), content=b"x" * 5000, headers=vendor)
+            assert (r.status_code, r.json()["code"]) == (413, "payload_too_large")
+
+            async def chunks() -> Any:  # no Content-Length: counted while streaming
+                for _ in range(10):
+                    yield b"y" * 500
+
+            r = await c.put(SELF.format("79701001"), content=chunks(), headers=vendor)
+            assert r.status_code == 413
+
+    async def test_a_dead_upstream_is_503(self, gateway_url, gateway, gw, vendor):
+        dead = httpx.AsyncClient(base_url="http://127.0.0.1:9", timeout=2.0)
+        app = create_app(gateway_settings(gateway_url), {"scoring": dead})
+        async with running(app) as c:
+            r = await c.get("/api/v1/org/schools", headers=vendor)
+            assert (r.status_code, r.json()["code"]) == (503, "upstream_unavailable")
+            r = await c.get("/api/v1/evidence/x", headers=vendor)
+            assert r.status_code == 503
+        await dead.aclose()
+
+
+class TestOpenApi:
+    async def test_one_merged_document(self, gw):
+        doc = (await gw.get("/openapi.json")).json()
+        paths = doc["paths"]
+        assert "/oauth/token" in paths
+        assert "/admin/v1/clients" in paths
+        assert "/api/v1/org/schools" in paths
+        assert "/api/v1/dashboard/summaries" in paths
+        assert not [p for p in paths if p.startswith("/internal")]
+        assert "AssessmentOut" in doc["components"]["schemas"]
+        assert (await gw.get("/docs")).status_code == 200

@@ -105,7 +105,9 @@ def banner(port: int, e: Embedded) -> str:
 async def serve(port: int, data_dir: Path) -> None:
     async with embedded(data_dir) as e:
         print(banner(port, e), flush=True)
-        config = uvicorn.Config(e.gateway, host="127.0.0.1", port=port, lifespan="off", log_level="info")
+        config = uvicorn.Config(
+            e.gateway, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False
+        )
         await uvicorn.Server(config).serve()
 
 

@@ -91,12 +91,15 @@ def install(
     service: str,
     checks: Mapping[str, Check] | None = None,
     before_scrape: Callable[[], Awaitable[None]] | None = None,
+    quiet: frozenset[str] = frozenset(),
 ) -> None:
     """Add the middleware and the `/metrics` and `/readyz` routes to a service's app.
 
     `before_scrape` refreshes gauges that live in the database (queue depth, age) at scrape time,
-    so they are as fresh as the scrape and cost nothing between scrapes."""
-    app.add_middleware(ObservabilityMiddleware, service=service, quiet=frozenset({"/metrics", "/healthz"}))
+    so they are as fresh as the scrape and cost nothing between scrapes. Routes in `quiet` (polled
+    endpoints) are counted in the metrics but write no access log line."""
+    quiet = quiet | {"/metrics", "/healthz", "/readyz"}
+    app.add_middleware(ObservabilityMiddleware, service=service, quiet=quiet)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

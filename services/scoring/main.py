@@ -48,7 +48,12 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.registry = FrameworkRegistry.from_directory(settings.frameworks_dir)
     app.state.previewer = Previewer(app.state.registry)
-    observability.install(app, "scoring", {"database": observability.database_check(app)})
+    observability.install(
+        app,
+        "scoring",
+        {"database": observability.database_check(app)},
+        quiet=frozenset({"/internal/v1/events"}),  # polled every second by each consumer
+    )
     app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
     install_problem_handlers(app)
     app.include_router(frameworks_router)

@@ -117,7 +117,9 @@ def who(
         schools=frozenset(schools),
         all_orgs=all_orgs,
     )
-    return {"X-Chiso-Principal": sign_principal(p, SECRET)}
+    # Signed once at import and reused by the whole session, which can outlast the production
+    # TTL on a slow machine: a day keeps the headers valid; expiry itself is tested in shared/.
+    return {"X-Chiso-Principal": sign_principal(p, SECRET, ttl=86_400)}
 
 
 ADMIN = who("admin", Role.ADMIN, all_orgs=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 import pytest
 
+from shared.principal import Principal, Role, sign_principal
 from tests.scoring.conftest import (
     ADMIN,
     ASSESSOR_A,
@@ -14,6 +16,7 @@ from tests.scoring.conftest import (
     OFFICER_A,
     OFFICER_B,
     OTHER_HEAD,
+    SECRET,
     SERVICE,
     STAFF,
     VENDOR,
@@ -258,6 +261,14 @@ class TestScope:
         assert (await org.get(SELF)).status_code == 401
         forged = {"X-Chiso-Principal": HEAD["X-Chiso-Principal"][:-4] + "AAAA"}
         assert (await org.get(SELF, headers=forged)).status_code == 401
+        head = Principal(sub="head-th1", roles=frozenset({Role.SCHOOL_HEAD}), schools=frozenset({"79701001"}))
+        stale = {"X-Chiso-Principal": sign_principal(head, SECRET, ttl=300, now=time.time() - 301)}
+        r = await org.get(SELF, headers=stale)
+        assert r.status_code == 401
+        assert r.json()["code"] == "unauthorized"
+        fresh = {"X-Chiso-Principal": sign_principal(head, SECRET, ttl=300)}
+        # signed and current: passes authentication, and there is no assessment yet
+        assert (await org.get(SELF, headers=fresh)).status_code == 404
 
     async def test_feed_is_for_services_only(self, org):
         assert (await org.get("/internal/v1/events", headers=OFFICER_A)).status_code == 403

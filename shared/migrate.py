@@ -16,6 +16,8 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared.db import ensure_sqlite_directory
+
 
 def config(migrations_dir: Path, url: str) -> Config:
     cfg = Config()
@@ -25,6 +27,7 @@ def config(migrations_dir: Path, url: str) -> Config:
 
 
 def upgrade_sync(migrations_dir: Path, url: str, revision: str = "head") -> None:
+    ensure_sqlite_directory(url)
     command.upgrade(config(migrations_dir, url), revision)
 
 

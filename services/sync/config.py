@@ -39,6 +39,10 @@ class SyncSettings(ServiceSettings):
     backoff_cap_seconds: float = 300.0
     webhook_max_attempts: int = 5
     webhook_timeout_seconds: float = 5.0
+    # Webhook receivers must be on the public Internet (no private, loopback or link-local
+    # address, checked after DNS resolution at every send). True only where receivers sit on a
+    # private network that is meant to be reachable, e.g. a vendor's VPN.
+    webhook_allow_private_addresses: bool = False
     reconcile_interval_seconds: float = 3600.0
 
     @model_validator(mode="after")

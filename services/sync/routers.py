@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.sync.deadlines.router import router as deadlines_router
 from services.sync.deliveries.router import router as deliveries_router
+from services.sync.exports.router import router as exports_router
 from services.sync.reconciliation.router import router as reconciliation_router
 from services.sync.webhooks.router import router as webhooks_router
 
@@ -15,3 +16,4 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(deadlines_router)
     app.include_router(webhooks_router)
     app.include_router(reconciliation_router)
+    app.include_router(exports_router)

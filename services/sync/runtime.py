@@ -19,6 +19,7 @@ from services.sync.feed.consumer import FeedConsumer
 from services.sync.reconciliation.service import Reconciler
 from services.sync.scoring_client import ScoringClient
 from services.sync.webhooks.service import WebhookDispatcher
+from shared.outbound import system_resolver
 
 log = logging.getLogger("services.sync.runtime")
 
@@ -67,6 +68,7 @@ class Runtime:
             webhook_http,
             max_attempts=settings.webhook_max_attempts,
             timeout=settings.webhook_timeout_seconds,
+            resolver=None if settings.webhook_allow_private_addresses else system_resolver,
         )
         self.reconciler = Reconciler(factory, self.csdl, settings.reconcile_interval_seconds)
         self._stop = asyncio.Event()

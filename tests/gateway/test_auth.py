@@ -77,6 +77,16 @@ class TestClientCredentials:
         r = await gw.post("/oauth/token", data={"grant_type": "password"})
         assert (r.status_code, r.json()["error"]) == (400, "unsupported_grant_type")
 
+    async def test_missing_grant_type_is_an_oauth_error_not_a_problem(self, gw):
+        for r in (
+            await gw.post("/oauth/token", data={"client_id": "x", "client_secret": "y"}),
+            await gw.post("/oauth/token", json={"grant_type": "client_credentials"}),  # JSON, not a form
+        ):
+            assert r.status_code == 400
+            assert r.json()["error"] == "invalid_request"
+            assert "grant_type" in r.json()["error_description"]
+            assert r.headers["cache-control"] == "no-store"
+
 
 class TestRotationAndRevocation:
     async def test_two_live_secrets_and_immediate_revocation(self, gateway, gw, admin):

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import io
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from services.gateway.admin.schemas import ClientCreate, UserCreate
 from services.gateway.admin.service import AdminService
@@ -115,6 +117,19 @@ async def test_full_cycle(tmp_path: Path):
             r = await gw.post(f"{BASE}/external/recognise", json=decision, headers=so)
             assert (r.status_code, r.json()["state"]) == (200, "recognised")
             await _delivered(gw, so, "external")
+
+            # the Excel export channel, through the gateway: the recognised result and its receipt
+            r = await gw.get(f"/api/v1/sync/exports/{YEAR}.xlsx", params={"kind": "external"}, headers=so)
+            assert r.status_code == 200, r.text
+            rows = list(load_workbook(io.BytesIO(r.content))["Kết quả"].iter_rows(values_only=True))
+            mine = [dict(zip(rows[0], x, strict=True)) for x in rows[1:] if x[0] == CODE]
+            assert [(x["Số quyết định công nhận"], x["Trạng thái gửi CSDL"]) for x in mine] == [
+                ("12/QĐ-SGDĐT", "Đã ghi nhận")
+            ]
+            r = await gw.get(f"/api/v1/sync/exports/{YEAR}.xlsx", headers=other)
+            assert CODE not in {
+                x[0] for x in load_workbook(io.BytesIO(r.content))["Kết quả"].iter_rows(values_only=True)
+            }
 
             q = """query($c: String!, $y: String!) {
               assessment(schoolCode: $c, year: $y) { selfAssessment { state }

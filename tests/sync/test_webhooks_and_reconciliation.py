@@ -9,13 +9,14 @@ import httpx
 import pytest
 import respx
 
+from services.sync.main import create_app
 from services.sync.reconciliation.service import diff
 from services.sync.runtime import Runtime
 from services.sync.webhooks.service import WebhookDispatcher
 from services.sync.webhooks.signing import SIGNATURE_HEADER, sign, verify
 from shared.principal import Role
 from tests.scoring.conftest import seed_org
-from tests.sync.conftest import who
+from tests.sync.conftest import make_settings, who, wipe
 from tests.sync.factories import make_snapshot
 from tests.sync.test_api import emit, pump
 
@@ -23,6 +24,15 @@ VENDOR = who("vendor-smas", Role.VENDOR_CLIENT, schools=("79701001", "79701002")
 OTHER_VENDOR = who("vendor-x", Role.VENDOR_CLIENT, schools=("79702001",))
 ADMIN = who("admin", Role.ADMIN, all_orgs=True)
 HOOK = "https://vendor.test/hooks/chiso"
+PUBLIC = "93.184.216.34"  # what the test resolver answers for vendor.test: a global address
+PINNED = f"https://{PUBLIC}/hooks/chiso"  # where a send really goes: the checked address
+
+
+def resolver(answers: dict[str, list[str]]) -> Any:
+    async def resolve(host: str, port: int) -> list[str]:
+        return answers.get(host, [])
+
+    return resolve
 
 
 @pytest.fixture
@@ -31,8 +41,17 @@ async def seeded(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient) -> 
     return client
 
 
-def dispatcher(app: Any, http: httpx.AsyncClient, attempts: int = 3) -> WebhookDispatcher:
-    return WebhookDispatcher(app.state.session_factory, http, max_attempts=attempts, timeout=1.0, base=0.0)
+def dispatcher(
+    app: Any, http: httpx.AsyncClient, attempts: int = 3, answers: dict[str, list[str]] | None = None
+) -> WebhookDispatcher:
+    return WebhookDispatcher(
+        app.state.session_factory,
+        http,
+        max_attempts=attempts,
+        timeout=1.0,
+        base=0.0,
+        resolver=resolver({"vendor.test": [PUBLIC]} if answers is None else answers),
+    )
 
 
 async def subscribe(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
@@ -83,13 +102,14 @@ class TestDispatch:
         await emit(scoring_app, make_snapshot())
         await pump(sync_app)
         with respx.mock(assert_all_called=True) as m:
-            route = m.post(HOOK)
+            route = m.post(PINNED)
             route.side_effect = [httpx.Response(500), httpx.Response(204)]
             async with httpx.AsyncClient() as http:
                 d = dispatcher(sync_app, http)
                 assert await d.run_once() == 1
                 assert await d.run_once() == 1
             req = route.calls.last.request
+            assert req.headers["host"] == "vendor.test"  # sent to the checked address, by name
             assert verify(sub["secret"], req.content, req.headers[SIGNATURE_HEADER])
             body = json.loads(req.content)
             assert body["event"] == "sync.delivered"
@@ -102,7 +122,7 @@ class TestDispatch:
         await emit(scoring_app, make_snapshot())
         await pump(sync_app)
         with respx.mock() as m:
-            m.post(HOOK).mock(side_effect=httpx.ConnectError("refused"))
+            m.post(PINNED).mock(side_effect=httpx.ConnectError("refused"))
             async with httpx.AsyncClient() as http:
                 d = dispatcher(sync_app, http, attempts=2)
                 await d.run_once()
@@ -132,6 +152,68 @@ class TestDispatch:
         log = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()
         assert {x["event"] for x in log} == {"deadline.at_risk"}
         assert len(log) == 2  # the vendor's two schools, none delivered yet
+
+
+class TestReceiverAddresses:
+    """Webhook URLs are user input that the service then calls: only public addresses (SSRF)."""
+
+    @pytest.mark.parametrize(
+        ("url", "code"),
+        [
+            ("http://127.0.0.1:8000/hook", "url_forbidden_address"),
+            ("http://localhost/hook", "url_forbidden_address"),
+            ("http://169.254.169.254/latest/meta-data", "url_forbidden_address"),
+            ("http://[::1]/hook", "url_forbidden_address"),
+            ("http://10.1.2.3/hook", "url_forbidden_address"),
+            ("ftp://vendor.test/hook", "url_scheme"),
+            ("https://user:pw@vendor.test/hook", "url_credentials"),
+            ("not a url", "url_scheme"),
+        ],
+    )
+    async def test_private_or_malformed_url_is_refused(self, seeded, url, code):
+        r = await seeded.post(
+            "/api/v1/sync/webhooks", json={"url": url, "events": ["sync.failed"]}, headers=VENDOR
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["validation_errors"][0]["pointer"] == "/url"
+        assert r.json()["validation_errors"][0]["code"] == code
+        assert (await seeded.get("/api/v1/sync/webhooks", headers=VENDOR)).json() == []
+
+    @pytest.mark.parametrize("answers", [["10.0.0.5"], [PUBLIC, "127.0.0.1"], []])
+    async def test_name_resolving_to_a_private_address_is_never_called(
+        self, seeded, sync_app, scoring_app, answers
+    ):
+        sub = await subscribe(seeded)
+        await emit(scoring_app, make_snapshot())
+        await pump(sync_app)
+        with respx.mock(assert_all_called=False) as m:
+            anything = m.route()
+            async with httpx.AsyncClient() as http:
+                assert (
+                    await dispatcher(sync_app, http, attempts=1, answers={"vendor.test": answers}).run_once()
+                    == 1
+                )
+            assert not anything.called
+        (x,) = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()
+        assert x["state"] == "failed"
+        assert x["last_error"].startswith("forbidden_address")
+
+    async def test_private_receivers_when_the_setting_allows(self, sync_url, scoring_http, fake_http):
+        await seed_org(scoring_http)
+        settings = make_settings(sync_url, webhook_allow_private_addresses=True)
+        app = create_app(settings, scoring_client=scoring_http, csdl_client=fake_http)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sync") as c,
+        ):
+            r = await c.post(
+                "/api/v1/sync/webhooks",
+                json={"url": "http://10.1.2.3/hook", "events": ["sync.failed"]},
+                headers=VENDOR,
+            )
+            assert r.status_code == 201, r.text
+            assert app.state.runtime.webhooks.resolver is None
+            await wipe(app.state.session_factory)
 
 
 class TestReconciliation:

@@ -40,13 +40,20 @@ async def token(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    grant_type: Annotated[str, Form()],
+    # optional here so that a missing one gets RFC 6749's `invalid_request`, which OAuth client
+    # libraries understand, rather than a problem+json 422
+    grant_type: Annotated[str | None, Form()] = None,
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
 ) -> JSONResponse:
     """OAuth2 client credentials (RFC 6749 §4.4): a short-lived access token for an API client.
     The client authenticates with HTTP Basic or `client_id`/`client_secret` form fields."""
     await limit_anonymous(request)
+    if not grant_type:
+        raise OAuthError(
+            "invalid_request",
+            "grant_type is required (application/x-www-form-urlencoded: grant_type=client_credentials).",
+        )
     if grant_type != "client_credentials":
         raise OAuthError("unsupported_grant_type", "Only client_credentials is supported here.")
     basic = _basic(request)

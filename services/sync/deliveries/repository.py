@@ -215,6 +215,32 @@ class DeliveryRepository:
         )
         return list((await self.session.execute(q)).scalars())
 
+    async def latest_result_per_school(self, year: str, kind: str, province: str | None) -> list[DeliveryJob]:
+        """Per school, the job of its newest version (a window in SQL, not a loop over versions)."""
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=DeliveryJob.school_code,
+                order_by=(DeliveryJob.version.desc(), DeliveryJob.created_at.desc()),  # type: ignore[attr-defined]
+            )
+            .label("rank")
+        )
+        ranked = select(DeliveryJob.id, rank).where(  # type: ignore[call-overload]
+            DeliveryJob.school_year == year,
+            DeliveryJob.kind == kind,
+            DeliveryJob.state != JobState.SUPERSEDED,
+        )
+        if province is not None:
+            ranked = ranked.where(DeliveryJob.province_code == province)
+        sub = ranked.subquery()
+        q = (
+            select(DeliveryJob)
+            .join(sub, sub.c.id == DeliveryJob.id)
+            .where(sub.c.rank == 1)
+            .order_by(DeliveryJob.school_code)
+        )
+        return list((await self.session.execute(q)).scalars())
+
     async def delivered_unreconciled(self, limit: int) -> list[DeliveryJob]:
         q = (
             select(DeliveryJob)

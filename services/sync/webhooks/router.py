@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter
 
 from services.sync.deadlines.calendar import VN_TZ
-from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
+from services.sync.deps import PrincipalDep, ScoringDep, SessionDep, SettingsDep
 from services.sync.scope import READERS, require, school_in_scope
 from services.sync.webhooks.models import WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
@@ -18,7 +18,9 @@ from services.sync.webhooks.schemas import (
     SubscriptionOut,
     WebhookDeliveryOut,
 )
-from shared.errors import NotFound, problem_responses
+from shared.errors import FieldError, NotFound, Unprocessable, problem_responses
+from shared.i18n import msg
+from shared.outbound import forbidden, is_literal, validate_url
 from shared.principal import may_access_school
 
 router = APIRouter(prefix="/api/v1/sync/webhooks", tags=["webhooks"])
@@ -28,10 +30,30 @@ router = APIRouter(prefix="/api/v1/sync/webhooks", tags=["webhooks"])
     "", status_code=201, response_model=SubscriptionCreated, responses=problem_responses(401, 403, 404, 422)
 )
 async def subscribe(
-    body: SubscriptionIn, p: PrincipalDep, session: SessionDep, scoring: ScoringDep
+    body: SubscriptionIn, p: PrincipalDep, session: SessionDep, scoring: ScoringDep, settings: SettingsDep
 ) -> SubscriptionCreated:
-    """Subscribe a URL to delivery and deadline events; the signing secret is returned once."""
+    """Subscribe a URL to delivery and deadline events; the signing secret is returned once.
+
+    A receiver must be on the public Internet: an address literal or `localhost` that is not is
+    refused here; a name is resolved and checked again at every send (its DNS may change)."""
     require(p, *READERS)
+    url = validate_url(body.url)
+    host = url.host.rstrip(".").lower()
+    if not settings.webhook_allow_private_addresses and (
+        (is_literal(host) and forbidden(host)) or host == "localhost" or host.endswith(".localhost")
+    ):
+        raise Unprocessable(
+            errors=[
+                FieldError(
+                    pointer="/url",
+                    code="url_forbidden_address",
+                    message=msg(
+                        "Địa chỉ nhận webhook phải là địa chỉ công khai trên Internet.",
+                        "A webhook receiver must have a public Internet address.",
+                    ),
+                )
+            ]
+        )
     for code in body.schools:
         await school_in_scope(scoring, p, code)
     schools, everything = list(body.schools), False
@@ -44,7 +66,7 @@ async def subscribe(
             schools = sorted(s.code for s in opened if may_access_school(p, s.code, s.ancestors))
     sub = WebhookSubscription(
         owner=p.sub,
-        url=str(body.url),
+        url=str(url),
         secret=secrets.token_urlsafe(32),
         events=list(body.events),
         schools=schools,

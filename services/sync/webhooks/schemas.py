@@ -3,13 +3,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import BaseModel, Field
 
 EventName = Literal["sync.delivered", "sync.failed", "deadline.at_risk"]
 
 
 class SubscriptionIn(BaseModel):
-    url: AnyHttpUrl
+    url: str = Field(
+        max_length=2048,
+        description="http(s), no credentials; must resolve to public addresses only",
+        examples=["https://vendor.example/hooks/chiso"],
+    )
     events: list[EventName] = Field(min_length=1)
     schools: list[str] = Field(
         default_factory=list,

@@ -19,6 +19,7 @@ from services.sync.webhooks.models import WebhookDelivery, WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.signing import EVENT_HEADER, SIGNATURE_HEADER, sign
 from shared.db import utcnow
+from shared.outbound import Resolver, pinned, public_address, system_resolver
 
 log = logging.getLogger("services.sync.webhooks")
 
@@ -53,8 +54,12 @@ class WebhookDispatcher:
         base: float = 2.0,
         cap: float = 600.0,
         poll: float = 1.0,
+        resolver: Resolver | None = system_resolver,
     ) -> None:
-        self.factory, self.http = factory, http
+        """`resolver=None` sends to the URL as given, private addresses included (the
+        `webhook_allow_private_addresses` setting); otherwise every send goes to a checked public
+        address."""
+        self.factory, self.http, self.resolver = factory, http, resolver
         self.max_attempts, self.timeout, self.base, self.cap, self.poll = (
             max_attempts,
             timeout,
@@ -94,11 +99,12 @@ class WebhookDispatcher:
         status: int | None = None
         error: str | None = None
         try:
-            r = await self.http.post(sub.url, content=body, headers=headers, timeout=self.timeout)
-            status = r.status_code
-            if not 200 <= status < 300:
+            status = await self._post(httpx.URL(sub.url), body, headers)
+            if status is None:
+                error = "forbidden_address: the receiver does not resolve to public addresses only"
+            elif not 200 <= status < 300:
                 error = f"receiver answered {status}"
-        except httpx.HTTPError as e:
+        except (httpx.HTTPError, OSError, TimeoutError) as e:
             error = f"transport: {type(e).__name__}"
         now = utcnow()
         attempts = d.attempts + 1
@@ -113,3 +119,23 @@ class WebhookDispatcher:
         async with self.factory() as s:
             await WebhookRepository(s).finish(d.id, values)
             await s.commit()
+
+    async def _post(self, url: httpx.URL, body: bytes, headers: dict[str, str]) -> int | None:
+        """The receiver's status, or None when its name resolves to a forbidden address (nothing
+        is sent). Redirects are not followed: a receiver answers where it was registered."""
+        if self.resolver is None:
+            r = await self.http.post(url, content=body, headers=headers, timeout=self.timeout)
+            return r.status_code
+        address = await public_address(url, self.resolver, self.timeout)
+        if address is None:
+            return None
+        target, host, extensions = pinned(url, address)
+        req = self.http.build_request(
+            "POST",
+            target,
+            content=body,
+            headers={**headers, **host},
+            extensions={**extensions, "timeout": httpx.Timeout(self.timeout).as_dict()},
+        )
+        r = await self.http.send(req, follow_redirects=False)
+        return r.status_code

@@ -203,6 +203,16 @@ class TestRouting:
         assert backends == {"chiso-gateway"}
         named("Service", "chiso-gateway")
 
+    def test_the_ingress_exposes_public_paths_only(self):
+        """/metrics and /readyz are for the cluster: no ingress path may reach them."""
+        paths = [
+            p["path"] for ing in of_kind("Ingress") for r in ing["spec"]["rules"] for p in r["http"]["paths"]
+        ]
+        assert "/" not in paths
+        for inside in ("/metrics", "/readyz"):
+            assert not any(inside.startswith(p.rstrip("/")) for p in paths), inside
+        assert {"/api/v1/", "/oauth/", "/graphql", "/healthz"} <= set(paths)
+
     def test_autoscalers_and_disruption_budgets_target_existing_deployments(self):
         deployments = {d["metadata"]["name"]: d for d in of_kind("Deployment")}
         for hpa in of_kind("HorizontalPodAutoscaler"):

@@ -131,3 +131,29 @@ class TestBulk:
         assert res["created"] == 1000
         one = (await org.get(SELF.format("79703999"), headers=ADMIN)).json()
         assert one["score"]["groups"][0]["level"] == 3
+
+
+async def test_a_bulk_created_row_is_the_row_put_creates(org: httpx.AsyncClient, app: Any) -> None:
+    """Bulk writes new rows with a core INSERT built from the model's defaults; every column must
+    equal what the ORM path (PUT) writes for the same facts, but the keys and timestamps."""
+    from sqlalchemy import select
+
+    from services.scoring.assessments.models import Assessment
+
+    facts = {**FULL, "1.1": {"met": True}}
+    r = await org.put(SELF.format("79701001"), json={"facts": facts}, headers=VENDOR)
+    assert r.status_code in (200, 201), r.text
+    assert (await bulk(org, [row("79701002", facts)]))["created"] == 1
+    async with app.state.session_factory() as s:
+        columns = [c.name for c in Assessment.__table__.columns]  # type: ignore[attr-defined]
+        rows = {
+            a.school_code: {c: getattr(a, c) for c in columns}
+            for a in (await s.execute(select(Assessment))).scalars()
+        }
+    put, bulked = rows["79701001"], rows["79701002"]
+    differ = {"id", "school_code", "created_at", "updated_at"}
+    assert {k: v for k, v in put.items() if k not in differ} == {
+        k: v for k, v in bulked.items() if k not in differ
+    }
+    assert bulked["state"] == "draft"
+    assert bulked["result"]["groups"]

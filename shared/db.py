@@ -1,12 +1,11 @@
 """Async engine and session factory for SQLite (embedded) and PostgreSQL (production).
 
-The request's session owns the transaction: `session_dependency` commits on success and rolls back
-on error; services and repositories only `flush()`.
+The request's session owns the transaction: `shared.deps.request_session` commits on success and
+rolls back on error; services and repositories only `flush()`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,23 +56,6 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-
-
-def session_dependency(
-    get_factory: Callable[[], async_sessionmaker[AsyncSession]],
-) -> Callable[[], AsyncIterator[AsyncSession]]:
-    """Build a FastAPI dependency yielding a session that commits on success, rolls back on error."""
-
-    async def _session() -> AsyncIterator[AsyncSession]:
-        async with get_factory()() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
-
-    return _session
 
 
 def sync_url(url: str) -> str:

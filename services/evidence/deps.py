@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evidence.access import ScopeClient
 from services.evidence.config import EvidenceSettings
@@ -15,8 +13,8 @@ from services.evidence.records.items import ItemCodes
 from services.evidence.records.service import EvidenceService
 from services.evidence.scan.base import Scanner
 from services.evidence.storage.base import BlobStore
-from shared.auth import principal_dependency
-from shared.principal import Principal
+from shared.deps import PrincipalDep as PrincipalDep
+from shared.deps import SessionDep as SessionDep
 
 
 async def get_settings(request: Request) -> EvidenceSettings:
@@ -39,28 +37,10 @@ async def get_checker(request: Request) -> LinkChecker:
     return c
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session owns the transaction: commit on success, roll back on error."""
-    async with request.app.state.session_factory() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
 async def get_service(request: Request, session: SessionDep) -> EvidenceService:
     items: ItemCodes = request.app.state.item_codes
     scanner: Scanner = request.app.state.scanner
     return EvidenceService(session, request.app.state.store, items, scanner)
-
-
-def _secret(request: Request) -> str:
-    return str(request.app.state.settings.internal_secret.get_secret_value())
 
 
 SettingsDep = Annotated[EvidenceSettings, Depends(get_settings)]
@@ -68,4 +48,3 @@ CheckerDep = Annotated[LinkChecker, Depends(get_checker)]
 StoreDep = Annotated[BlobStore, Depends(get_store)]
 ScopesDep = Annotated[ScopeClient, Depends(get_scopes)]
 ServiceDep = Annotated[EvidenceService, Depends(get_service)]
-PrincipalDep = Annotated[Principal, Depends(principal_dependency(_secret))]

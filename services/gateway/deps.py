@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.auth.service import RevocationChecker
 from services.gateway.auth.tokens import InvalidToken, JwksCache, Verified, VerifiedCache, verify_local
 from services.gateway.config import GatewaySettings
 from services.gateway.errors import AdminOnly, TokenRequired
+from shared.deps import SessionDep as SessionDep
 from shared.principal import Principal, Role
 
 
 async def get_settings(request: Request) -> GatewaySettings:
     s: GatewaySettings = request.app.state.settings
     return s
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session owns the transaction: commit on success, roll back on error."""
-    async with request.app.state.session_factory() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
 
 
 def bearer(request: Request) -> str | None:
@@ -94,7 +82,6 @@ async def require_admin(p: Annotated[Principal, Depends(require_principal)]) -> 
 
 
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 VerifiedDep = Annotated[Verified, Depends(require_token)]
 OptionalTokenDep = Annotated[Verified | None, Depends(optional_token)]
 PrincipalDep = Annotated[Principal, Depends(require_principal)]

@@ -3,7 +3,6 @@ Providers are `async def`: a sync provider costs a thread-pool hop on every requ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.scoring.config import ScoringSettings
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.service import Previewer
-from shared.auth import principal_dependency
-from shared.principal import Principal
+from shared.deps import PrincipalDep as PrincipalDep
+from shared.deps import SessionDep as SessionDep
 
 
 async def get_settings(request: Request) -> ScoringSettings:
@@ -36,24 +35,7 @@ async def get_factory(request: Request) -> async_sessionmaker[AsyncSession]:
     return f
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session owns the transaction: commit on success, roll back on error."""
-    async with request.app.state.session_factory() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-
-
-def _secret(request: Request) -> str:
-    return str(request.app.state.settings.internal_secret.get_secret_value())
-
-
 SettingsDep = Annotated[ScoringSettings, Depends(get_settings)]
 RegistryDep = Annotated[FrameworkRegistry, Depends(get_registry)]
 PreviewerDep = Annotated[Previewer, Depends(get_previewer)]
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 FactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_factory)]
-PrincipalDep = Annotated[Principal, Depends(principal_dependency(_secret))]

@@ -62,5 +62,5 @@ def test_a_write_is_committed_before_its_response_is_sent(name: str) -> None:
     [session_dep] = [a for a in get_args(deps.SessionDep)[1:] if isinstance(a, params.Depends)]
     assert session_dep.scope == "function", (
         f"services/{name}/deps.py: SessionDep commits after the response is sent "
-        '(needs Depends(get_session, scope="function"))'
+        '(needs Depends(request_session, scope="function"), as shared.deps.SessionDep)'
     )

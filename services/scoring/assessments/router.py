@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Depends, Header, Path, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.assessments.bulk import BulkRequest, BulkService, BulkSummary
 from services.scoring.assessments.compare import compare
@@ -18,8 +20,10 @@ from services.scoring.assessments.schemas import (
 )
 from services.scoring.assessments.service import AssessmentService
 from services.scoring.deps import FactoryDep, PrincipalDep, RegistryDep, SessionDep
+from services.scoring.frameworks.registry import FrameworkRegistry
 from shared.contracts import AssessmentKind
 from shared.errors import problem_responses
+from shared.principal import Principal
 
 router = APIRouter(prefix="/api/v1/schools/{code}/assessments/{year}", tags=["assessments"])
 Kind = Annotated[AssessmentKind, Path(description="`self` (tự đánh giá) or `external` (đánh giá ngoài)")]
@@ -72,164 +76,104 @@ async def put_assessment(
     return _json(await svc.render(p, a), 201 if created else 200, a.version)
 
 
+@dataclass(frozen=True)
+class Action:
+    """What every workflow action needs: which assessment, who asks, the request's transaction,
+    and the idempotency key; `run` applies one action and answers the rendered assessment."""
+
+    code: str
+    year: str
+    kind: AssessmentKind
+    p: Principal
+    session: AsyncSession
+    registry: FrameworkRegistry
+    factory: async_sessionmaker[AsyncSession]
+    key: str | None
+
+    async def run(self, action: str, body: ActionBody | RecogniseBody) -> Response:
+        svc = AssessmentService(self.session, self.registry)
+
+        async def run() -> tuple[int, dict[str, Any]]:
+            if action == "request-external":
+                a = await svc.request_external(self.p, self.code, self.year)
+            else:
+                a = await svc.act(self.p, self.code, self.year, self.kind, action, body)
+            return 200, AssessmentOut.model_validate(await svc.render(self.p, a)).model_dump(mode="json")
+
+        request_body = {
+            "path": [self.code, self.year, self.kind.value, action],
+            "body": body.model_dump(mode="json"),
+        }
+        status, out = await run_idempotent(
+            self.factory, self.session, self.p.sub, self.key, request_body, run
+        )
+        return JSONResponse(out, status_code=status, headers={"ETag": f'"{out.get("version")}"'})
+
+
 async def _action(
     code: str,
     year: str,
-    kind: AssessmentKind,
-    action: str,
-    body: ActionBody | RecogniseBody,
-    p: Any,
-    session: Any,
-    registry: Any,
-    factory: Any,
-    key: str | None,
-) -> Response:
-    svc = AssessmentService(session, registry)
+    kind: Kind,
+    p: PrincipalDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    factory: FactoryDep,
+    key: IdemKey = None,
+) -> Action:
+    return Action(code, year, kind, p, session, registry, factory, key)
 
-    async def run() -> tuple[int, dict[str, Any]]:
-        if action == "request-external":
-            a = await svc.request_external(p, code, year)
-        else:
-            a = await svc.act(p, code, year, kind, action, body)
-        return 200, AssessmentOut.model_validate(await svc.render(p, a)).model_dump(mode="json")
 
-    request_body = {"path": [code, year, kind.value, action], "body": body.model_dump(mode="json")}
-    status, out = await run_idempotent(factory, session, p.sub, key, request_body, run)
-    return JSONResponse(out, status_code=status, headers={"ETag": f'"{out.get("version")}"'})
+# scope="function" like the session it holds: the commit still runs before the response is sent
+ActionDep = Annotated[Action, Depends(_action, scope="function")]
 
 
 @router.post("/{kind}/submit", response_model=AssessmentOut, responses=problem_responses(404, 409, 422))
-async def submit(
-    code: str,
-    year: str,
-    kind: Kind,
-    p: PrincipalDep,
-    session: SessionDep,
-    registry: RegistryDep,
-    factory: FactoryDep,
-    key: IdemKey = None,
-    body: ActionBody | None = None,
-) -> Response:
+async def submit(ctx: ActionDep, body: ActionBody | None = None) -> Response:
     """Submit a draft self-assessment to the school head."""
-    return await _action(code, year, kind, "submit", body or ActionBody(), p, session, registry, factory, key)
+    return await ctx.run("submit", body or ActionBody())
 
 
 @router.post("/{kind}/approve", response_model=AssessmentOut, responses=problem_responses(404, 409, 422))
-async def approve(
-    code: str,
-    year: str,
-    kind: Kind,
-    p: PrincipalDep,
-    session: SessionDep,
-    registry: RegistryDep,
-    factory: FactoryDep,
-    key: IdemKey = None,
-    body: ActionBody | None = None,
-) -> Response:
+async def approve(ctx: ActionDep, body: ActionBody | None = None) -> Response:
     """Approve (phê duyệt) a submitted self-assessment: the school head only; it becomes read-only."""
-    return await _action(
-        code, year, kind, "approve", body or ActionBody(), p, session, registry, factory, key
-    )
+    return await ctx.run("approve", body or ActionBody())
 
 
 @router.post("/{kind}/return", response_model=AssessmentOut, responses=problem_responses(404, 409, 422))
-async def return_(
-    code: str,
-    year: str,
-    kind: Kind,
-    body: ActionBody,
-    p: PrincipalDep,
-    session: SessionDep,
-    registry: RegistryDep,
-    factory: FactoryDep,
-    key: IdemKey = None,
-) -> Response:
+async def return_(ctx: ActionDep, body: ActionBody) -> Response:
     """Return with a reason: the head sends a submission back to draft; the managing unit returns
     an approved one for more evidence, reopening only the items named in `item_comments`."""
-    return await _action(code, year, kind, "return", body, p, session, registry, factory, key)
+    return await ctx.run("return", body)
 
 
 @router.post("/{kind}/accept", response_model=AssessmentOut, responses=problem_responses(404, 409, 422))
-async def accept(
-    code: str,
-    year: str,
-    kind: Kind,
-    p: PrincipalDep,
-    session: SessionDep,
-    registry: RegistryDep,
-    factory: FactoryDep,
-    key: IdemKey = None,
-    body: ActionBody | None = None,
-) -> Response:
+async def accept(ctx: ActionDep, body: ActionBody | None = None) -> Response:
     """The managing unit accepts an approved self-assessment for external assessment."""
-    return await _action(code, year, kind, "accept", body or ActionBody(), p, session, registry, factory, key)
+    return await ctx.run("accept", body or ActionBody())
 
 
 @router.post("/{kind}/request-external", response_model=AssessmentOut, responses=problem_responses(404, 409))
-async def request_external(
-    code: str,
-    year: str,
-    kind: Kind,
-    p: PrincipalDep,
-    session: SessionDep,
-    registry: RegistryDep,
-    factory: FactoryDep,
-    key: IdemKey = None,
-) -> Response:
+async def request_external(ctx: ActionDep) -> Response:
     """The school asks its managing unit for the external assessment (đề nghị đánh giá ngoài)."""
-    return await _action(
-        code, year, kind, "request-external", ActionBody(), p, session, registry, factory, key
-    )
+    return await ctx.run("request-external", ActionBody())
 
 
 @router.post("/{kind}/conclude", response_model=AssessmentOut, responses=problem_responses(404, 409))
-async def conclude(
-    code: str,
-    year: str,
-    kind: Kind,
-    p: PrincipalDep,
-    session: SessionDep,
-    registry: RegistryDep,
-    factory: FactoryDep,
-    key: IdemKey = None,
-    body: ActionBody | None = None,
-) -> Response:
+async def conclude(ctx: ActionDep, body: ActionBody | None = None) -> Response:
     """The assessors conclude the external assessment (kết luận)."""
-    return await _action(
-        code, year, kind, "conclude", body or ActionBody(), p, session, registry, factory, key
-    )
+    return await ctx.run("conclude", body or ActionBody())
 
 
 @router.post("/{kind}/reopen", response_model=AssessmentOut, responses=problem_responses(404, 409, 422))
-async def reopen(
-    code: str,
-    year: str,
-    kind: Kind,
-    body: ActionBody,
-    p: PrincipalDep,
-    session: SessionDep,
-    registry: RegistryDep,
-    factory: FactoryDep,
-    key: IdemKey = None,
-) -> Response:
+async def reopen(ctx: ActionDep, body: ActionBody) -> Response:
     """Reopen a concluded external assessment, with a reason."""
-    return await _action(code, year, kind, "reopen", body, p, session, registry, factory, key)
+    return await ctx.run("reopen", body)
 
 
 @router.post("/{kind}/recognise", response_model=AssessmentOut, responses=problem_responses(404, 409, 422))
-async def recognise(
-    code: str,
-    year: str,
-    kind: Kind,
-    body: RecogniseBody,
-    p: PrincipalDep,
-    session: SessionDep,
-    registry: RegistryDep,
-    factory: FactoryDep,
-    key: IdemKey = None,
-) -> Response:
+async def recognise(ctx: ActionDep, body: RecogniseBody) -> Response:
     """Recognise (công nhận) the concluded external assessment by decision: the official level."""
-    return await _action(code, year, kind, "recognise", body, p, session, registry, factory, key)
+    return await ctx.run("recognise", body)
 
 
 @router.get("/{kind}/audit", response_model=list[AuditOut], responses=problem_responses(404))

@@ -1,16 +1,29 @@
-"""The scoring service's Alembic history upgrades and downgrades cleanly on each backend."""
+"""Every service's Alembic history upgrades and downgrades cleanly on each backend, and matches
+its models."""
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, MetaData, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.scoring.config import MIGRATIONS
-from services.scoring.models_base import metadata
 from shared.migrate import downgrade, upgrade
 from tests.conftest import make_database
+
+SERVICES = ("scoring", "evidence", "sync", "gateway")
+
+
+def _service(name: str) -> tuple[Path, MetaData]:
+    importlib.import_module(f"services.{name}.main")  # the app imports every table model it uses
+    migrations: Path = importlib.import_module(f"services.{name}.config").MIGRATIONS
+    metadata: MetaData = importlib.import_module(f"services.{name}.models_base").metadata
+    assert metadata.sorted_tables, name
+    return migrations, metadata
 
 
 async def _tables(url: str) -> set[str]:
@@ -21,19 +34,23 @@ async def _tables(url: str) -> set[str]:
     return names
 
 
-async def test_down_to_base_and_up_again(backend: str) -> None:
-    url = await make_database("scoring", backend, MIGRATIONS, suffix="_migrations")
+@pytest.mark.parametrize("service", SERVICES)
+async def test_down_to_base_and_up_again(backend: str, service: str) -> None:
+    migrations, metadata = _service(service)
+    url = await make_database(service, backend, migrations, suffix="_migrations")
     models = {t.name for t in metadata.sorted_tables}
     assert models <= await _tables(url)  # head has every table the models declare
-    await downgrade(MIGRATIONS, url)
+    await downgrade(migrations, url)
     assert not models & await _tables(url)
-    await upgrade(MIGRATIONS, url)
+    await upgrade(migrations, url)
     assert models <= await _tables(url)
 
 
-async def test_models_and_migrations_agree(backend: str) -> None:
+@pytest.mark.parametrize("service", SERVICES)
+async def test_models_and_migrations_agree(backend: str, service: str) -> None:
     """A model change without its migration fails here, not in production."""
-    url = await make_database("scoring", backend, MIGRATIONS, suffix="_drift")
+    migrations, metadata = _service(service)
+    url = await make_database(service, backend, migrations, suffix="_drift")
     engine = create_async_engine(url)
 
     def diff(conn: Connection) -> list[object]:

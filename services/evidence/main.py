@@ -19,9 +19,8 @@ from services.evidence.records.router import router as records_router
 from services.evidence.scan import build_scanner
 from services.evidence.storage import build_store
 from shared import observability
-from shared.db import create_engine, session_factory
 from shared.errors import install_problem_handlers
-from shared.migrate import upgrade
+from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
 
@@ -32,44 +31,41 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.migrate_on_start:
-            await upgrade(MIGRATIONS, settings.database_url)
-        engine = create_engine(settings.database_url)
-        app.state.engine = engine
-        app.state.session_factory = session_factory(engine)
-        owned = scoring_client is None
-        client = scoring_client or httpx.AsyncClient(base_url=settings.scoring_url, timeout=10.0)
-        app.state.scoring_client = client
-        secret = settings.internal_secret.get_secret_value()
-        app.state.scopes = ScopeClient(client, secret, settings.scope_cache_seconds)
-        app.state.store = build_store(settings)
-        app.state.scanner = build_scanner(settings)
-        # link checks never share the internal client: no base URL, no proxies from the environment
-        link_client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
-        app.state.link_checker = LinkChecker(
-            link_client,
-            timeout=settings.link_check_timeout_seconds,
-            max_bytes=settings.link_check_max_bytes,
-            max_redirects=settings.link_check_max_redirects,
-        )
-        consumer = None
-        if settings.consume_feed:
-            from services.evidence.feed.consumer import run_forever
-
-            consumer = asyncio.create_task(
-                run_forever(app.state.session_factory, client, secret, settings.feed_poll_seconds)
+        async with database(
+            app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start
+        ) as factory:
+            owned = scoring_client is None
+            client = scoring_client or httpx.AsyncClient(base_url=settings.scoring_url, timeout=10.0)
+            app.state.scoring_client = client
+            secret = settings.internal_secret.get_secret_value()
+            app.state.scopes = ScopeClient(client, secret, settings.scope_cache_seconds)
+            app.state.store = build_store(settings)
+            app.state.scanner = build_scanner(settings)
+            # link checks never share the internal client: no base URL, no proxies from the environment
+            link_client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+            app.state.link_checker = LinkChecker(
+                link_client,
+                timeout=settings.link_check_timeout_seconds,
+                max_bytes=settings.link_check_max_bytes,
+                max_redirects=settings.link_check_max_redirects,
             )
-        try:
-            yield
-        finally:
-            if consumer is not None:
-                consumer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await consumer
-            await link_client.aclose()
-            if owned:
-                await client.aclose()
-            await engine.dispose()
+            consumer = None
+            if settings.consume_feed:
+                from services.evidence.feed.consumer import run_forever
+
+                consumer = asyncio.create_task(
+                    run_forever(factory, client, secret, settings.feed_poll_seconds)
+                )
+            try:
+                yield
+            finally:
+                if consumer is not None:
+                    consumer.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await consumer
+                await link_client.aclose()
+                if owned:
+                    await client.aclose()
 
     app = FastAPI(
         title="Chỉ số chuyển đổi số — evidence",

@@ -24,9 +24,8 @@ from services.gateway.openapi import merged
 from services.gateway.proxy.router import router as proxy_router
 from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, RedisBucket
 from shared import observability
-from shared.db import create_engine, session_factory
 from shared.errors import install_problem_handlers
-from shared.migrate import upgrade
+from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
 SERVICES = ("scoring", "evidence", "sync")
@@ -47,14 +46,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.migrate_on_start:
-            await upgrade(MIGRATIONS, settings.database_url)
-        engine = create_engine(settings.database_url)
-        app.state.engine = engine
-        app.state.session_factory = session_factory(engine)
-        app.state.verified_tokens = VerifiedCache()
-        app.state.revocation = RevocationChecker(app.state.session_factory, settings.revocation_cache_seconds)
-        async with AsyncExitStack() as stack:
+        async with (
+            database(app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start) as factory,
+            AsyncExitStack() as stack,
+        ):
+            app.state.verified_tokens = VerifiedCache()
+            app.state.revocation = RevocationChecker(factory, settings.revocation_cache_seconds)
             clients = dict(upstreams) if upstreams is not None else {}
             if upstreams is None:  # distributed mode: one pooled client per service, owned here
                 urls = {"scoring": settings.scoring_url, "evidence": settings.evidence_url}
@@ -74,7 +71,6 @@ def create_app(
             app.state.bucket = bucket
             app.state.openapi_doc = None
             yield
-        await engine.dispose()
 
     app = FastAPI(
         title="Chỉ số chuyển đổi số — API",

@@ -18,9 +18,8 @@ from services.scoring.frameworks.router import router as frameworks_router
 from services.scoring.frameworks.service import Previewer
 from services.scoring.org.router import router as org_router
 from shared import observability
-from shared.db import create_engine, session_factory
 from shared.errors import install_problem_handlers
-from shared.migrate import upgrade
+from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
 
@@ -29,13 +28,8 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.migrate_on_start:
-            await upgrade(MIGRATIONS, settings.database_url)
-        engine = create_engine(settings.database_url)
-        app.state.engine = engine
-        app.state.session_factory = session_factory(engine)
-        yield
-        await engine.dispose()
+        async with database(app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start):
+            yield
 
     app = FastAPI(
         title="Chỉ số chuyển đổi số — scoring",

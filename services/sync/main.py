@@ -14,9 +14,8 @@ from services.sync.metrics import refresher
 from services.sync.routers import include_routers
 from services.sync.runtime import Runtime
 from shared import observability
-from shared.db import create_engine, session_factory
 from shared.errors import install_problem_handlers
-from shared.migrate import upgrade
+from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
 
@@ -31,22 +30,18 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.migrate_on_start:
-            await upgrade(MIGRATIONS, settings.database_url)
-        engine = create_engine(settings.database_url)
-        factory = session_factory(engine)
-        app.state.engine = engine
-        app.state.session_factory = factory
-        runtime = Runtime(settings, factory, scoring_http=scoring_client, csdl_http=csdl_client)
-        app.state.runtime = runtime
-        app.state.scoring = runtime.scoring
-        if settings.run_workers:
-            runtime.start()
-        try:
-            yield
-        finally:
-            await runtime.stop()
-            await engine.dispose()
+        async with database(
+            app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start
+        ) as factory:
+            runtime = Runtime(settings, factory, scoring_http=scoring_client, csdl_http=csdl_client)
+            app.state.runtime = runtime
+            app.state.scoring = runtime.scoring
+            if settings.run_workers:
+                runtime.start()
+            try:
+                yield
+            finally:
+                await runtime.stop()
 
     app = FastAPI(
         title="Chỉ số chuyển đổi số — sync",

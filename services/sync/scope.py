@@ -34,6 +34,16 @@ async def school_in_scope(scoring: ScoringClient, p: Principal, code: str) -> Sc
     return sc
 
 
+async def schools_in_scope(
+    scoring: ScoringClient, p: Principal, as_of: date, province: str | None = None
+) -> list[SchoolScope]:
+    """The schools open on `as_of` (in `province`) that the principal may see: the expected set of
+    the at-risk list, timeliness and the export, and a subscription's default school list."""
+    return [
+        s for s in await scoring.schools_open(as_of, province) if may_access_school(p, s.code, s.ancestors)
+    ]
+
+
 async def covers_province(scoring: ScoringClient, p: Principal, province: str, as_of: date) -> bool:
     """An officer may set a province's calendar when its scope covers every school of it."""
     if p.all_orgs and p.has(Role.ADMIN):

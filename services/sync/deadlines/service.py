@@ -20,9 +20,10 @@ from services.sync.deadlines.schemas import (
 )
 from services.sync.deliveries.models import DeliveryJob, JobState
 from services.sync.deliveries.repository import DeliveryRepository
+from services.sync.scope import schools_in_scope
 from services.sync.scoring_client import ScoringClient
-from shared.contracts import AssessmentKind, SchoolScope
-from shared.principal import Principal, may_access_school
+from shared.contracts import AssessmentKind
+from shared.principal import Principal
 
 
 class Deadlines:
@@ -36,10 +37,6 @@ class Deadlines:
         if province not in self._cache:
             self._cache[province] = await self.repo.deadline(province, self.year, self.kind)
         return self._cache[province]
-
-
-def _visible(p: Principal, schools: list[SchoolScope]) -> list[SchoolScope]:
-    return [s for s in schools if may_access_school(p, s.code, s.ancestors)]
 
 
 def _by_school(jobs: list[DeliveryJob]) -> dict[str, list[DeliveryJob]]:
@@ -62,7 +59,7 @@ async def at_risk(
     """Schools whose deadline is at most `within_days` away (or passed) and whose result has not
     reached CSDL: not approved/recognised yet, still in delivery, or failed."""
     dl = Deadlines(s, year, kind)
-    expected = _visible(p, await scoring.schools_open((await dl.of(province)).on_time_deadline, province))
+    expected = await schools_in_scope(scoring, p, (await dl.of(province)).on_time_deadline, province)
     jobs = _by_school(await DeliveryRepository(s).latest_per_school(year, kind.value))
     out: list[AtRiskSchool] = []
     for sc in expected:
@@ -104,7 +101,7 @@ async def timeliness(
     """On time, late or missing per school, by the earliest CSDL receipt of this year and kind."""
     dl = Deadlines(s, year, kind)
     deadline_day = (await dl.of(province)).on_time_deadline
-    expected = _visible(p, await scoring.schools_open(deadline_day, province))
+    expected = await schools_in_scope(scoring, p, deadline_day, province)
     jobs = _by_school(await DeliveryRepository(s).latest_per_school(year, kind.value))
     rows: list[SchoolTimeliness] = []
     for sc in sorted(expected, key=lambda x: x.code):

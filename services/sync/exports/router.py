@@ -14,10 +14,9 @@ from services.sync.deadlines.service import Deadlines
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
 from services.sync.exports.workbook import MEDIA_TYPE, ExportRow, build_workbook
-from services.sync.scope import READERS, require
+from services.sync.scope import READERS, require, schools_in_scope
 from shared.contracts import AssessmentKind, AssessmentSnapshot, SchoolYear
 from shared.errors import problem_responses
-from shared.principal import may_access_school
 
 router = APIRouter(prefix="/api/v1/sync", tags=["exports"])
 
@@ -43,11 +42,7 @@ async def export_results(
     caller's scope on the on-time deadline."""
     require(p, *READERS)
     deadline = (await Deadlines(session, school_year, kind).of(province)).on_time_deadline
-    visible = {
-        s.code: s
-        for s in await scoring.schools_open(deadline, province)
-        if may_access_school(p, s.code, s.ancestors)
-    }
+    visible = {s.code: s for s in await schools_in_scope(scoring, p, deadline, province)}
     jobs = await DeliveryRepository(session).latest_result_per_school(school_year, kind.value, province)
     rows = [
         ExportRow(

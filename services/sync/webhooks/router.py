@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from services.sync.deadlines.calendar import VN_TZ
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep, SettingsDep
-from services.sync.scope import READERS, require, school_in_scope
+from services.sync.scope import READERS, require, school_in_scope, schools_in_scope
 from services.sync.webhooks.models import WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.schemas import (
@@ -21,7 +21,6 @@ from services.sync.webhooks.schemas import (
 from shared.errors import FieldError, NotFound, Unprocessable, problem_responses
 from shared.i18n import msg
 from shared.outbound import forbidden, is_literal, validate_url
-from shared.principal import may_access_school
 
 router = APIRouter(prefix="/api/v1/sync/webhooks", tags=["webhooks"])
 
@@ -62,8 +61,7 @@ async def subscribe(
             everything = True
         else:  # every school in the caller's scope today
             today = datetime.now(VN_TZ).date()
-            opened = await scoring.schools_open(today)
-            schools = sorted(s.code for s in opened if may_access_school(p, s.code, s.ancestors))
+            schools = sorted(s.code for s in await schools_in_scope(scoring, p, today))
     sub = WebhookSubscription(
         owner=p.sub,
         url=str(url),

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field
 
+from services.sync.csdl.contract import Submission, submission_from_snapshot
 from services.sync.models_base import SyncModel
+from shared.contracts import AssessmentSnapshot
 from shared.db import UTCDateTime, utcnow
 
 
@@ -56,6 +58,11 @@ class DeliveryJob(SyncModel, table=True):
     reconcile_diff: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    def submission(self) -> Submission:
+        """What CSDL ngành receives for this job: the API channel, reconciliation and the Excel
+        export all read it from here."""
+        return submission_from_snapshot(AssessmentSnapshot.model_validate(self.payload))
 
 
 class DeliveryAttempt(SyncModel, table=True):

@@ -15,13 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.config import SyncSettings
 from services.sync.csdl.client import CsdlClient, DeliveryError, FinalError
-from services.sync.csdl.contract import Receipt, submission_from_snapshot
+from services.sync.csdl.contract import Receipt
 from services.sync.deliveries.backoff import delay
 from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.service import notify
-from shared.contracts import AssessmentSnapshot
 from shared.db import utcnow
 
 log = logging.getLogger("services.sync.worker")
@@ -96,7 +95,7 @@ class DeliveryWorker:
     async def _send(self, job: DeliveryJob) -> Outcome:
         t0 = time.perf_counter()
         try:
-            sub = submission_from_snapshot(AssessmentSnapshot.model_validate(job.payload))
+            sub = job.submission()
             receipt = await self.csdl.submit(job.idempotency_key, sub)
             return Outcome(job, receipt, None, int((time.perf_counter() - t0) * 1000))
         except DeliveryError as e:

@@ -9,13 +9,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
-from services.sync.csdl.contract import submission_from_snapshot
 from services.sync.deadlines.service import Deadlines
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
 from services.sync.exports.workbook import MEDIA_TYPE, ExportRow, build_workbook
 from services.sync.scope import READERS, require, schools_in_scope
-from shared.contracts import AssessmentKind, AssessmentSnapshot, SchoolYear
+from shared.contracts import AssessmentKind, SchoolYear
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1/sync", tags=["exports"])
@@ -49,9 +48,7 @@ async def export_results(
             school_code=j.school_code,
             school_name=visible[j.school_code].name,
             province_code=visible[j.school_code].province_code,
-            submission=submission_from_snapshot(AssessmentSnapshot.model_validate(j.payload)).model_dump(
-                mode="json"
-            ),
+            submission=j.submission().model_dump(mode="json"),
             state=j.state,
             receipt_id=j.receipt_id,
             receipt_at=j.receipt_at,

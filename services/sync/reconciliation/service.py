@@ -12,10 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.csdl.client import CsdlClient, DeliveryError
-from services.sync.csdl.contract import submission_from_snapshot
 from services.sync.deliveries.models import DeliveryJob
 from services.sync.deliveries.repository import DeliveryRepository
-from shared.contracts import AssessmentSnapshot
 from shared.db import utcnow
 
 log = logging.getLogger("services.sync.reconciliation")
@@ -44,7 +42,7 @@ def diff(sent: Any, recorded: Any, path: str = "") -> list[str]:
 
 
 async def reconcile_job(csdl: CsdlClient, job: DeliveryJob) -> tuple[str, list[str]]:
-    sent = submission_from_snapshot(AssessmentSnapshot.model_validate(job.payload)).model_dump(mode="json")
+    sent = job.submission().model_dump(mode="json")
     assert job.receipt_id is not None
     recorded = await csdl.lookup(job.receipt_id)
     if recorded is None:

@@ -76,6 +76,20 @@ def _fingerprint(school_code: str, meta: dict[str, Any], content: str, filename:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def _evidence(school_code: str, meta: EvidenceMeta, p: Principal, **content: Any) -> Evidence:
+    """A new evidence row from its metadata; `content` is what the file or the link adds."""
+    return Evidence(
+        school_code=school_code,
+        school_year=meta.school_year,
+        title=meta.title,
+        kind=meta.kind.value,
+        document_number=meta.document_number,
+        document_date=meta.document_date,
+        created_by=p.sub,
+        **content,
+    )
+
+
 class EvidenceService:
     def __init__(self, session: AsyncSession, store: BlobStore, items: ItemCodes, scanner: Scanner) -> None:
         self.repo = EvidenceRepository(session)
@@ -170,19 +184,15 @@ class EvidenceService:
                 await asyncio.to_thread(Path(staged.path).unlink, True)
                 return replayed
             deduplicated = await self.store.size(staged.sha256) == staged.size
-            ev = Evidence(
-                school_code=school_code,
-                school_year=meta.school_year,
-                title=meta.title,
-                kind=meta.kind.value,
-                document_number=meta.document_number,
-                document_date=meta.document_date,
+            ev = _evidence(
+                school_code,
+                meta,
+                p,
                 source=Source.FILE.value,
                 sha256=staged.sha256,
                 size=staged.size,
                 media_type=media_type,
                 filename=safe_filename(staged.filename, media_type),
-                created_by=p.sub,
             )
             await self.repo.add(ev, items)
             if idempotency_key:
@@ -253,17 +263,7 @@ class EvidenceService:
         idempotency_key: str | None = None,
     ) -> Evidence:
         items = self.resolve_items(meta)
-        ev = Evidence(
-            school_code=school_code,
-            school_year=meta.school_year,
-            title=meta.title,
-            kind=meta.kind.value,
-            document_number=meta.document_number,
-            document_date=meta.document_date,
-            source=Source.LINK.value,
-            url=url,
-            created_by=p.sub,
-        )
+        ev = _evidence(school_code, meta, p, source=Source.LINK.value, url=url)
         if check is not None:
             ev.link_status, ev.link_error, ev.link_checked_at = check.status, check.error, check.checked_at
         await self.repo.add(ev, items)

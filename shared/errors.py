@@ -92,6 +92,13 @@ class NotFound(Problem):
     message = msg("Không tìm thấy.", "Not found.")
 
 
+class SchoolNotFound(NotFound):
+    """Unknown, or outside the caller's scope: the same answer, so existence is not revealed."""
+
+    code = "school_not_found"
+    message = msg("Không tìm thấy trường.", "School not found.")
+
+
 class Conflict(Problem):
     status = 409
     code = "conflict"

@@ -7,8 +7,7 @@ from datetime import date
 
 from services.sync.scoring_client import ScoringClient
 from shared.contracts import SchoolScope
-from shared.errors import Forbidden, NotFound
-from shared.i18n import msg
+from shared.errors import Forbidden, SchoolNotFound
 from shared.principal import Principal, Role, may_access_school
 
 READERS = (
@@ -30,7 +29,7 @@ def require(p: Principal, *roles: Role) -> None:
 async def school_in_scope(scoring: ScoringClient, p: Principal, code: str) -> SchoolScope:
     sc = await scoring.school_scope(code)
     if sc is None or not may_access_school(p, code, sc.ancestors):
-        raise NotFound(msg("Không tìm thấy trường.", "School not found."), code="school_not_found")
+        raise SchoolNotFound()
     return sc
 
 

@@ -25,7 +25,7 @@ from services.scoring.org.models import School
 from services.scoring.org.scope import visible_schools
 from shared.contracts import AssessmentKind, is_school_year
 from shared.db import utcnow
-from shared.errors import TYPE_BASE, Forbidden, Problem
+from shared.errors import TYPE_BASE, Forbidden, Problem, SchoolNotFound
 from shared.i18n import msg
 from shared.principal import Principal
 from shared.requestid import current_request_id
@@ -171,9 +171,7 @@ class BulkService:
             )
         school = schools.get(row.school_code)
         if school is None:
-            raise Problem(
-                msg("Không tìm thấy trường.", "School not found."), status=404, code="school_not_found"
-            )
+            raise SchoolNotFound()
         key = (row.school_code, row.school_year)
         if key in seen:
             raise Problem(

@@ -29,7 +29,15 @@ from services.scoring.metrics import TRANSITIONS
 from services.scoring.org.models import School
 from services.scoring.org.repository import OrgRepository
 from shared.contracts import AssessmentKind, EventType, is_school_year
-from shared.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from shared.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    SchoolNotFound,
+    Unprocessable,
+)
 from shared.i18n import msg
 from shared.principal import Principal, Role
 from shared.requestid import current_request_id
@@ -89,7 +97,7 @@ class AssessmentService:
     async def _school(self, p: Principal, code: str) -> School:
         s = await self.org.school(code, p)
         if s is None:  # unknown or someone else's: the same answer, so existence is not revealed
-            raise NotFound(msg("Không tìm thấy trường.", "School not found."), code="school_not_found")
+            raise SchoolNotFound()
         return s
 
     async def get(self, p: Principal, code: str, year: str, kind: AssessmentKind) -> Assessment:

@@ -20,7 +20,7 @@ from services.scoring.org.schemas import (
     UnitPublic,
     UnitUpdate,
 )
-from services.scoring.org.service import OrgService, SchoolNotFound, UnitNotFound, school_public, unit_public
+from services.scoring.org.service import OrgService, UnitNotFound, school_public, unit_public
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1/org", tags=["org registry"])
@@ -139,4 +139,4 @@ async def import_schools(
     return await import_csv(OrgService(session), p, await request.body(), dry_run)
 
 
-__all__ = ["SchoolNotFound", "router"]
+__all__ = ["router"]

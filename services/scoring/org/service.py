@@ -22,14 +22,9 @@ from services.scoring.org.schemas import (
 from services.scoring.org.scope import ancestors
 from shared.contracts import SchoolScope
 from shared.db import utcnow
-from shared.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from shared.errors import Conflict, FieldError, Forbidden, NotFound, SchoolNotFound, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal, Role
-
-
-class SchoolNotFound(NotFound):
-    code = "school_not_found"
-    message = msg("Không tìm thấy trường.", "School not found.")
 
 
 class UnitNotFound(NotFound):

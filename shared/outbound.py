@@ -28,7 +28,7 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def _url_error(pointer: str, code: str, vi: str, en: str) -> Unprocessable:
+def url_error(pointer: str, code: str, vi: str, en: str) -> Unprocessable:
     return Unprocessable(errors=[FieldError(pointer=pointer, code=code, message=msg(vi, en))])
 
 
@@ -37,15 +37,15 @@ def validate_url(raw: str, pointer: str = "/url") -> httpx.URL:
     try:
         url = httpx.URL(raw)
     except (httpx.InvalidURL, ValueError) as e:
-        raise _url_error(pointer, "url_invalid", "URL không hợp lệ.", "Invalid URL.") from e
+        raise url_error(pointer, "url_invalid", "URL không hợp lệ.", "Invalid URL.") from e
     if url.scheme not in {"http", "https"}:
-        raise _url_error(
+        raise url_error(
             pointer, "url_scheme", "Chỉ chấp nhận http hoặc https.", "Only http and https links are accepted."
         )
     if not url.host:
-        raise _url_error(pointer, "url_invalid", "URL thiếu tên máy chủ.", "The URL has no host.")
+        raise url_error(pointer, "url_invalid", "URL thiếu tên máy chủ.", "The URL has no host.")
     if url.userinfo:
-        raise _url_error(
+        raise url_error(
             pointer, "url_credentials", "URL không được chứa mật khẩu.", "The URL must not carry credentials."
         )
     return url

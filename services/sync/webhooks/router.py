@@ -18,9 +18,8 @@ from services.sync.webhooks.schemas import (
     SubscriptionOut,
     WebhookDeliveryOut,
 )
-from shared.errors import FieldError, NotFound, Unprocessable, problem_responses
-from shared.i18n import msg
-from shared.outbound import forbidden, is_literal, validate_url
+from shared.errors import NotFound, problem_responses
+from shared.outbound import forbidden, is_literal, url_error, validate_url
 
 router = APIRouter(prefix="/api/v1/sync/webhooks", tags=["webhooks"])
 
@@ -41,17 +40,11 @@ async def subscribe(
     if not settings.webhook_allow_private_addresses and (
         (is_literal(host) and forbidden(host)) or host == "localhost" or host.endswith(".localhost")
     ):
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="/url",
-                    code="url_forbidden_address",
-                    message=msg(
-                        "Địa chỉ nhận webhook phải là địa chỉ công khai trên Internet.",
-                        "A webhook receiver must have a public Internet address.",
-                    ),
-                )
-            ]
+        raise url_error(
+            "/url",
+            "url_forbidden_address",
+            "Địa chỉ nhận webhook phải là địa chỉ công khai trên Internet.",
+            "A webhook receiver must have a public Internet address.",
         )
     for code in body.schools:
         await school_in_scope(scoring, p, code)

@@ -4,8 +4,9 @@
   In CI (CI=true) a missing TEST_DATABASE_URL fails the run instead of skipping PostgreSQL.
 - `make_database(service, backend)`: a fresh database per service, backend and xdist worker, built by
   the service's own Alembic history (so the migrations are what the tests exercise).
-- Each service's conftest builds a `session` on one connection inside a transaction that is rolled
-  back after the test, and an app whose session dependency joins it through savepoints.
+- The apps commit for real (idempotency claims and concurrency need real commits), so every app
+  fixture removes its rows afterwards with `delete_rows`; `scoring_service` is the real scoring
+  service on a migrated database, which every other service's tests talk to.
 """
 
 from __future__ import annotations
@@ -13,14 +14,21 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import MetaData, delete, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from services.scoring.config import ScoringSettings
+from services.scoring.models_base import metadata as scoring_metadata
 from shared.migrate import upgrade
+
+SECRET = "test-internal-secret"  # the internal principal's signing secret every test app shares
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 if os.environ.get("CI", "").lower() in {"1", "true", "yes"} and not TEST_DATABASE_URL:
@@ -64,3 +72,28 @@ async def make_database(service: str, backend: str, migrations: Path, suffix: st
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+async def delete_rows(
+    factory: async_sessionmaker[AsyncSession], metadata: MetaData, keep: frozenset[str] = frozenset()
+) -> None:
+    """Every row of the service's tables but `keep`, children first."""
+    async with factory() as s:
+        for table in reversed(metadata.sorted_tables):
+            if table.name not in keep:
+                await s.execute(delete(table))
+        await s.commit()
+
+
+@asynccontextmanager
+async def scoring_service(url: str) -> AsyncIterator[Any]:
+    """The real scoring app on a migrated database, its rows removed afterwards."""
+    from services.scoring.main import create_app
+
+    settings = ScoringSettings(
+        database_url=url, migrate_on_start=False, internal_secret=SECRET, environment="test"
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+        await delete_rows(app.state.session_factory, scoring_metadata)

@@ -11,17 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import delete
 
 from services.evidence.config import MIGRATIONS, EvidenceSettings
 from services.evidence.main import create_app
 from services.evidence.models_base import metadata
 from services.scoring.config import MIGRATIONS as SCORING_MIGRATIONS
-from services.scoring.config import ScoringSettings
-from services.scoring.main import create_app as create_scoring_app
-from services.scoring.models_base import metadata as scoring_metadata
-from tests.conftest import make_database
-from tests.scoring.conftest import SECRET, seed_org
+from tests.conftest import SECRET, delete_rows, make_database, scoring_service
+from tests.scoring.conftest import seed_org
 
 LIMIT = 256 * 1024
 SCHOOL = "79701001"
@@ -38,26 +34,14 @@ async def scoring_db_url(backend: str) -> str:
     return await make_database("scoring", backend, SCORING_MIGRATIONS, suffix="_for_evidence")
 
 
-async def _wipe(factory: Any, md: Any) -> None:
-    async with factory() as s:
-        for table in reversed(md.sorted_tables):
-            await s.execute(delete(table))
-        await s.commit()
-
-
 @pytest.fixture
 async def scoring_app(scoring_db_url: str) -> AsyncIterator[Any]:
-    settings = ScoringSettings(
-        database_url=scoring_db_url, migrate_on_start=False, internal_secret=SECRET, environment="test"
-    )
-    application = create_scoring_app(settings)
-    async with application.router.lifespan_context(application):
+    async with scoring_service(scoring_db_url) as application:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=application), base_url="http://scoring"
         ) as c:
             await seed_org(c)
         yield application
-        await _wipe(application.state.session_factory, scoring_metadata)
 
 
 @pytest.fixture
@@ -97,7 +81,7 @@ async def app(evidence_settings: EvidenceSettings, scoring: httpx.AsyncClient) -
     application = create_app(evidence_settings, scoring_client=scoring)
     async with application.router.lifespan_context(application):
         yield application
-        await _wipe(application.state.session_factory, metadata)
+        await delete_rows(application.state.session_factory, metadata)
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ import httpx
 
 from services.evidence.config import EvidenceSettings
 from services.evidence.main import create_app
+from tests.conftest import SECRET
 from tests.evidence.conftest import EXE, PNG, created, settings_for, stored_blobs
 from tests.evidence.test_lifecycle import approve
-from tests.scoring.conftest import OFFICER_A, SECRET, STAFF
+from tests.scoring.conftest import OFFICER_A, STAFF
 
 
 class TestReplace:

@@ -21,7 +21,8 @@ from services.evidence.main import create_app
 from services.evidence.models_base import metadata
 from services.evidence.storage import build_store
 from services.evidence.storage.s3 import S3Store
-from tests.evidence.conftest import PDF, PNG, _wipe, created, settings_for
+from tests.conftest import delete_rows
+from tests.evidence.conftest import PDF, PNG, created, settings_for
 from tests.scoring.conftest import STAFF
 
 
@@ -108,7 +109,7 @@ async def s3_client(
             transport=httpx.ASGITransport(app=application), base_url="http://evidence"
         ) as c:
             yield application, c
-        await _wipe(application.state.session_factory, metadata)
+        await delete_rows(application.state.session_factory, metadata)
 
 
 async def test_upload_download_verify_gc_on_s3(s3_client):

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import delete
 
 from services.gateway.admin.schemas import ClientCreate, UserCreate
 from services.gateway.admin.service import AdminService
@@ -17,12 +16,9 @@ from services.gateway.config import MIGRATIONS, GatewaySettings
 from services.gateway.main import create_app
 from services.gateway.models_base import metadata
 from services.scoring.config import MIGRATIONS as SCORING_MIGRATIONS
-from services.scoring.config import ScoringSettings
-from services.scoring.main import create_app as create_scoring
-from services.scoring.models_base import metadata as scoring_metadata
 from shared.principal import Role
-from tests.conftest import make_database
-from tests.scoring.conftest import SECRET, seed_org
+from tests.conftest import SECRET, delete_rows, make_database, scoring_service
+from tests.scoring.conftest import seed_org
 
 JWT_SECRET = "test-gateway-jwt-secret-at-least-32-bytes"
 PASSWORD = "correct horse battery"
@@ -38,22 +34,10 @@ async def gateway_url(backend: str) -> str:
     return await make_database("gateway", backend, MIGRATIONS)
 
 
-async def _wipe(app: Any, md: Any) -> None:
-    async with app.state.session_factory() as s:
-        for table in reversed(md.sorted_tables):
-            await s.execute(delete(table))
-        await s.commit()
-
-
 @pytest.fixture
 async def scoring_app(gw_scoring_url: str) -> AsyncIterator[Any]:
-    settings = ScoringSettings(
-        database_url=gw_scoring_url, migrate_on_start=False, internal_secret=SECRET, environment="test"
-    )
-    app = create_scoring(settings)
-    async with app.router.lifespan_context(app):
+    async with scoring_service(gw_scoring_url) as app:
         yield app
-        await _wipe(app, scoring_metadata)
 
 
 def gateway_settings(url: str, **overrides: Any) -> GatewaySettings:
@@ -82,7 +66,7 @@ async def gateway(gateway_url: str, upstreams: dict[str, httpx.AsyncClient]) -> 
     app = create_app(gateway_settings(gateway_url), upstreams)
     async with app.router.lifespan_context(app):
         yield app
-        await _wipe(app, metadata)
+        await delete_rows(app.state.session_factory, metadata)
 
 
 @pytest.fixture

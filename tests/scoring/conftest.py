@@ -55,15 +55,10 @@ def group(r: ScoreResult, code: str) -> Any:
 from collections.abc import AsyncIterator  # noqa: E402
 
 import httpx  # noqa: E402
-from sqlalchemy import delete  # noqa: E402
 
-from services.scoring.config import MIGRATIONS, ScoringSettings  # noqa: E402
-from services.scoring.main import create_app  # noqa: E402
-from services.scoring.models_base import metadata  # noqa: E402
+from services.scoring.config import MIGRATIONS  # noqa: E402
 from shared.principal import Principal, PrincipalKind, Role, sign_principal  # noqa: E402
-from tests.conftest import make_database  # noqa: E402
-
-SECRET = "test-internal-secret"
+from tests.conftest import SECRET, make_database, scoring_service  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -73,18 +68,8 @@ async def scoring_url(backend: str) -> str:
 
 @pytest.fixture
 async def app(scoring_url: str) -> AsyncIterator[Any]:
-    """The real app on the backend's database; every row is removed after the test, so tests may
-    commit for real (idempotency claims and concurrency need real commits)."""
-    settings = ScoringSettings(
-        database_url=scoring_url, migrate_on_start=False, internal_secret=SECRET, environment="test"
-    )
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with scoring_service(scoring_url) as application:
         yield application
-        async with application.state.session_factory() as s:
-            for table in reversed(metadata.sorted_tables):
-                await s.execute(delete(table))
-            await s.commit()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from shared.principal import Principal, Role, sign_principal
+from tests.conftest import SECRET
 from tests.scoring.conftest import (
     ADMIN,
     ASSESSOR_A,
@@ -16,7 +17,6 @@ from tests.scoring.conftest import (
     OFFICER_A,
     OFFICER_B,
     OTHER_HEAD,
-    SECRET,
     SERVICE,
     STAFF,
     VENDOR,

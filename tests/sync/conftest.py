@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.config import MIGRATIONS, SyncSettings
@@ -16,9 +16,7 @@ from services.sync.feed.models import FeedCursor
 from services.sync.models_base import metadata
 from shared.db import create_engine, session_factory
 from shared.principal import Principal, PrincipalKind, Role, sign_principal
-from tests.conftest import make_database
-
-SECRET = "test-internal-secret"
+from tests.conftest import SECRET, delete_rows, make_database, scoring_service
 
 
 @pytest.fixture(scope="session")
@@ -45,10 +43,8 @@ def make_settings(url: str, **over: Any) -> SyncSettings:
 
 
 async def wipe(factory: async_sessionmaker[AsyncSession]) -> None:
+    await delete_rows(factory, metadata, keep=frozenset({"feed_cursor"}))
     async with factory() as s:
-        for table in reversed(metadata.sorted_tables):
-            if table.name != "feed_cursor":
-                await s.execute(delete(table))
         await s.execute(update(FeedCursor).values(position=0))
         await s.commit()
 
@@ -105,9 +101,6 @@ def who(
 # --- the real scoring service in-process, and the sync app wired to it ------------------------
 
 from services.scoring.config import MIGRATIONS as SCORING_MIGRATIONS  # noqa: E402
-from services.scoring.config import ScoringSettings  # noqa: E402
-from services.scoring.main import create_app as create_scoring  # noqa: E402
-from services.scoring.models_base import metadata as scoring_metadata  # noqa: E402
 from services.sync.main import create_app  # noqa: E402
 
 
@@ -118,16 +111,8 @@ async def scoring_url(backend: str) -> str:
 
 @pytest.fixture
 async def scoring_app(scoring_url: str) -> AsyncIterator[Any]:
-    settings = ScoringSettings(
-        database_url=scoring_url, migrate_on_start=False, internal_secret=SECRET, environment="test"
-    )
-    app = create_scoring(settings)
-    async with app.router.lifespan_context(app):
+    async with scoring_service(scoring_url) as app:
         yield app
-        async with app.state.session_factory() as s:
-            for table in reversed(scoring_metadata.sorted_tables):
-                await s.execute(delete(table))
-            await s.commit()
 
 
 @pytest.fixture

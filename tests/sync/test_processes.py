@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.deliveries.repository import DeliveryRepository
 from shared.db import utcnow
-from tests.sync.conftest import SECRET
+from tests.conftest import SECRET
 from tests.sync.factories import make_snapshot
 
 pytestmark = pytest.mark.slow

@@ -10,6 +10,16 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install run test lint fmt bench schema clean
 
+# Debian packages some figures and tests need, installed when missing and we may (root with apt):
+# clamd (the malware-scanner adapter is tested against a real one; in CI its absence fails the
+# run) and wrk (the preview throughput figure). $(1): the command, $(2): the package.
+define ensure_pkg
+	@command -v $(1) >/dev/null 2>&1 || [ -x /usr/sbin/$(1) ] || { [ "$$(id -u)" = 0 ] \
+	  && command -v apt-get >/dev/null 2>&1 && { apt-get install -y -q $(2) >/dev/null 2>&1 \
+	  || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(2) >/dev/null 2>&1; }; }; } \
+	  || echo "note: could not install $(2); what needs $(1) will say so"
+endef
+
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +34,7 @@ run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m services.run
 
 test: $(STAMP)
+	$(call ensure_pkg,clamd,clamav-daemon)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -36,6 +47,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
+	$(call ensure_pkg,wrk,wrk)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

@@ -39,7 +39,9 @@ _TMP = Path(tempfile.mkdtemp(prefix="chiso-tests-"))
 
 
 def worker_id() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Names this run's databases: the xdist worker, prefixed by TEST_DB_TAG so that two runs on one
+    PostgreSQL server (two checkouts, say) never drop each other's databases."""
+    return os.environ.get("TEST_DB_TAG", "") + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def _pg_url(name: str) -> str:

@@ -1,0 +1,25 @@
+"""Routes on one school's assessment: the path to the next level and the improvement plan."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from services.scoring.deps import PrincipalDep, RegistryDep, SessionDep
+from services.scoring.insights.next_level import next_level_of
+from shared.contracts import AssessmentKind
+from shared.errors import problem_responses
+
+router = APIRouter(prefix="/api/v1/schools/{code}/assessments/{year}", tags=["insights"])
+Kind = Annotated[AssessmentKind, Path(description="`self` (tự đánh giá) or `external` (đánh giá ngoài)")]
+
+
+@router.get("/{kind}/next-level", responses=problem_responses(404, 422))
+async def get_next_level(
+    code: str, year: str, kind: Kind, p: PrincipalDep, session: SessionDep, registry: RegistryDep
+) -> dict[str, Any]:
+    """Per group, the cheapest sets of fact changes that reach the next level (each irredundant,
+    ranked by the framework's effort weights, scored again by the engine), explained in vi/en;
+    unmet mandatory conditions are part of every option (I-6 strict)."""
+    return await next_level_of(session, registry, p, code, year, kind)

@@ -17,6 +17,7 @@ from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.router import router as frameworks_router
 from services.scoring.frameworks.service import Previewer
 from services.scoring.insights.router import router as insights_school_router
+from services.scoring.insights.units_router import router as insights_router
 from services.scoring.org.router import router as org_router
 from shared import observability
 from shared.errors import install_problem_handlers
@@ -59,6 +60,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.include_router(bulk_router)
     app.include_router(feed_router)
     app.include_router(dashboard_router)
+    app.include_router(insights_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Path
 
 from services.scoring.deps import PrincipalDep, RegistryDep, SessionDep
 from services.scoring.insights.next_level import next_level_of
+from services.scoring.plans.schemas import PlanIn, PlanOut
+from services.scoring.plans.service import PlanService
 from shared.contracts import AssessmentKind
 from shared.errors import problem_responses
 
@@ -23,3 +25,22 @@ async def get_next_level(
     ranked by the framework's effort weights, scored again by the engine), explained in vi/en;
     unmet mandatory conditions are part of every option (I-6 strict)."""
     return await next_level_of(session, registry, p, code, year, kind)
+
+
+@router.get("/plan", response_model=PlanOut, responses=problem_responses(404, 422))
+async def get_plan(
+    code: str, year: str, p: PrincipalDep, session: SessionDep, registry: RegistryDep
+) -> PlanOut:
+    """The year's improvement plan (attached to its self-assessment): each target with its progress
+    against the next year's facts, and last year's targets carried in with their progress now."""
+    return await PlanService(session, registry).get(p, code, year)
+
+
+@router.put("/plan", response_model=PlanOut, responses=problem_responses(403, 404, 422))
+async def put_plan(
+    code: str, year: str, body: PlanIn, p: PrincipalDep, session: SessionDep, registry: RegistryDep
+) -> PlanOut:
+    """Replace the year's targets (item, target fact, owner, due date, note), all or nothing. Each
+    target is checked against the facts vocabulary of the assessment's framework; due dates lie
+    between the plan year's 1 August and the next year's 31 July."""
+    return await PlanService(session, registry).put(p, code, year, body)

@@ -36,7 +36,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("school_code", "school_year", "item"),
     )
     with op.batch_alter_table("improvement_target", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_improvement_target_assessment_id"), ["assessment_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_improvement_target_assessment_id"), ["assessment_id"], unique=False
+        )
 
 
 def downgrade() -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from services.scoring.deps import PrincipalDep, SessionDep
 from services.scoring.insights.schemas import GoodModels, SelfVsExternal, Transitions, YearOnYear
 from services.scoring.insights.service import InsightsService
+from services.scoring.units.service import UnitAssessmentService
 from shared.contracts import AssessmentKind, SchoolLevel, SchoolYear
 from shared.errors import problem_responses
 
@@ -71,3 +72,17 @@ async def good_models(
     sharing a rank; filtered by school level and managing unit (its subtree)."""
     lv = None if school_level is None else school_level.value
     return await InsightsService(session).good_models(p, province, year, kind.value, group, lv, unit, limit)
+
+
+@router.get("/units/{unit_id}/unit-assessment", responses=problem_responses(404, 422))
+async def unit_assessment(
+    unit_id: str,
+    year: Year,
+    p: PrincipalDep,
+    session: SessionDep,
+    framework: Annotated[str, Query(max_length=64, description="unit framework id")] = "example-unit-phong",
+) -> dict[str, Any]:
+    """The unit's own assessment under a unit framework: each indicator aggregated over the schools
+    managed in its subtree (exact numerator / denominator), scored by the engine. The shipped
+    framework is an example (`example: true`), not an official index."""
+    return await UnitAssessmentService(session).assess(p, unit_id, year, framework)

@@ -221,3 +221,32 @@ def test_least_effort_matches_brute_force_on_group_2(cf: CompiledFramework, seed
     want = _brute_force_least_effort(cf, inp, 1, g2.target_level)
     got = None if not g2.options else len([c for c in g2.options[0].changes if c.kind != "mandatory"])
     assert got == want
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_option_reaches_and_is_irredundant_by_the_engine(cf: CompiledFramework, seed: int) -> None:
+    """Random schools (both groups): each option, applied, reaches the target as the engine scores
+    it; and with any one change undone, it no longer does."""
+    from bench.next_level import _random_school
+
+    rnd = random.Random(100 + seed)
+    for _ in range(5):
+        body = _random_school(rnd)
+        inp, _ = parse_input(cf, body["school_levels"], body["facts"], {})
+        assert inp is not None
+        for gi, gp in enumerate(next_level(cf, inp)):
+            for o in gp.options:
+                facts = dict(inp.facts) | {c.code: c.after for c in o.changes}
+                assert score(cf, ScoreInput(inp.school_levels, facts)).groups[gi].level == o.level_after
+                assert o.level_after is not None
+                assert gp.target_level is not None
+                assert o.level_after >= gp.target_level
+                for undo in o.changes:
+                    fewer = dict(facts)
+                    if undo.before is None:
+                        del fewer[undo.code]
+                    else:
+                        fewer[undo.code] = undo.before
+                    after = score(cf, ScoreInput(inp.school_levels, fewer)).groups[gi].level
+                    assert after is not None
+                    assert after < gp.target_level, (undo.code, o)

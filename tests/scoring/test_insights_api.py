@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
+from services.scoring.assessments.models import Assessment, State
 from services.scoring.frameworks.examples import PRIMARY_SCHOOL
 from tests.scoring.conftest import OFFICER_A, OFFICER_B, STAFF, VENDOR, seed_org
 
@@ -59,3 +62,35 @@ class TestNextLevel:
         assert (await org.get(f"{BASE}/self/next-level", headers=OFFICER_A)).status_code == 200
         assert (await org.get(f"{BASE}/external/next-level", headers=OFFICER_A)).status_code == 404
         assert (await org.get(f"{BASE}/other/next-level", headers=OFFICER_A)).status_code == 422
+
+
+class TestSchoolYearOnYear:
+    async def test_change_against_last_year(self, org, app):
+        """64.5 this year (level 2) against 40 last year (level 1): +24.5, one level up."""
+        await put_self(org, PRIMARY_SCHOOL["facts"], PRIMARY_SCHOOL["awarded"])
+        async with app.state.session_factory() as s, s.begin():
+            s.add(
+                Assessment(
+                    id=str(uuid.uuid4()),
+                    school_code="79701001",
+                    school_year="2023-2024",
+                    kind="self",
+                    framework="qd4725-2022@1",
+                    state=State.APPROVED,
+                    g1_points=Decimal(40),
+                    g1_level=1,
+                )
+            )
+        r = await org.get(f"{BASE}/self/year-on-year", headers=STAFF)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        g1 = body["groups"][0]
+        assert (g1["points"], g1["previous_points"], g1["change"], g1["level_change"]) == (
+            "64.50",
+            "40.00",
+            "24.50",
+            1,
+        )
+        assert (body["state"], body["previous_state"]) == ("draft", "approved")
+        assert body["groups"][1]["change"] is None  # last year's group 2 was never scored
+        assert (await org.get(f"{BASE}/self/year-on-year", headers=OFFICER_B)).status_code == 404

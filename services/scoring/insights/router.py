@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from services.scoring.deps import PrincipalDep, RegistryDep, SessionDep
-from services.scoring.insights.next_level import next_level_of
+from services.scoring.insights.next_level import next_level_of, school_year_on_year
 from services.scoring.plans.schemas import PlanIn, PlanOut
 from services.scoring.plans.service import PlanService
 from shared.contracts import AssessmentKind
@@ -25,6 +25,15 @@ async def get_next_level(
     ranked by the framework's effort weights, scored again by the engine), explained in vi/en;
     unmet mandatory conditions are part of every option (I-6 strict)."""
     return await next_level_of(session, registry, p, code, year, kind)
+
+
+@router.get("/{kind}/year-on-year", responses=problem_responses(404, 422))
+async def get_year_on_year(
+    code: str, year: str, kind: Kind, p: PrincipalDep, session: SessionDep, registry: RegistryDep
+) -> dict[str, Any]:
+    """This assessment against the same kind last year, per group: points, level and the change
+    (last year's is null when there is none). Any state: the school sees its draft move too."""
+    return await school_year_on_year(session, registry, p, code, year, kind)
 
 
 @router.get("/plan", response_model=PlanOut, responses=problem_responses(404, 422))

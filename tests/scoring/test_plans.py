@@ -3,6 +3,7 @@ carried into the next year's plan, scoped and limited to the school's roles."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -107,3 +108,12 @@ async def test_who_may_write(org):
         r = await org.put(PLAN.format(Y1), json=body, headers=headers)
         assert r.status_code == 403, r.text
     assert (await org.get(PLAN.format(Y2), headers=STAFF)).status_code == 404  # no assessment, no plan
+
+
+async def test_concurrent_puts_leave_one_whole_plan(org):
+    a = {"targets": TARGETS[:2]}
+    b = {"targets": TARGETS[2:]}
+    rs = await asyncio.gather(*(org.put(PLAN.format(Y1), json=x, headers=STAFF) for x in (a, b, a, b)))
+    assert [r.status_code for r in rs] == [200] * 4
+    items = {t["item"] for t in (await org.get(PLAN.format(Y1), headers=STAFF)).json()["targets"]}
+    assert items in ({"1.4.1", "1.6.3"}, {"lms"})

@@ -108,6 +108,7 @@ def option_json(o: Option, before: dict[str, Any], t: Titles) -> dict[str, Any]:
             {
                 "item": ch.code,
                 "kind": ch.kind,
+                "title": dict(zip(("vi", "en"), t.get(ch.code, (ch.code, ch.code)), strict=True)),
                 "from": before.get(ch.code),
                 "to": target_json(before.get(ch.code), ch.after),
                 "points_gained": _points(ch.points_gained_c),

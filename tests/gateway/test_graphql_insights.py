@@ -59,3 +59,13 @@ async def test_another_phong_gets_nothing(gateway, gw, data):
     assert out["selfVsExternal"] is None
     assert out["yearOnYear"] is None
     assert out["goodModels"]["items"] == []
+
+
+async def test_rest_routes_are_forwarded(gateway, gw, data):
+    await add_user(gateway, "officer.so79", Role.OFFICER, org_units=["so-79"])
+    headers = await login(gw, "officer.so79")
+    r = await gw.get("/api/v1/insights/units/so-79/transitions", params={"year": Y1}, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["up"] == 1
+    r = await gw.get(f"/api/v1/schools/79701001/assessments/{Y1}/self/year-on-year", headers=headers)
+    assert r.status_code == 200, r.text

@@ -250,3 +250,22 @@ def test_every_option_reaches_and_is_irredundant_by_the_engine(cf: CompiledFrame
                     after = score(cf, ScoreInput(inp.school_levels, fewer)).groups[gi].level
                     assert after is not None
                     assert after < gp.target_level, (undo.code, o)
+
+
+def test_informational_policy_forces_nothing(qd4725: Framework) -> None:
+    """Under mandatory_failure: informational (I-6), 1.2 unmet leaves group 1 at its points' level
+    (100 → level 3): nothing to reach, and no condition is forced anywhere."""
+    ov = {
+        "format": "chiso.framework-overlay/v1",
+        "id": "informational-test",
+        "version": 1,
+        "derived_from": "qd4725-2022@1",
+        "title": {"vi": "Thử", "en": "Test"},
+        "policies": {"mandatory_failure": "informational"},
+    }
+    cf = compile_framework(apply_overlay(qd4725, ov))
+    g1 = paths(cf, {**FULL, "1.2": {"met": False}})[0]
+    assert (g1.level, g1.target_level, g1.forced) == (3, None, ())
+    g1 = paths(cf, {"1.2": {"met": False}, "1.5.1": {"deployed": True}, "1.4.1": {"count": 40}}, limit=10)[0]
+    assert g1.forced == ()
+    assert all(c.kind != "mandatory" for o in g1.options for c in o.changes)

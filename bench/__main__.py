@@ -3,10 +3,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import bulk, engine, evidence, gateway, preview, sync
+from bench import bulk, engine, evidence, gateway, next_level, preview, sync
 
 BENCHES = {
     "engine": engine.main,
+    "next_level": next_level.main,
     "preview": preview.main,
     "bulk": bulk.main,
     "sync": sync.main,

@@ -16,6 +16,8 @@ from services.scoring.feed.router import router as feed_router
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.router import router as frameworks_router
 from services.scoring.frameworks.service import Previewer
+from services.scoring.insights.router import router as insights_school_router
+from services.scoring.insights.units_router import router as insights_router
 from services.scoring.org.router import router as org_router
 from shared import observability
 from shared.errors import install_problem_handlers
@@ -52,10 +54,13 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(frameworks_router)
     app.include_router(org_router)
+    # before the assessments' `/{kind}` routes, so `/plan` is not read as a kind
+    app.include_router(insights_school_router)
     app.include_router(assessments_router)
     app.include_router(bulk_router)
     app.include_router(feed_router)
     app.include_router(dashboard_router)
+    app.include_router(insights_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

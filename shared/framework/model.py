@@ -20,6 +20,8 @@ FORMAT: Literal["chiso.framework/v1"] = "chiso.framework/v1"
 OVERLAY_FORMAT: Literal["chiso.framework-overlay/v1"] = "chiso.framework-overlay/v1"
 
 Points = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2)]
+# a province's weight of how hard an improvement is, to rank the paths to the next level
+Effort = Annotated[Decimal, Field(gt=0, max_digits=5, decimal_places=2)]
 
 
 class _Strict(BaseModel):
@@ -115,6 +117,9 @@ class Item(_Strict):
     )
     interpretations: list[str] = Field(default_factory=list)
     source: str | None = Field(None, description="the Decision's wording for the cap")
+    effort: Effort | None = Field(
+        None, description="relative effort of improving this item (next-level paths); unset = 1"
+    )
 
 
 class CriterionKind(StrEnum):
@@ -168,6 +173,7 @@ class Interpretation(_Strict):
 class ContextFact(_Strict):
     code: str = Field(pattern=r"^[a-z_]+$")
     title: Text
+    effort: Effort | None = Field(None, description="relative effort of deploying it; unset = 1")
 
 
 class LevelName(_Strict):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated
+from urllib.parse import quote
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
 from services.gateway.graphql.assessment import Assessment, AssessmentDoc, side_by_side
+from services.gateway.graphql.insights import GoodModels, SelfVsExternal, Transitions, YearOnYear, fetch
 from services.gateway.graphql.sync import AtRisk, Timeliness
 from services.gateway.graphql.sync import at_risk as sync_at_risk
 from services.gateway.graphql.types import (
@@ -93,6 +95,67 @@ class Query:
     ) -> Timeliness | None:
         d = await info.context.timeliness.load((province, year, kind))
         return Timeliness.of(d) if d else None
+
+    @strawberry.field(description="Schools moving from each level last year to each this year.")  # type: ignore[untyped-decorator]
+    async def transitions(
+        self, info: Ctx, unit_id: str, year: str, kind: str = "self", group: str = "1"
+    ) -> Transitions | None:
+        d = await fetch(
+            info.context.scoring,
+            f"units/{quote(unit_id, safe='')}/transitions",
+            year=year,
+            kind=kind,
+            group=group,
+        )
+        return Transitions.of(d) if d else None
+
+    @strawberry.field(description="Per school under a unit: points and level this year and last.")  # type: ignore[untyped-decorator]
+    async def year_on_year(
+        self,
+        info: Ctx,
+        unit_id: str,
+        year: str,
+        kind: str = "self",
+        first: int = 100,
+        after: str | None = None,
+    ) -> YearOnYear | None:
+        path = f"units/{quote(unit_id, safe='')}/year-on-year"
+        d = await fetch(
+            info.context.scoring, path, year=year, kind=kind, limit=min(max(first, 1), 500), cursor=after
+        )
+        return YearOnYear.of(d) if d else None
+
+    @strawberry.field(
+        description="Per criterion: mean self − external, share of generous self-assessments, MAD outliers."
+    )  # type: ignore[untyped-decorator]
+    async def self_vs_external(self, info: Ctx, unit_id: str, year: str) -> SelfVsExternal | None:
+        d = await fetch(info.context.scoring, f"units/{quote(unit_id, safe='')}/self-vs-external", year=year)
+        return SelfVsExternal.of(d) if d else None
+
+    @strawberry.field(description="Điển hình: a province's schools ranked by group points, ties shared.")  # type: ignore[untyped-decorator]
+    async def good_models(
+        self,
+        info: Ctx,
+        province: str,
+        year: str,
+        kind: str = "self",
+        group: str = "1",
+        school_level: str | None = None,
+        unit_id: str | None = None,
+        first: int = 50,
+    ) -> GoodModels | None:
+        path = f"provinces/{quote(province, safe='')}/good-models"
+        d = await fetch(
+            info.context.scoring,
+            path,
+            year=year,
+            kind=kind,
+            group=group,
+            school_level=school_level,
+            unit=unit_id,
+            limit=min(max(first, 1), 500),
+        )
+        return GoodModels.of(d) if d else None
 
 
 class CodedMaskErrors(MaskErrors):

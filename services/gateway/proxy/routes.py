@@ -25,6 +25,7 @@ ROUTES: tuple[Route, ...] = (
     _r(f"{SCHOOL}/assessments", "scoring", description="self and external assessments, workflow, audit"),
     _r("bulk", "scoring", description="bulk submission of drafts"),
     _r("dashboard", "scoring", description="aggregates for dashboards (SQL)"),
+    _r("insights", "scoring", description="year on year, self vs external, good models, unit assessment"),
     _r(f"{SCHOOL}/evidence", "evidence", description="a school's evidence"),
     _r("evidence", "evidence", description="evidence files and links"),
     _r("sync", "sync", description="delivery to CSDL ngành, deadlines, timeliness"),

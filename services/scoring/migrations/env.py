@@ -1,5 +1,6 @@
 import services.scoring.assessments.models
-import services.scoring.org.models  # noqa: F401  (register the tables)
+import services.scoring.org.models
+import services.scoring.plans.models  # noqa: F401  (register the tables)
 from services.scoring.models_base import metadata
 from shared.migrate import run_env
 

@@ -1,0 +1,160 @@
+"""Browser tests: the embedded run (every service, the demo province, the web app) served by
+uvicorn on a local port in a background thread, driven by Debian's Chromium through Playwright.
+
+Chromium comes from the system (`apt-get install chromium`; `make test` installs it when
+missing): browser downloads are not available here. In CI its absence fails the run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from services.run import embedded
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.10.3" / "axe.min.js"
+SHOTS = Path(__file__).parents[2] / "docs" / "web"
+PASSWORD = "demo-password"
+YEAR = "2024-2025"
+
+if not Path(CHROMIUM).exists() or not shutil.which("chromium"):
+    if os.environ.get("CI", "").lower() == "true":
+        raise RuntimeError("Chromium is required for the browser tests (apt-get install -y chromium)")
+    pytest.skip("Chromium is not installed (make test installs it)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    for port in range(8161, 8170):  # this area's port range
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no free port in 8161-8169")
+
+
+class Server:
+    def __init__(self, data_dir: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.ready = threading.Event()
+        self.server: uvicorn.Server | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as exc:  # surfaced by the fixture, not lost in the thread
+            self.error = exc
+            self.ready.set()
+
+    async def _serve(self) -> None:
+        async with embedded(self.data_dir) as e:
+            config = uvicorn.Config(
+                e.app, host="127.0.0.1", port=self.port, lifespan="off", log_config=None, access_log=False
+            )
+            self.server = uvicorn.Server(config)
+            server = self.server
+            started = server.startup
+
+            async def startup(sockets: Any = None) -> None:
+                await started(sockets)
+                self.ready.set()
+
+            server.startup = startup  # type: ignore[method-assign]
+            await server.serve()
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        self.ready.wait(120)
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+        self.thread.join(30)
+
+    def token(self, username: str) -> dict[str, str]:
+        r = httpx.post(f"{self.url}/auth/login", json={"username": username, "password": PASSWORD})
+        r.raise_for_status()
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with Server(tmp_path_factory.mktemp("web")) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: Server) -> Iterator[Any]:
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": 1280, "height": 900}, locale="vi-VN"
+    )
+    p = context.new_page()
+    p.set_default_timeout(15_000)
+    yield p
+    context.close()
+
+
+def sign_in(page: Any, username: str) -> None:
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit] >> text=Đăng nhập")
+    page.wait_for_load_state("networkidle")
+
+
+def sign_out(page: Any) -> None:
+    page.click("text=Đăng xuất")
+    page.wait_for_url("**/login")
+
+
+def axe_check(page: Any) -> None:
+    """axe-core on the page as it stands: no serious or critical violation."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate(AXE.read_text())
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    bad = [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{page.url}: {json.dumps(bad, ensure_ascii=False)}"
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)

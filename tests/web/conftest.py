@@ -157,4 +157,19 @@ def axe_check(page: Any) -> None:
 
 def shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def make_user(server: Server, username: str, role: str, school: str) -> str:
+    """A person of one school, created through the admin API (the demo has one school's people)."""
+    body = {
+        "username": username,
+        "name": f"{role} {school}",
+        "password": PASSWORD,
+        "roles": [role],
+        "schools": [school],
+    }
+    r = httpx.post(f"{server.url}/admin/v1/users", json=body, headers=server.token("admin"))
+    assert r.status_code in (201, 409), r.text
+    return username

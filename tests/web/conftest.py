@@ -155,10 +155,10 @@ def axe_check(page: Any) -> None:
     assert not bad, f"{page.url}: {json.dumps(bad, ensure_ascii=False)}"
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, full: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
 
 def make_user(server: Server, username: str, role: str, school: str) -> str:

@@ -31,8 +31,9 @@ class WebSettings(ServiceSettings):
     oidc_client_id: str | None = None
     oidc_scope: str = "openid profile"
 
+    # replaces the base's check: this app holds no internal secret (it never signs a principal)
     @model_validator(mode="after")
-    def _refuse_placeholder_session_secret(self) -> WebSettings:
+    def _refuse_placeholder_secrets(self) -> WebSettings:
         if self.environment == "production" and self.session_secret.get_secret_value() == DEV_SESSION_SECRET:
             raise ValueError("session_secret must be set to a real secret in production")
         return self

@@ -61,7 +61,7 @@ def create_app(settings: WebSettings | None = None, gateway: httpx.AsyncClient |
     codec = SessionCodec(settings.session_secret.get_secret_value(), settings.session_max_age)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(SessionMiddleware, codec=codec, secure=settings.cookie_secure)
-    observability.install(app, "web")
+    observability.install(app, "web", {"gateway": _gateway_check(app)})
     app.add_middleware(RequestIdMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, evidence, school, review, dashboard, public):
@@ -73,6 +73,16 @@ def create_app(settings: WebSettings | None = None, gateway: httpx.AsyncClient |
         return {"status": "ok"}
 
     return app
+
+
+def _gateway_check(app: FastAPI) -> observability.Check:
+    """Ready when the gateway answers: without it no page can be served."""
+
+    async def _check() -> None:
+        r = await app.state.gateway.get("/healthz", timeout=3.0)
+        r.raise_for_status()
+
+    return _check
 
 
 def install_error_pages(app: FastAPI) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from playwright.sync_api import sync_playwright
 
 from services.run import embedded
 
@@ -36,13 +37,6 @@ AXE = Path(__file__).parent / "vendor" / "axe-core-4.10.3" / "axe.min.js"
 SHOTS = Path(__file__).parents[2] / "docs" / "web"
 PASSWORD = "demo-password"
 YEAR = "2024-2025"
-
-if not Path(CHROMIUM).exists() or not shutil.which("chromium"):
-    if os.environ.get("CI", "").lower() == "true":
-        raise RuntimeError("Chromium is required for the browser tests (apt-get install -y chromium)")
-    pytest.skip("Chromium is not installed (make test installs it)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 
 def _free_port() -> int:
@@ -104,15 +98,21 @@ class Server:
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with Server(tmp_path_factory.mktemp("web")) as s:
         yield s
 
 
-@pytest.fixture(scope="session")
+# package scope: the sync API keeps its event loop running in this thread until it closes, so it
+# must be gone before any asyncio test of another package runs
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
+    if not Path(CHROMIUM).exists() or not shutil.which("chromium"):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Chromium is required for the browser tests (apt-get install -y chromium)")
+        pytest.skip("Chromium is not installed (make test installs it)")
+    with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
         b.close()

@@ -47,17 +47,19 @@ def test_so_dashboard_counts_equal_the_api(page: Any, server: Server) -> None:
 
 def test_public_page_needs_no_sign_in(page: Any, server: Server) -> None:
     response = page.goto("/public")
-    assert response.status == 200 and "/login" not in page.url
+    assert response.status == 200
+    assert "/login" not in page.url
     listing = httpx.get(f"{server.url}/api/v1/public/results", params={"year": YEAR, "province": "79"})
     if listing.status_code == 404:  # the publication listing is not served on this system yet
         assert "Chưa có kết quả nào được công bố" in page.inner_text("main")
     else:  # every row shown is a recognised result
-        gql = {"query": '{ schools(year: "%s", first: 200, filter: {externalState: "recognised"}) '
-               "{ nodes { code } } }" % YEAR}  # fmt: skip
+        gql = {"query": f'{{ schools(year: "{YEAR}", first: 200, filter: {{externalState: "recognised"}}) '
+               "{ nodes { code } } }"}  # fmt: skip
         rec = httpx.post(f"{server.url}/graphql", json=gql, headers=server.token("ministry")).json()
         recognised = {n["code"] for n in rec["data"]["schools"]["nodes"]}
         shown = set(page.locator("tr[data-school]").evaluate_all("rs => rs.map(r => r.dataset.school)"))
-        assert shown and shown <= recognised
+        assert shown
+        assert shown <= recognised
     axe_check(page)
     shot(page, "public")
 
@@ -66,7 +68,9 @@ def test_session_cookie_is_http_only_and_forms_need_csrf(page: Any) -> None:
     sign_in(page, "staff.79100002")
     assert page.evaluate("document.cookie") == ""
     [cookie] = [c for c in page.context.cookies() if c["name"] == "chiso_web"]
-    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
+    assert cookie["httpOnly"]
+    assert cookie["secure"]
+    assert cookie["sameSite"] == "Lax"
     r = page.request.post(f"/schools/79100002/{YEAR}/self/do/submit", form={"csrf": "forged"})
     assert r.status == 403
     r = page.request.post("/logout", form={})

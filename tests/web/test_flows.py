@@ -12,7 +12,7 @@ from tests.web.conftest import YEAR, Server, axe_check, make_user, shot, sign_in
 
 
 def state_of(page: Any) -> str:
-    return page.inner_text("#self-h .badge")
+    return str(page.inner_text("#self-h .badge"))
 
 
 def test_head_approves_a_submitted_self_assessment(page: Any, server: Server) -> None:
@@ -97,3 +97,33 @@ def test_english_switch_and_errors_in_the_persons_language(page: Any) -> None:
     assert "Awaiting acceptance" in page.inner_text("main")
     page.click("button:has-text('Tiếng Việt')")
     assert "Chờ tiếp nhận" in page.inner_text("main")
+
+
+def test_external_assessment_entered_concluded_and_recognised_in_a_batch(page: Any, server: Server) -> None:
+    code = "79100007"  # external assessment in progress in the demo
+    sign_in(page, "so.officer")
+    page.goto(f"/review/{code}/{YEAR}")
+    page.click(f"a[href='/schools/{code}/{YEAR}/external/facts']")
+    page.fill("#f-1\\.4\\.1-count", "25")
+    page.click("form.facts button[type=submit]")
+    page.wait_for_url(re.compile(rf"/review/{code}/{YEAR}\?ok=saved"))
+    page.click("#ext-h ~ .actions button[data-action=conclude]")
+    page.wait_for_url(re.compile(r"ok=done"))
+    assert "Đã kết luận" in page.inner_text("main > p:not(.notice)")
+
+    page.goto("/review")
+    rows = page.locator("#q-await_recognise ~ form input[name=school]")
+    codes = rows.evaluate_all("xs => xs.map(x => x.value)")
+    assert code in codes
+    for box in rows.all():
+        box.check()
+    page.fill("#rec-dn", "901/QĐ-SGDĐT")
+    page.fill("#rec-dd", "2025-06-30")
+    page.click("text=Công nhận các trường đã chọn")
+    page.wait_for_selector("#recognise-results li")
+    assert page.locator("#recognise-results li.ok").count() == len(codes)
+    r = httpx.get(
+        f"{server.url}/api/v1/schools/{code}/assessments/{YEAR}/external", headers=server.token("so.officer")
+    )
+    assert r.json()["state"] == "recognised"
+    assert r.json()["decision_number"] == "901/QĐ-SGDĐT"

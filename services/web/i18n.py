@@ -124,6 +124,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "all": ("Tất cả", "All"),
     "unassessed": ("Chưa đánh giá", "Not assessed"),
     "province_total": ("Toàn tỉnh", "Whole province"),
+    "on_this_page": ("Trên trang này", "On this page"),
 }
 
 STATES: dict[str, tuple[str, str]] = {

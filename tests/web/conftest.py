@@ -155,9 +155,13 @@ def axe_check(page: Any) -> None:
     assert not bad, f"{page.url}: {json.dumps(bad, ensure_ascii=False)}"
 
 
-def shot(page: Any, name: str, full: bool = False) -> None:
+def shot(page: Any, name: str, full: bool = False, at: str | None = None) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
+    if at is None:
+        page.evaluate("window.scrollTo(0, 0)")
+    else:
+        page.locator(at).scroll_into_view_if_needed()
+        page.evaluate("window.scrollBy(0, -60)")
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
 

@@ -20,3 +20,37 @@ def test_school_page_shows_points_and_why(page: Any) -> None:
     )
     axe_check(page)
     shot(page, "school")
+
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def test_evidence_upload_and_link_show_their_catalogue_codes(page: Any) -> None:
+    sign_in(page, "staff.79100002")
+    page.wait_for_selector("#evidence details")
+    page.click("#evidence summary")
+    page.fill("#ev-title", "Kế hoạch dạy học trực tuyến")
+    page.select_option("#ev-kind", "plan")
+    page.fill("#ev-items", "1.1")
+    page.set_input_files(
+        "#ev-file", files=[{"name": "ke-hoach.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.click("#evidence button[type=submit]")
+    page.wait_for_selector("#evidence table")
+    row = page.inner_text("#evidence tbody tr")
+    assert "MC-1.1-01" in row
+    assert "Kế hoạch dạy học trực tuyến" in row
+    # a wrong item code is explained in the page, in Vietnamese, and nothing is added
+    page.click("#evidence summary")
+    page.fill("#ev-title", "Sai mã")
+    page.fill("#ev-items", "9.9.9")
+    page.fill("#ev-url", "https://lms.example.edu.vn/")
+    page.click("#evidence button[type=submit]")
+    page.wait_for_selector("#evidence .notice.error")
+    assert "/items/0" in page.inner_text("#evidence .notice.error")
+    assert page.locator("#evidence tbody tr").count() == 1
+    with page.expect_download() as download:
+        page.click("#evidence tbody a")
+    assert download.value.suggested_filename.endswith(".pdf")
+    axe_check(page)
+    shot(page, "evidence", at="#ev-h")

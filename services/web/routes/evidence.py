@@ -50,10 +50,11 @@ async def add(request: Request, api: ApiDep, s: SessionDep, code: Code, year: Ye
             body = {**meta, "items": items, "url": str(form.get("url"))}
             await api.json("POST", f"/api/v1/schools/{code}/evidence/links", json=body)
         elif isinstance(upload, UploadFile) and upload.filename:
-            data = [(k, v) for k, v in meta.items()] + [("items", i) for i in items]
-            files = {
-                "file": (upload.filename, upload.file, upload.content_type or "application/octet-stream")
-            }
+            data: dict[str, Any] = {**meta, "items": items}  # a list value repeats the field
+            # httpx's multipart encoder reads files synchronously, which its AsyncClient refuses:
+            # the file (at most the gateway's body limit) is passed on as bytes
+            content = await upload.read()
+            files = {"file": (upload.filename, content, upload.content_type or "application/octet-stream")}
             await api.json("POST", f"/api/v1/schools/{code}/evidence", data=data, files=files)
         else:
             raise ApiProblem(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-GATEWAY_PREFIXES = ("/api/", "/oauth/", "/auth/", "/admin/", "/graphql", "/internal/")
+GATEWAY_PREFIXES = ("/api/", "/oauth/", "/auth/", "/admin/", "/graphql", "/internal/", "/docs/")
 GATEWAY_PATHS = frozenset(
     {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
 )

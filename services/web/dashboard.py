@@ -24,6 +24,8 @@ SCHOOLS = """query Schools($year: String!, $filter: SchoolFilter, $after: String
     nodes { code name levels managingUnitId selfAssessment { state overallLevel g1Level g2Level }
             externalAssessment { state overallLevel } }
     pageInfo { endCursor hasNextPage } } }"""
+ORG = """query Org($id: String!) {
+  orgUnit(id: $id) { id name children { id name children { id children { id } } } } }"""
 AT_RISK = """query Risk($year: String!, $province: String) {
   atRisk(year: $year, province: $province) {
     asOf withinDays schools { schoolCode schoolName daysLeft reason onTimeDeadline } } }"""

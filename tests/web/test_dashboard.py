@@ -18,10 +18,18 @@ def figure(page: Any, name: str) -> int:
     return int(page.inner_text(f"[data-figure='{name}']"))
 
 
+def levels_table(page: Any, unit: str) -> list[list[int]]:
+    """The level 1, 2, 3 and not-assessed counts of one unit's rows (one per school level)."""
+    name = page.inner_text(f"[data-table='states-{SO}'] tr:has([data-figure='schools-{unit}']) th")
+    rows = page.locator(f"[data-table='levels-{SO}'] tbody tr", has=page.locator(f"th:text-is('{name}')"))
+    return [[int(x) for x in r.locator("td").all_inner_texts()[1:]] for r in rows.all()]
+
+
 def test_so_dashboard_counts_equal_the_api(page: Any, server: Server) -> None:
     sign_in(page, "so.officer")
     page.goto("/dashboard")
     page.wait_for_selector("[data-figure='schools-so-79']")
+    page.wait_for_selector(f"[data-table='levels-{SO}']")
     headers = server.token("so.officer")
     for unit in [SO, *PHONG]:
         r = httpx.get(
@@ -35,6 +43,16 @@ def test_so_dashboard_counts_equal_the_api(page: Any, server: Server) -> None:
         ext = api["external_states"]
         for state in ("in_progress", "concluded", "recognised"):
             assert figure(page, f"ext-{state}-{unit}") == ext.get(state, 0), (unit, state)
+        if unit != SO:  # levels by school level, summed over TH/THCS/THPT, equal the API's levels
+            cells = levels_table(page, unit)
+            assert sum(sum(row) for row in cells) == api["schools"], unit
+            finished = {
+                x["level"]: x["count"]
+                for x in api["levels"]
+                if x["kind"] == "self" and x["group"] == "overall"
+            }
+            for lv in (1, 2, 3):
+                assert sum(row[lv - 1] for row in cells) == finished.get(lv, 0), (unit, lv)
     axe_check(page)
     shot(page, "dashboard", full=True)
     # a figure opens the schools behind it

@@ -49,15 +49,33 @@ async def dashboard_data(request: Request, api: ApiDep, year: str | None = None)
     if not roots:
         return render(request, "_dashboard.html", roots=[], year_=year)
     fw = await framework_for(api, None)
-    schools = await all_schools(api, year)
     province = tree[0].get("provinceCode")
     risk = (await api.graphql(d.AT_RISK, {"year": year, "province": province})).get("atRisk")
     for r in roots:
         r["weakest"] = d.weakest(r["row"].summary, fw)
-        owner = d.unit_of(r["raw"].get("children", []))
-        r["by_level"] = d.levels_by_school_level(schools, owner, r["row"].id)
+    return render(request, "_dashboard.html", roots=roots, risk=risk, year_=year)
+
+
+@router.get("/dashboard/levels")
+async def levels_by_school_level(
+    request: Request, api: ApiDep, unit: Annotated[str, Query(max_length=64)], year: str | None = None
+) -> Response:
+    """Levels by unit × school level: after the figures, since it walks the school list."""
+    year = year or request.app.state.settings.school_year
+    root = (await api.graphql(d.ORG, {"id": unit}))["orgUnit"]
+    if root is None:  # out of scope, as the API says
+        return render(request, "_levels.html", table={}, units={}, root=None, year_=year)
+    schools = await all_schools(api, year, {"unitId": unit})
+    table = d.levels_by_school_level(schools, d.unit_of(root["children"]), root["id"])
+    names = {c["id"]: c["name"] for c in root["children"]} | {root["id"]: root["name"]}
     return render(
-        request, "_dashboard.html", roots=roots, risk=risk, year_=year, school_levels=d.SCHOOL_LEVELS
+        request,
+        "_levels.html",
+        table=table,
+        units=names,
+        root=root,
+        year_=year,
+        school_levels=d.SCHOOL_LEVELS,
     )
 
 

@@ -125,6 +125,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "unassessed": ("Chưa đánh giá", "Not assessed"),
     "province_total": ("Toàn tỉnh", "Whole province"),
     "on_this_page": ("Trên trang này", "On this page"),
+    "reference": ("Mã tra cứu", "Reference"),
+    "r_not_ready": ("Chưa được phê duyệt", "Not approved yet"),
+    "r_delivery_pending": ("Đang gửi lên CSDL ngành", "Delivery to CSDL ngành pending"),
+    "r_delivery_failed": ("Gửi lên CSDL ngành bị lỗi", "Delivery to CSDL ngành failed"),
 }
 
 STATES: dict[str, tuple[str, str]] = {

@@ -27,6 +27,7 @@ def levels_table(page: Any, unit: str) -> list[list[int]]:
 
 def test_so_dashboard_counts_equal_the_api(page: Any, server: Server) -> None:
     sign_in(page, "so.officer")
+    axe_check(page)  # the home page of a person with no school of their own
     page.goto("/dashboard")
     page.wait_for_selector("[data-figure='schools-so-79']")
     page.wait_for_selector(f"[data-table='levels-{SO}']")

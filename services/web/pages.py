@@ -40,5 +40,12 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+def safe_next(url: str | None) -> str:
+    """Only a path of this site: never an open redirect to another origin."""
+    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return "/"
+
+
 def flash_url(url: str, key: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}ok={key}"

@@ -15,7 +15,7 @@ from services.web import facts
 from services.web.config import WebSettings
 from services.web.dispatch import Dispatcher
 from services.web.main import create_app
-from services.web.routes.auth import _safe_next
+from services.web.pages import safe_next
 from services.web.session import Session, SessionCodec
 from tests.deploy.conftest import DEPLOY
 
@@ -90,11 +90,11 @@ def test_a_number_typed_wrong_is_sent_as_typed_for_the_service_to_explain() -> N
 
 @pytest.mark.parametrize("url", ["//evil.example/x", "https://evil.example/", "/\\evil", "", None])
 def test_redirects_after_sign_in_stay_on_this_site(url: str | None) -> None:
-    assert _safe_next(url) == "/"
+    assert safe_next(url) == "/"
 
 
 def test_safe_paths_are_kept() -> None:
-    assert _safe_next("/schools/79100002/2024-2025") == "/schools/79100002/2024-2025"
+    assert safe_next("/schools/79100002/2024-2025") == "/schools/79100002/2024-2025"
 
 
 def test_the_dispatcher_sends_api_paths_to_the_gateway_and_pages_to_the_web() -> None:

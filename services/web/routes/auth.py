@@ -15,18 +15,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.web.api import Api, api_of
 from services.web.errors import EXPIRED, ApiProblem
-from services.web.pages import redirect, render
+from services.web.pages import redirect, render, safe_next
 from services.web.session import LANGS, Session, check_csrf, session_of
 
 router = APIRouter()
 ApiDep = Annotated[Api, Depends(api_of)]
-
-
-def _safe_next(url: str | None) -> str:
-    """Only a path of this site: never an open redirect to another origin."""
-    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
-        return url
-    return "/"
 
 
 @router.get("/")
@@ -46,7 +39,7 @@ async def login_page(request: Request, next: str | None = None, expired: bool = 
     s = session_of(request)
     notice = EXPIRED[s.lang] if expired else None
     oidc = request.app.state.settings.oidc_authorize_url is not None
-    return render(request, "login.html", next=_safe_next(next), notice=notice, oidc=oidc, failed=None)
+    return render(request, "login.html", next=safe_next(next), notice=notice, oidc=oidc, failed=None)
 
 
 @router.post("/login", dependencies=[Depends(check_csrf)])
@@ -67,13 +60,13 @@ async def login(
             request,
             "login.html",
             status=401,
-            next=_safe_next(next),
+            next=safe_next(next),
             notice=None,
             oidc=False,
             failed=p.message(s.lang),
         )
     await _start_session(s, api, grant["access_token"], username)
-    return redirect(request, _safe_next(next))
+    return redirect(request, safe_next(next))
 
 
 async def _start_session(s: Session, api: Api, token: str, username: str) -> None:
@@ -101,7 +94,7 @@ async def switch_language(
     s = session_of(request)
     if lang in LANGS:
         s.lang = lang
-    return redirect(request, _safe_next(next))
+    return redirect(request, safe_next(next))
 
 
 def _pkce() -> tuple[str, str]:

@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 from services.web import facts as facts_form
 from services.web.api import Api, api_of, require_sign_in
 from services.web.errors import ApiProblem
-from services.web.pages import flash_url, redirect, render
+from services.web.pages import flash_url, redirect, render, safe_next
 from services.web.session import Session, check_csrf
 
 router = APIRouter(dependencies=[Depends(require_sign_in)])
@@ -87,9 +87,7 @@ async def act(request: Request, api: ApiDep, code: Code, year: Year, kind: Kind,
         }
     await api.json("POST", f"{base(code, year)}/{kind}/{action}", json=body or None)
     back = str(form.get("back") or f"/schools/{code}/{year}")
-    return redirect(
-        request, flash_url(back if back.startswith("/") and not back.startswith("//") else "/", "done")
-    )
+    return redirect(request, flash_url(safe_next(back), "done"))
 
 
 async def _facts_context(api: Api, code: str, year: str, kind: str) -> tuple[dict[str, Any] | None, Any]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from tests.web.conftest import YEAR, axe_check, shot, sign_in
+from starlette.testclient import TestClient
+
+from services.web.config import WebSettings
+from services.web.main import create_app
+from tests.web.conftest import PASSWORD, YEAR, Server, axe_check, shot, sign_in
 
 
 def test_school_page_shows_points_and_why(page: Any) -> None:
@@ -54,3 +59,18 @@ def test_evidence_upload_and_link_show_their_catalogue_codes(page: Any) -> None:
     assert download.value.suggested_filename.endswith(".pdf")
     axe_check(page)
     shot(page, "evidence", at="#ev-h")
+
+
+def test_the_web_app_alone_calls_the_gateway_over_http(server: Server) -> None:
+    """Distributed mode: no client handed in, the app's lifespan opens one to WEB_GATEWAY_URL."""
+    app = create_app(WebSettings(environment="test", gateway_url=server.url))
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as c:
+        page = c.get("/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert csrf is not None
+        form = {"csrf": csrf.group(1), "username": "head.79100002", "password": PASSWORD, "next": "/"}
+        assert c.post("/login", data=form).status_code == 303
+        r = c.get(f"/schools/79100002/{YEAR}")
+        assert r.status_code == 200
+        assert "Trường Tiểu học Trần Hưng Đạo" in r.text
+        assert c.get("/readyz").status_code == 200

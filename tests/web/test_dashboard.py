@@ -4,9 +4,12 @@ a form without its CSRF token is refused; the keyboard alone signs in and reache
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 import httpx
+from openpyxl import load_workbook
 
 from tests.web.conftest import YEAR, Server, axe_check, shot, sign_in
 
@@ -56,6 +59,13 @@ def test_so_dashboard_counts_equal_the_api(page: Any, server: Server) -> None:
                 assert sum(row[lv - 1] for row in cells) == finished.get(lv, 0), (unit, lv)
     axe_check(page)
     shot(page, "dashboard", full=True)
+    # an export, one click away, with its progress shown while it comes
+    with page.expect_download() as download:
+        page.click("text=Excel kết quả tự đánh giá")
+    page.wait_for_selector("#export-progress:has-text('Đã hoàn tất')")
+    assert download.value.suggested_filename == f"tu-danh-gia-{YEAR}.xlsx"
+    workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert workbook.worksheets[0].max_row > 1
     # a figure opens the schools behind it
     expected = figure(page, "self-approved-phong-79-q1")
     page.click("[data-figure='self-approved-phong-79-q1']")

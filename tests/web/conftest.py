@@ -125,8 +125,11 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
     )
     p = context.new_page()
     p.set_default_timeout(15_000)
+    refused: list[str] = []  # what the Content-Security-Policy blocked: a CDN or an inline script
+    p.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     yield p
     context.close()
+    assert not refused, refused
 
 
 def sign_in(page: Any, username: str) -> None:

@@ -24,6 +24,9 @@ def is_htmx(request: Request) -> bool:
 def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     s = session_of(request)
     ctx |= translator(s.lang)
+    titles: dict[str, Any] = ctx.pop("titles", None) or {}
+    bi = ctx["bi"]
+    ctx["tt"] = lambda code, fallback: bi(titles[code]) if code in titles else fallback
     ctx |= {
         "session": s,
         "csrf": s.csrf,

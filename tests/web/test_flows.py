@@ -95,8 +95,10 @@ def test_english_switch_and_errors_in_the_persons_language(page: Any) -> None:
     assert "School not found." in page.inner_text("main")
     page.goto("/review")
     assert "Awaiting acceptance" in page.inner_text("main")
+    page.goto(f"/review/79100004/{YEAR}")  # criterion titles from the framework, in English
+    assert "Live online teaching software deployed (named)" in page.inner_text("main")
     page.click("button:has-text('Tiếng Việt')")
-    assert "Chờ tiếp nhận" in page.inner_text("main")
+    assert "Có triển khai phần mềm dạy học trực tuyến trực tiếp (ghi tên)" in page.inner_text("main")
 
 
 def test_external_assessment_entered_concluded_and_recognised_in_a_batch(page: Any, server: Server) -> None:

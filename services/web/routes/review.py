@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from services.web.api import Api, api_of, require_sign_in
 from services.web.errors import ApiProblem
 from services.web.pages import render
-from services.web.routes.school import Code, Year, base
+from services.web.routes.school import Code, Year, base, titles_for
 from services.web.session import Session, check_csrf
 
 router = APIRouter(dependencies=[Depends(require_sign_in)])
@@ -81,6 +81,7 @@ async def review_school(
     return render(
         request,
         "review_school.html",
+        titles=await titles_for(api, api.session.lang, self_ or external),
         school=school,
         a=self_,
         ext=external,

@@ -38,6 +38,24 @@ def base(code: str, year: str) -> str:
     return f"/api/v1/schools/{code}/assessments/{year}"
 
 
+def titles_of(framework: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Code → bilingual title of every group, criterion and item."""
+    out: dict[str, dict[str, str]] = {}
+    for g in framework.get("groups", []):
+        out[g["code"]] = g["title"]
+        for c in g["criteria"]:
+            out[c["code"]] = c["title"]
+            out |= {i["code"]: i["title"] for i in c["items"]}
+    return out
+
+
+async def titles_for(api: Api, lang: str, a: dict[str, Any] | None) -> dict[str, dict[str, str]]:
+    """In English, the framework's English titles (the engine's breakdown carries Vietnamese)."""
+    if lang == "vi" or a is None:
+        return {}
+    return titles_of(await framework_for(api, a["framework"]))
+
+
 async def framework_for(api: Api, ref: str | None) -> dict[str, Any]:
     """The framework an assessment is pinned to, or (none yet) the national one in force."""
     if ref is None:
@@ -57,6 +75,7 @@ async def school_page(
     return render(
         request,
         "school.html",
+        titles=await titles_for(api, api.session.lang, self_ or external),
         school=school,
         a=self_,
         ext=external,

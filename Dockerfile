@@ -30,7 +30,7 @@ COPY bench ./bench
 # the installed package, not the source tree, must hold everything (migrations, framework documents)
 RUN pip install --no-deps . \
     && cd / \
-    && python -c "import services.serve, services.migrate_all, services.sync.worker, services.sync.fake_csdl"
+    && python -c "import services.serve, services.migrate_all, services.sync.worker, services.sync.fake_csdl, services.web.main"
 
 # --- runtime: the virtualenv only, a non-root user, no build tools ---------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -45,7 +45,7 @@ RUN groupadd --system --gid 10001 chiso \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 USER 10001:10001
-EXPOSE 8000 8001 8002 8003
+EXPOSE 8000 8001 8002 8003 8080
 # liveness of whichever service runs here, on $PORT (set per service by compose / Kubernetes)
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8000') + '/healthz', timeout=2)"]

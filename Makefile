@@ -12,7 +12,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Debian packages some figures and tests need, installed when missing and we may (root with apt):
 # clamd (the malware-scanner adapter is tested against a real one; in CI its absence fails the
-# run) and wrk (the preview throughput figure). $(1): the command, $(2): the package.
+# run), chromium (the web workspace's browser tests; in CI its absence fails the run) and wrk (the
+# preview throughput figure). $(1): the command, $(2): the package.
 define ensure_pkg
 	@command -v $(1) >/dev/null 2>&1 || [ -x /usr/sbin/$(1) ] || { [ "$$(id -u)" = 0 ] \
 	  && command -v apt-get >/dev/null 2>&1 && { apt-get install -y -q $(2) >/dev/null 2>&1 \
@@ -35,6 +36,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(call ensure_pkg,clamd,clamav-daemon)
+	$(call ensure_pkg,chromium,chromium)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

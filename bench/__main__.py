@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import bulk, engine, evidence, gateway, next_level, preview, sync
+from bench import bulk, engine, evidence, gateway, next_level, preview, sync, web
 
 BENCHES = {
     "engine": engine.main,
@@ -13,6 +13,7 @@ BENCHES = {
     "sync": sync.main,
     "evidence": evidence.main,
     "gateway": gateway.main,
+    "web": web.main,
 }
 
 
@@ -27,6 +28,7 @@ def main() -> int:
     p.add_argument("--sync-db", default=None, help="sync database URL (default: a temporary SQLite file)")
     p.add_argument("--sync-workers", type=int, default=8, help="delivery workers (sync)")
     p.add_argument("--sync-rounds", type=int, default=1, help="alternating clean/faulty runs (sync)")
+    p.add_argument("--web-runs", type=int, default=10, help="dashboard loads per measure (web)")
     args = p.parse_args()
     for name in args.names or list(BENCHES):
         print(f"== {name}", flush=True)

@@ -12,9 +12,10 @@ Each service also runs alone under uvicorn (distributed mode), e.g.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,9 @@ from services.scoring.main import create_app as create_scoring
 from services.sync.config import SyncSettings
 from services.sync.fake_csdl.app import create_app as create_fake_csdl
 from services.sync.main import create_app as create_sync
+from services.web.config import WebSettings
+from services.web.dispatch import Dispatcher
+from services.web.main import create_app as create_web
 from shared.observability import configure_logging
 
 
@@ -40,6 +44,27 @@ class Embedded:
     gateway: FastAPI
     services: list[str]
     demo: DemoInfo | None
+    web: FastAPI | None = None
+
+    @property
+    def app(self) -> Dispatcher | FastAPI:
+        """What listens on the one port: the web pages and the API side by side."""
+        return self.gateway if self.web is None else Dispatcher(self.gateway, self.web)
+
+
+@contextmanager
+def quiet_start() -> Iterator[None]:
+    """Migrations and the demo's hundreds of seeding requests stay out of the console, so the
+    banner with the address comes first (warnings still show)."""
+    loggers = [logging.getLogger(n) for n in ("chiso.access", "alembic")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 async def _start(stack: AsyncExitStack, app: FastAPI, name: str) -> httpx.AsyncClient:
@@ -54,6 +79,9 @@ async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]
     gw_settings = GatewaySettings(database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}")
     secret = gw_settings.internal_secret.get_secret_value()
     async with AsyncExitStack() as stack:
+        quiet = ExitStack()
+        quiet.enter_context(quiet_start())  # left before the yield below
+        stack.callback(quiet.close)
         scoring_settings = ScoringSettings(
             database_url=f"sqlite+aiosqlite:///{data_dir / 'scoring.db'}", internal_secret=secret
         )
@@ -80,13 +108,21 @@ async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]
         if demo:
             schools = await seed_scoring(clients["scoring"], secret)
             info = await seed_gateway(gateway.state.session_factory, schools)
-        yield Embedded(gateway, sorted(clients), info)
+        to_gateway = httpx.ASGITransport(app=gateway)
+        gw_client = await stack.enter_async_context(
+            httpx.AsyncClient(transport=to_gateway, base_url="http://gateway")
+        )
+        # plain http on 127.0.0.1: browsers keep Secure cookies there, so the flag stays on
+        web = create_web(WebSettings(), gateway=gw_client)
+        quiet.close()
+        yield Embedded(gateway, sorted(clients), info, web)
 
 
 def banner(port: int, e: Embedded) -> str:
     url = f"http://127.0.0.1:{port}"
     lines = [
-        f"Chỉ số chuyển đổi số — embedded on {url}  (services: {', '.join(e.services)})",
+        f"Chỉ số chuyển đổi số — open {url}/ in a browser (web workspace; sign in with a demo user below)",
+        f"  embedded services: {', '.join(e.services)}",
         f"  API docs   {url}/docs",
         f"  GraphQL    {url}/graphql",
         f"  health     {url}/healthz",
@@ -106,7 +142,7 @@ async def serve(port: int, data_dir: Path) -> None:
     async with embedded(data_dir) as e:
         print(banner(port, e), flush=True)
         config = uvicorn.Config(
-            e.gateway, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False
+            e.app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False
         )
         await uvicorn.Server(config).serve()
 

@@ -1,4 +1,4 @@
-"""`python -m services.serve <scoring|evidence|sync|gateway> [--host H] [--port P] [--workers N]`:
+"""`python -m services.serve <scoring|evidence|sync|gateway|web> [--host H] [--port P] [--workers N]`:
 one service in its own process under uvicorn (distributed mode; the container's entry point).
 
 The service's app is built by its own `create_app` from its own settings (env prefix `SCORING_`,
@@ -65,11 +65,14 @@ SERVICES: dict[str, Service] = {
         Service("sync", "SyncSettings", 8003, "SYNC_"),
     )
 }
+# the web workspace: a client of the gateway with no database, so not among the migrated SERVICES
+WEB = Service("web", "WebSettings", 8080, "WEB_")
+SERVABLE: dict[str, Service] = {**SERVICES, WEB.name: WEB}
 
 
 def build_app(name: str) -> FastAPI:
     """The named service's app from its own settings, with logging configured from them."""
-    service = SERVICES[name]
+    service = SERVABLE[name]
     settings = service.settings_class()()
     configure_logging(json_logs=settings.log_json)
     return service.factory()(settings=settings)
@@ -87,7 +90,7 @@ def _int_env(name: str, default: int) -> int:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m services.serve", description="Run one service under uvicorn.")
-    p.add_argument("service", choices=sorted(SERVICES))
+    p.add_argument("service", choices=sorted(SERVABLE))
     p.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 in a container)")
     p.add_argument("--port", type=int, default=None, help="default: $PORT, else the service's own port")
     p.add_argument("--workers", type=int, default=None, help="processes (default: $WEB_CONCURRENCY or 1)")
@@ -96,7 +99,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    service = SERVICES[args.service]
+    service = SERVABLE[args.service]
     port = args.port if args.port is not None else _int_env("PORT", service.port)
     workers = args.workers if args.workers is not None else _int_env("WEB_CONCURRENCY", 1)
     os.environ[SERVICE_ENV] = service.name

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from services.gateway import ide
 from services.gateway.admin.router import router as admin_router
 from services.gateway.auth.router import oauth_error_response
 from services.gateway.auth.router import router as auth_router
@@ -116,6 +116,8 @@ def create_app(
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Chỉ số chuyển đổi số — API")
+        return ide.swagger_page("/openapi.json", "Chỉ số chuyển đổi số — API")
+
+    ide.mount_assets(app)  # Swagger UI's and GraphiQL's files, served here: no CDN
 
     return app

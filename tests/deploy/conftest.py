@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 
-from services.serve import PROCESS_ENV, SERVICES
+from services.serve import PROCESS_ENV, SERVABLE, SERVICES
 from services.sync.fake_csdl.app import FakeCsdlSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +99,7 @@ def base_docs() -> list[dict[str, Any]]:
 @cache
 def app(service: str) -> FastAPI:
     """The service's app as its factory builds it (not started: routes only)."""
-    s = SERVICES[service]
+    s = SERVABLE[service]
     return s.factory()(settings=s.settings_class()(environment="test"))
 
 
@@ -109,7 +109,7 @@ def routes(service: str) -> set[str]:
 
 def settings_env(prefix: str) -> set[str]:
     """The environment variable names a settings class reads (prefix + field name)."""
-    classes = {s.env_prefix: s.settings_class() for s in SERVICES.values()}
+    classes = {s.env_prefix: s.settings_class() for s in SERVABLE.values()}
     cls = FakeCsdlSettings if prefix == "FAKE_CSDL_" else classes[prefix]
     return {prefix + name.upper() for name in cls.model_fields}
 
@@ -142,7 +142,7 @@ def process_of(command: list[str]) -> tuple[str, list[str], list[str]]:
     else:
         module, args = "services.serve", command
     if module == "services.serve":
-        return module, args, [SERVICES[args[0]].env_prefix]
+        return module, args, [SERVABLE[args[0]].env_prefix]
     if module == "services.migrate_all":
         return module, args, [s.env_prefix for s in SERVICES.values()]
     if module.startswith("services.sync."):

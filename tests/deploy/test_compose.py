@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from services.serve import SERVICES
+from services.serve import SERVABLE, SERVICES
 from tests.deploy.conftest import (
     COMPOSE,
     allowed_env,
@@ -89,9 +89,9 @@ class TestTopology:
             cond = compose()["services"][name]["depends_on"]["migrate"]["condition"]
             assert cond == "service_completed_successfully", name
 
-    def test_only_the_gateway_publishes_a_port(self):
+    def test_only_the_gateway_and_the_web_workspace_publish_a_port(self):
         published = {n for n, s in compose()["services"].items() if s.get("ports")}
-        assert published == {"gateway"}
+        assert published == {"gateway", "web"}
 
     def test_fake_csdl_is_demo_only_and_workers_scale(self):
         services = compose()["services"]
@@ -136,7 +136,7 @@ class TestNamesExistInTheCode:
         module, args, _ = process_of(command_of(own_services()[name]))
         assert module_exists(module)
         if module == "services.serve":
-            assert args[0] in SERVICES
+            assert args[0] in SERVABLE
         for flag in (a for a in args if a.startswith("--")):
             assert module_accepts(module, flag), f"{module} has no {flag}"
 
@@ -147,7 +147,7 @@ class TestNamesExistInTheCode:
         unknown = set(svc["environment"]) - allowed_env(prefixes)
         assert not unknown, f"{name}: not read by {prefixes}: {sorted(unknown)}"
 
-    @pytest.mark.parametrize("name", ["scoring", "evidence", "sync-api", "gateway"])
+    @pytest.mark.parametrize("name", ["scoring", "evidence", "sync-api", "gateway", "web"])
     def test_the_health_check_calls_the_service_on_its_own_port(self, name):
         svc = own_services()[name]
         _, args, _ = process_of(command_of(svc))
@@ -156,7 +156,7 @@ class TestNamesExistInTheCode:
         m = HEALTH_URL.search(" ".join(svc["healthcheck"]["test"]))
         assert m is not None
         assert m.group(1) == port
-        assert SERVICES[args[0]].port == int(port)
+        assert SERVABLE[args[0]].port == int(port)
         assert m.group(2) in routes(args[0])
 
     def test_upstream_urls_name_compose_services_on_their_ports(self):

@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services import migrate_all, serve
-from services.serve import SERVICES
+from services.serve import SERVABLE, SERVICES
 from tests.conftest import TEST_DATABASE_URL, _pg_url
 from tests.deploy.conftest import ROOT, routes
 
@@ -152,7 +152,7 @@ class TestDockerfile:
         assert "/healthz" in health.group(1)
         assert "os.environ.get('PORT'" in health.group(1)
         exposed = {int(p) for p in re.findall(r"^EXPOSE (.*)$", DOCKERFILE, re.M)[0].split()}
-        assert exposed == {s.port for s in SERVICES.values()}
+        assert exposed == {s.port for s in SERVABLE.values()}
 
     def test_the_build_context_holds_only_what_the_image_needs(self):
         lines = [ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines()]

@@ -13,7 +13,7 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-from services.serve import SERVICES
+from services.serve import SERVABLE, SERVICES
 from tests.deploy.conftest import (
     DEPLOY,
     K8S_VERSION,
@@ -168,12 +168,14 @@ class TestWorkloads:
             for key in m["data"]:
                 assert not any(w in key for w in ("SECRET", "PASSWORD", "DATABASE_URL")), key
 
-    @pytest.mark.parametrize("name", ["chiso-scoring", "chiso-evidence", "chiso-sync-api", "chiso-gateway"])
+    @pytest.mark.parametrize(
+        "name", ["chiso-scoring", "chiso-evidence", "chiso-sync-api", "chiso-gateway", "chiso-web"]
+    )
     def test_probes_call_existing_paths_on_the_serving_port(self, name):
         c = named("Deployment", name)["spec"]["template"]["spec"]["containers"][0]
         service = c["args"][0]
         port = int(c["args"][c["args"].index("--port") + 1])
-        assert port == SERVICES[service].port == c["ports"][0]["containerPort"]
+        assert port == SERVABLE[service].port == c["ports"][0]["containerPort"]
         assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
         for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
@@ -194,24 +196,31 @@ class TestRouting:
             port_names = {p["name"] for c in pods[0]["spec"]["containers"] for p in c.get("ports", [])}
             assert {p["targetPort"] for p in svc["spec"]["ports"]} <= port_names
 
-    def test_only_the_gateway_is_exposed_by_the_ingress(self):
+    def test_only_the_gateway_and_the_web_workspace_are_exposed_by_the_ingress(self):
         backends = {
             p["backend"]["service"]["name"]
             for ing in of_kind("Ingress")
             for rule in ing["spec"]["rules"]
             for p in rule["http"]["paths"]
         }
-        assert backends == {"chiso-gateway"}
+        assert backends == {"chiso-gateway", "chiso-web"}
         named("Service", "chiso-gateway")
+        named("Service", "chiso-web")
 
     def test_the_ingress_exposes_public_paths_only(self):
         """/metrics and /readyz are for the cluster: no ingress path may reach them."""
-        paths = [
-            p["path"] for ing in of_kind("Ingress") for r in ing["spec"]["rules"] for p in r["http"]["paths"]
+        rules = [
+            (p["path"], p["pathType"])
+            for ing in of_kind("Ingress")
+            for r in ing["spec"]["rules"]
+            for p in r["http"]["paths"]
         ]
-        assert "/" not in paths
+        paths = [p for p, _ in rules]
+        assert ("/", "Prefix") not in rules  # the web's home page is "/" Exact, nothing below it
         for inside in ("/metrics", "/readyz"):
-            assert not any(inside.startswith(p.rstrip("/")) for p in paths), inside
+            for path, kind in rules:
+                reaches = inside.startswith(path.rstrip("/")) if kind == "Prefix" else inside == path
+                assert not reaches, (inside, path)
         assert {"/api/v1/", "/oauth/", "/graphql", "/healthz"} <= set(paths)
 
     def test_autoscalers_and_disruption_budgets_target_existing_deployments(self):
@@ -279,7 +288,8 @@ class TestNetworkPolicies:
     @pytest.mark.parametrize(
         ("component", "sources"),
         [
-            ("gateway", {"ingress-nginx", "monitoring"}),
+            ("gateway", {"ingress-nginx", "web", "monitoring"}),
+            ("web", {"ingress-nginx", "monitoring"}),
             ("scoring", {"gateway", "evidence", "sync-api", "sync-worker", "monitoring"}),
             ("evidence", {"gateway", "monitoring"}),
             ("sync-api", {"gateway", "sync-worker", "monitoring"}),

@@ -25,7 +25,8 @@ async def test_every_path_the_ingress_exposes_is_served(gw, scoring):
         "/auth/": ("POST", "/auth/login"),
         "/admin/v1/": ("GET", "/admin/v1/clients"),
     }
-    for p in (x["path"] for r in ingress["spec"]["rules"] for x in r["http"]["paths"]):
+    paths = ingress["spec"]["rules"][0]["http"]["paths"]
+    for p in (x["path"] for x in paths if x["backend"]["service"]["name"] == "chiso-gateway"):
         method, path = samples.get(p, ("GET", p))
         r = await gw.request(method, path)
         assert r.status_code not in (404, 405), (p, r.status_code)  # routed (401/422 are answers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
 
 from services.gateway.config import GatewaySettings
@@ -12,6 +13,7 @@ from services.gateway.deps import optional_token
 from services.gateway.errors import TokenRequired
 from services.gateway.graphql.context import Context, build_context
 from services.gateway.graphql.schema import build_schema
+from services.gateway.ide import graphiql_page
 from services.gateway.ratelimit import limit_client
 from shared.principal import Principal
 
@@ -32,8 +34,13 @@ async def get_context(request: Request) -> Context:
     return build_context(v.principal, upstreams, secret)
 
 
+class Router(GraphQLRouter[Context, None]):
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return graphiql_page()  # its assets served by the gateway itself (no CDN)
+
+
 def graphql_router(settings: GatewaySettings) -> GraphQLRouter[Context, None]:
     schema = build_schema(
         settings.graphql_max_depth, settings.graphql_max_tokens, settings.graphql_max_aliases
     )
-    return GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql")
+    return Router(schema, context_getter=get_context, graphql_ide="graphiql")

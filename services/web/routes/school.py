@@ -1,0 +1,207 @@
+"""School pages: the year's assessment with every criterion's points and the engine's why, the
+facts form, the evidence catalogue, the workflow actions, the next level, the plan and the
+documents. Reviewers use the same action and facts routes for the external assessment."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
+
+from services.web import facts as facts_form
+from services.web.api import Api, api_of, require_sign_in
+from services.web.errors import ApiProblem
+from services.web.pages import flash_url, redirect, render, safe_next
+from services.web.session import Session, check_csrf
+
+router = APIRouter(dependencies=[Depends(require_sign_in)])
+ApiDep = Annotated[Api, Depends(api_of)]
+SessionDep = Annotated[Session, Depends(require_sign_in)]
+Code = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
+Year = Annotated[str, Path(pattern=r"^\d{4}-\d{4}$")]
+Kind = Annotated[str, Path(pattern=r"^(self|external)$")]
+ACTIONS = {"submit", "approve", "return", "accept", "request-external", "conclude", "reopen", "recognise"}
+# the cycle's documents (papers): name → (vi, en)
+DOCUMENTS = {
+    "quyet-dinh-hoi-dong": ("Quyết định thành lập Hội đồng tự đánh giá", "Decision forming the council"),
+    "bien-ban-tu-danh-gia": ("Biên bản tự đánh giá", "Self-assessment minutes"),
+    "quyet-dinh-cong-nhan-tu-danh-gia": (
+        "Quyết định công nhận kết quả tự đánh giá",
+        "Decision on the self-assessment",
+    ),
+}
+
+
+def base(code: str, year: str) -> str:
+    return f"/api/v1/schools/{code}/assessments/{year}"
+
+
+def titles_of(framework: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Code → bilingual title of every group, criterion and item."""
+    out: dict[str, dict[str, str]] = {}
+    for g in framework.get("groups", []):
+        out[g["code"]] = g["title"]
+        for c in g["criteria"]:
+            out[c["code"]] = c["title"]
+            out |= {i["code"]: i["title"] for i in c["items"]}
+    return out
+
+
+async def titles_for(api: Api, lang: str, a: dict[str, Any] | None) -> dict[str, dict[str, str]]:
+    """In English, the framework's English titles (the engine's breakdown carries Vietnamese)."""
+    if lang == "vi" or a is None:
+        return {}
+    return titles_of(await framework_for(api, a["framework"]))
+
+
+async def framework_for(api: Api, ref: str | None) -> dict[str, Any]:
+    """The framework an assessment is pinned to, or (none yet) the national one in force."""
+    if ref is None:
+        page = await api.get("/api/v1/frameworks")
+        ref = next((f["id"] for f in page["items"] if f.get("province") is None), page["items"][0]["id"])
+    fw: dict[str, Any] = await api.get(f"/api/v1/frameworks/{ref.split('@')[0]}")
+    return fw
+
+
+@router.get("/schools/{code}/{year}")
+async def school_page(
+    request: Request, api: ApiDep, code: Code, year: Year, ok: str | None = None
+) -> Response:
+    school = await api.get(f"/api/v1/org/schools/{code}")  # out of scope: 404, shown as not found
+    self_ = await api.maybe(f"{base(code, year)}/self")
+    external = await api.maybe(f"{base(code, year)}/external")
+    return render(
+        request,
+        "school.html",
+        titles=await titles_for(api, api.session.lang, self_ or external),
+        school=school,
+        a=self_,
+        ext=external,
+        code=code,
+        year=year,
+        ok=ok,
+        documents=DOCUMENTS,
+    )
+
+
+@router.post("/schools/{code}/{year}/{kind}/do/{action}", dependencies=[Depends(check_csrf)])
+async def act(request: Request, api: ApiDep, code: Code, year: Year, kind: Kind, action: str) -> Response:
+    if action not in ACTIONS:
+        raise ApiProblem(
+            404, {"code": "not_found", "message": {"vi": "Không có thao tác này.", "en": "No such action."}}
+        )
+    form = await request.form()
+    body: dict[str, Any] = {}
+    if action in {"return", "reopen"}:
+        body["reason"] = str(form.get("reason") or "")
+        comments = {k[2:]: str(v).strip() for k, v in form.items() if k.startswith("c|") and str(v).strip()}
+        if comments:
+            body["item_comments"] = comments
+    if action == "recognise":
+        body = {
+            "decision_number": str(form.get("decision_number") or ""),
+            "decision_date": form.get("decision_date"),
+        }
+    await api.json("POST", f"{base(code, year)}/{kind}/{action}", json=body or None)
+    back = str(form.get("back") or f"/schools/{code}/{year}")
+    return redirect(request, flash_url(safe_next(back), "done"))
+
+
+async def _facts_context(api: Api, code: str, year: str, kind: str) -> tuple[dict[str, Any] | None, Any]:
+    a = await api.maybe(f"{base(code, year)}/{kind}")
+    fw = await framework_for(api, a["framework"] if a else None)
+    return a, fw
+
+
+@router.get("/schools/{code}/{year}/{kind}/facts")
+async def facts_page(request: Request, api: ApiDep, code: Code, year: Year, kind: Kind) -> Response:
+    school = await api.get(f"/api/v1/org/schools/{code}")
+    a, fw = await _facts_context(api, code, year, kind)
+    sections = facts_form.build(fw, (a or {}).get("facts", {}), (a or {}).get("open_items"))
+    return render(
+        request,
+        "facts.html",
+        school=school,
+        a=a,
+        kind=kind,
+        code=code,
+        year=year,
+        sections=sections,
+        problem=None,
+        fields=[],
+    )
+
+
+@router.post("/schools/{code}/{year}/{kind}/facts", dependencies=[Depends(check_csrf)])
+async def save_facts(
+    request: Request, api: ApiDep, s: SessionDep, code: Code, year: Year, kind: Kind
+) -> Response:
+    a, fw = await _facts_context(api, code, year, kind)
+    stored = (a or {}).get("facts", {})
+    sections = facts_form.build(fw, stored, (a or {}).get("open_items"))
+    facts = facts_form.merge(sections, await request.form(), stored)
+    body = {
+        "facts": facts,
+        "awarded": (a or {}).get("awarded", {}),
+        "evidence_ids": (a or {}).get("evidence_ids", []),
+    }
+    headers = {"If-Match": f'"{a["version"]}"'} if a else {}
+    try:
+        await api.json("PUT", f"{base(code, year)}/{kind}", json=body, headers=headers)
+    except ApiProblem as p:
+        if p.status not in (409, 412, 422):
+            raise
+        school = await api.get(f"/api/v1/org/schools/{code}")
+        sections = facts_form.build(fw, facts, (a or {}).get("open_items"))  # keep what was typed
+        return render(
+            request,
+            "facts.html",
+            status=p.status,
+            school=school,
+            a=a,
+            kind=kind,
+            code=code,
+            year=year,
+            sections=sections,
+            problem=p.message(s.lang),
+            fields=p.fields(s.lang),
+        )
+    back = f"/schools/{code}/{year}" if kind == "self" else f"/review/{code}/{year}"
+    return redirect(request, flash_url(back, "saved"))
+
+
+@router.get("/schools/{code}/{year}/next-level")
+async def next_level(request: Request, api: ApiDep, code: Code, year: Year, kind: str = "self") -> Response:
+    """What each group lacks for the next level (insights' endpoint); absent, the section says so."""
+    data = plan = None
+    try:
+        data = await api.get(f"{base(code, year)}/{'external' if kind == 'external' else 'self'}/next-level")
+        plan = await api.maybe(f"{base(code, year)}/plan")
+    except ApiProblem as p:
+        if p.status != 404:
+            raise
+    return render(request, "_next_level.html", data=data, plan=plan)
+
+
+@router.get("/schools/{code}/{year}/documents/{doc}.{ext}")
+async def document(api: ApiDep, code: Code, year: Year, doc: str, ext: str) -> Response:
+    if doc not in DOCUMENTS or ext not in {"pdf", "docx"}:
+        raise ApiProblem(
+            404, {"code": "not_found", "message": {"vi": "Không có văn bản này.", "en": "No such document."}}
+        )
+    return await passthrough(api, f"/api/v1/schools/{code}/documents/{year}/{doc}.{ext}")
+
+
+async def passthrough(api: Api, path: str, params: dict[str, str] | None = None) -> Response:
+    """A file from the gateway, streamed to the browser with its type and name."""
+    r = await api.open_stream(path, params)
+    keep = {
+        k: v
+        for k, v in r.headers.items()
+        if k.lower() in {"content-type", "content-disposition", "content-length", "etag"}
+    }
+    return StreamingResponse(
+        r.aiter_raw(), status_code=r.status_code, headers=keep, background=BackgroundTask(r.aclose)
+    )

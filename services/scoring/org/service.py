@@ -53,6 +53,7 @@ def school_public(s: School, pl: Placement | None) -> SchoolPublic:
         name=s.name,
         province_code=s.province_code,
         levels=list(s.levels),
+        ownership=s.ownership,
         managing_unit_id=pl.managing_unit_id if pl else None,
         assessing_unit_id=pl.assessing_unit_id if pl else None,
         opened_on=s.opened_on,
@@ -151,6 +152,7 @@ class OrgService:
             name=body.name,
             province_code=body.province_code or managing.province_code,
             levels=[lv.value for lv in body.levels],
+            ownership=body.ownership,
             opened_on=body.opened_on,
         )
         pl = Placement(
@@ -181,6 +183,8 @@ class OrgService:
             s.name = body.name
         if body.levels is not None:
             s.levels = [lv.value for lv in body.levels]
+        if body.ownership is not None:
+            s.ownership = body.ownership
         s.updated_at = utcnow()
         await self.session.flush()
         return school_public(s, await self.repo.placement(code))

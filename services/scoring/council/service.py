@@ -1,0 +1,104 @@
+"""The school's self-assessment council: who may see and change it, and its composition rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.council.audit import audit, check_in_year, check_version, raise_if
+from services.scoring.council.models import Council
+from services.scoring.council.schemas import CouncilOut, CouncilRole, CouncilWrite
+from services.scoring.org.repository import OrgRepository
+from shared.db import utcnow
+from shared.errors import FieldError, Forbidden, NotFound, SchoolNotFound
+from shared.i18n import msg
+from shared.principal import Principal, Role
+
+SCHOOL_WRITERS = (Role.SCHOOL_HEAD, Role.SCHOOL_STAFF, Role.ADMIN)
+
+
+class CouncilNotFound(NotFound):
+    code = "council_not_found"
+    message = msg(
+        "Trường chưa khai báo hội đồng tự đánh giá năm học này.", "No council recorded for this year."
+    )
+
+
+def require_school_writer(p: Principal) -> None:
+    if not p.has(*SCHOOL_WRITERS):
+        raise Forbidden(
+            msg("Chỉ nhà trường được khai báo hồ sơ này.", "Only the school may record this."),
+            hint=f"this token has roles {sorted(r.value for r in p.roles)}",
+        )
+
+
+def composition_errors(body: CouncilWrite) -> list[FieldError | None]:
+    """One chair (the head chairs the council) and at least one secretary, who keeps the minutes."""
+    roles = [m.role for m in body.members]
+    out: list[FieldError | None] = []
+    if roles.count(CouncilRole.CHAIR) != 1:
+        out.append(
+            FieldError(
+                pointer="/members",
+                code="one_chair",
+                message=msg("Hội đồng phải có đúng một Chủ tịch.", "The council needs exactly one chair."),
+            )
+        )
+    if CouncilRole.SECRETARY not in roles:
+        out.append(
+            FieldError(
+                pointer="/members",
+                code="secretary_required",
+                message=msg("Hội đồng phải có Thư ký.", "The council needs a secretary."),
+            )
+        )
+    return out
+
+
+def council_out(c: Council) -> CouncilOut:
+    return CouncilOut.model_validate(c, from_attributes=True)
+
+
+def _snapshot(c: Council | None) -> dict[str, Any]:
+    return {} if c is None else council_out(c).model_dump(mode="json", exclude={"updated_at", "updated_by"})
+
+
+class CouncilService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.org = OrgRepository(session)
+
+    async def get(self, p: Principal, code: str, year: str) -> Council:
+        if await self.org.school(code, p) is None:
+            raise SchoolNotFound()
+        c = await self.session.get(Council, (code, year))
+        if c is None:
+            raise CouncilNotFound()
+        return c
+
+    async def put(
+        self, p: Principal, code: str, year: str, body: CouncilWrite, if_match: str | None
+    ) -> tuple[Council, bool]:
+        if await self.org.school(code, p) is None:
+            raise SchoolNotFound()
+        require_school_writer(p)
+        raise_if([*composition_errors(body), check_in_year(body.decision_date, year, "/decision_date")])
+        c = await self.session.get(Council, (code, year), with_for_update=True)
+        check_version(if_match, c.version if c else None)
+        before = _snapshot(c)
+        data = body.model_dump(mode="json")
+        created = c is None
+        if c is None:
+            c = Council(school_code=code, school_year=year, updated_by=p.sub, **data)
+            c.decision_date = body.decision_date
+            self.session.add(c)
+        else:
+            for k, v in data.items():
+                setattr(c, k, v)
+            c.decision_date = body.decision_date
+            c.version += 1
+            c.updated_by, c.updated_at = p.sub, utcnow()
+        await self.session.flush()
+        audit(self.session, p, "council", code, year, before, _snapshot(c))
+        return c, created

@@ -35,6 +35,7 @@ class UnitPublic(BaseModel):
     kind: UnitKind
     name: str
     parent_id: str | None
+    parent_name: str | None = Field(None, description="in the answer for one unit")
     province_code: str | None
     opened_on: date | None
     closed_on: date | None
@@ -69,6 +70,7 @@ class SchoolPublic(BaseModel):
     levels: list[str]
     ownership: Ownership = Ownership.PUBLIC
     managing_unit_id: str | None
+    managing_unit_name: str | None = Field(None, description="in the answer for one school")
     assessing_unit_id: str | None
     opened_on: date | None
     closed_on: date | None

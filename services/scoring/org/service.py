@@ -172,7 +172,12 @@ class OrgService:
         s = await self.repo.school(code, p)
         if s is None:
             raise SchoolNotFound()
-        return school_public(s, await self.repo.placement(code))
+        pl = await self.repo.placement(code)
+        out = school_public(s, pl)
+        # a school's own staff may not list units, but its papers are headed with its unit's name
+        unit = await self.repo.unit(pl.managing_unit_id) if pl else None
+        out.managing_unit_name = unit.name if unit else None
+        return out
 
     async def update_school(self, p: Principal, code: str, body: SchoolUpdate) -> SchoolPublic:
         require_admin(p)

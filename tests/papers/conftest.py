@@ -75,7 +75,7 @@ def docx_text(body: bytes) -> str:
     return "\n".join(parts)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, Any]]:
     """The embedded run with the demo province, and tokens: a Sở officer, a Phòng officer, the head
     of a recognised school and another school's head."""
@@ -91,7 +91,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[s
             transport=httpx.ASGITransport(app=e.gateway), base_url="http://gw"
         ) as gw:
             tokens = {}
-            for u in ("so.officer", "phong.q1", "head.rec", "head.other"):
+            for u in ("so.officer", "phong.q1", "head.rec", "head.other", "admin"):
                 r = await gw.post("/auth/login", json={"username": u, "password": PASSWORD})
                 tokens[u] = {"Authorization": f"Bearer {r.json()['access_token']}"}
             yield {"gw": gw, **tokens}

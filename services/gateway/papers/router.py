@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.gateway.deps import VerifiedDep
 from services.gateway.papers.docx import render_docx
+from services.gateway.papers.exports import unit_workbook
 from services.gateway.papers.fetch import Services
 from services.gateway.papers.model import Paper
 from services.gateway.papers.pdf import render_pdf
@@ -22,6 +23,7 @@ from services.gateway.papers.school_docs import SCHOOL_PAPERS
 from services.gateway.papers.school_docs import load as load_school
 from services.gateway.papers.unit_docs import UNIT_PAPERS
 from services.gateway.papers.unit_docs import load as load_unit
+from services.gateway.papers.workbook import MEDIA_TYPE as XLSX
 from services.gateway.ratelimit import limit_client
 from shared.contracts import SchoolYear
 from shared.errors import NotFound, problem_responses
@@ -89,8 +91,31 @@ async def school_paper(code: str, year: Year, name: FileName, request: Request, 
 
 @router.get("/units/{unit_id}/documents/{year}", response_model=list[str])
 async def unit_papers(unit_id: str, year: Year, v: VerifiedDep) -> list[str]:
-    """The unit's papers, as file names to append to this path (each also as `.docx`)."""
-    return [f"{slug}.pdf" for slug in UNIT_PAPERS]
+    """The unit's papers, as file names to append to this path (each also as `.docx`), and the
+    results workbook."""
+    return [*(f"{slug}.pdf" for slug in UNIT_PAPERS), "ket-qua.xlsx"]
+
+
+@router.get(
+    "/units/{unit_id}/documents/{year}/ket-qua.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}, **problem_responses(401, 404, 422)},
+)
+async def unit_workbook_route(unit_id: str, year: Year, request: Request, v: VerifiedDep) -> Response:
+    """The results workbook as a Sở officer uses it: every expected school ("Chưa nộp" when it has
+    no result), a wide sheet per criterion and item (self and external side by side), a summary
+    shaped like the report to the Bộ, and a Vietnamese legend."""
+    body, n = await unit_workbook(await _services(request, v), unit_id, year)
+    name = f"ket-qua-cds-{unit_id}-{year}.xlsx"
+    return Response(
+        body,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "private, no-store",
+            "X-Chiso-Rows": str(n),
+        },
+    )
 
 
 @router.get("/units/{unit_id}/documents/{year}/{name}", response_class=Response, responses=RESPONSES)

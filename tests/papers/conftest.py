@@ -82,16 +82,21 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[s
     async with embedded(tmp_path_factory.mktemp("papers")) as e:
         async with e.gateway.state.session_factory() as s:
             svc = AdminService(s)
-            for username, code in [("head.rec", RECOGNISED), ("head.other", "79200009")]:
-                user = UserCreate(username=username, name="Hiệu trưởng", password=PASSWORD,
-                                  roles=[Role.SCHOOL_HEAD], schools=[code])  # fmt: skip
+            for username, code, role in [
+                ("head.rec", RECOGNISED, Role.SCHOOL_HEAD),
+                ("head.other", "79200009", Role.SCHOOL_HEAD),
+                ("staff.new", "79100011", Role.SCHOOL_STAFF),  # a school that has not started
+            ]:
+                user = UserCreate(
+                    username=username, name="Cán bộ", password=PASSWORD, roles=[role], schools=[code]
+                )
                 await svc.create_user(user)
             await s.commit()
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=e.gateway), base_url="http://gw"
         ) as gw:
             tokens = {}
-            for u in ("so.officer", "phong.q1", "head.rec", "head.other", "admin"):
+            for u in ("so.officer", "phong.q1", "head.rec", "head.other", "admin", "staff.new"):
                 r = await gw.post("/auth/login", json={"username": u, "password": PASSWORD})
                 tokens[u] = {"Authorization": f"Bearer {r.json()['access_token']}"}
             yield {"gw": gw, **tokens}

@@ -224,5 +224,8 @@ class TestPublicListingAndRoster:
         assert ext["items"]["1.3.1"] == "6"
         mine = (await org.get(f"/api/v1/units/so-79/results/{YEAR}", headers=OFFICER_A)).status_code
         assert mine == 404
+        # the registry's own listing by unit, as a scoped officer (two subtrees in one query)
+        listed = await org.get("/api/v1/org/schools", params={"unit": "phong-797-a"}, headers=SO_OFFICER)
+        assert [x["code"] for x in listed.json()["items"]] == ["79701001", "79701002"]
         a = (await org.get(f"/api/v1/units/phong-797-a/results/{YEAR}", headers=OFFICER_A)).json()
         assert [x["code"] for x in a["items"]] == ["79701001", "79701002"]

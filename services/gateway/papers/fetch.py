@@ -55,6 +55,22 @@ class Services:
             raise _problem(r)
         return r.json()
 
+    async def post(self, service: str, path: str, **kw: Any) -> Any:
+        """A write through the service's own route, as the caller; its problems passed on."""
+        client = self.clients.get(service)
+        if client is None:
+            raise UpstreamUnavailable(service=service)
+        headers = {**kw.pop("headers", {}), **self._headers()}
+        try:
+            r = await client.post(path, headers=headers, **kw)
+        except httpx.HTTPError as e:
+            raise UpstreamUnavailable(service=service) from e
+        if r.status_code >= 500:
+            raise UpstreamUnavailable(service=service)
+        if r.status_code >= 400:
+            raise _problem(r)
+        return r.json()
+
     async def pages(self, service: str, path: str, **params: Any) -> AsyncIterator[dict[str, Any]]:
         """Every item of a cursor-paginated listing."""
         cursor: str | None = None

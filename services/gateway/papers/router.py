@@ -52,7 +52,7 @@ def _file(name: str, known: dict[str, object]) -> tuple[str, str]:
     return m["slug"], m["fmt"]
 
 
-async def _services(request: Request, v: VerifiedDep) -> Services:
+async def services_for(request: Request, v: VerifiedDep) -> Services:
     await limit_client(request, v.principal.sub, v.rate_limit)
     s = request.app.state.settings
     return Services(request.app.state.upstreams, v.principal, s.internal_secret.get_secret_value())
@@ -85,7 +85,7 @@ async def school_paper(code: str, year: Year, name: FileName, request: Request, 
     its record is not ready (no council, not approved, no request)."""
     slug, fmt = _file(name, SCHOOL_PAPERS)  # type: ignore[arg-type]
     build, need_assessment = SCHOOL_PAPERS[slug]
-    records = await load_school(await _services(request, v), code, year, need_assessment)
+    records = await load_school(await services_for(request, v), code, year, need_assessment)
     return await _answer(build(records), fmt, f"{code}-{year}")
 
 
@@ -105,7 +105,7 @@ async def unit_workbook_route(unit_id: str, year: Year, request: Request, v: Ver
     """The results workbook as a Sở officer uses it: every expected school ("Chưa nộp" when it has
     no result), a wide sheet per criterion and item (self and external side by side), a summary
     shaped like the report to the Bộ, and a Vietnamese legend."""
-    body, n = await unit_workbook(await _services(request, v), unit_id, year)
+    body, n = await unit_workbook(await services_for(request, v), unit_id, year)
     name = f"ket-qua-cds-{unit_id}-{year}.xlsx"
     return Response(
         body,
@@ -133,5 +133,5 @@ async def unit_paper(
     (the schools recognised under `decision`; optional when there is only one) or
     `bao-cao-ket-qua` (to the Sở, or from a Sở to the Bộ)."""
     slug, fmt = _file(name, UNIT_PAPERS)  # type: ignore[arg-type]
-    records = await load_unit(await _services(request, v), unit_id, year, slug)
+    records = await load_unit(await services_for(request, v), unit_id, year, slug)
     return await _answer(UNIT_PAPERS[slug](records, decision), fmt, f"{unit_id}-{year}")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.scoring.assessments.models import Assessment, State
 from services.scoring.council.models import PublicationLink
 from services.scoring.org.models import OrgUnit, Placement, School
-from services.scoring.org.scope import placed_at, visible_schools
+from services.scoring.org.scope import placed_at, subtree, visible_schools
 from shared.principal import Principal
 
 SchoolLink = aliased(PublicationLink)
@@ -29,14 +29,6 @@ def _open_on(as_of: date) -> object:
         (School.opened_on.is_(None)) | (School.opened_on <= as_of),  # type: ignore[union-attr,operator]
         (School.closed_on.is_(None)) | (School.closed_on > as_of),  # type: ignore[union-attr,operator]
     )
-
-
-def units_under(unit_id: str) -> Select[tuple[str]]:
-    """The unit and every unit below it; named apart from the scope's own `subtree` CTE, which
-    the same query also uses."""
-    base = select(OrgUnit.id.label("id")).where(OrgUnit.id == unit_id).cte("roster_units", recursive=True)
-    tree = base.union(select(OrgUnit.id).where(OrgUnit.parent_id == base.c.id))
-    return select(tree.c.id)
 
 
 class PublicationRepository:
@@ -83,7 +75,7 @@ class PublicationRepository:
                     External.kind == "external",
                 ),
             )
-            .where(Placement.managing_unit_id.in_(units_under(unit_id)), _open_on(as_of))  # type: ignore[arg-type]
+            .where(Placement.managing_unit_id.in_(subtree({unit_id}, name="roster_units")), _open_on(as_of))  # type: ignore[arg-type]
             .where(visible_schools(p, School.code))  # type: ignore[arg-type]
         )
         if after is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import bulk, engine, evidence, gateway, preview, sync
+from bench import bulk, engine, evidence, gateway, papers, preview, sync
 
 BENCHES = {
     "engine": engine.main,
@@ -12,6 +12,7 @@ BENCHES = {
     "sync": sync.main,
     "evidence": evidence.main,
     "gateway": gateway.main,
+    "papers": papers.main,
 }
 
 
@@ -26,6 +27,7 @@ def main() -> int:
     p.add_argument("--sync-db", default=None, help="sync database URL (default: a temporary SQLite file)")
     p.add_argument("--sync-workers", type=int, default=8, help="delivery workers (sync)")
     p.add_argument("--sync-rounds", type=int, default=1, help="alternating clean/faulty runs (sync)")
+    p.add_argument("--papers-schools", type=int, default=2_000, help="schools in the papers' province")
     args = p.parse_args()
     for name in args.names or list(BENCHES):
         print(f"== {name}", flush=True)

@@ -83,6 +83,15 @@ class TestRefusals:
         assert (await gw.get(f"{SO}/bao-cao-ket-qua.pdf", headers=demo["phong.q1"])).status_code == 404
         assert (await gw.get(f"{SCHOOL}/qd-thanh-lap-hoi-dong.pdf")).status_code == 401
 
+    async def test_codes_cannot_climb_out_of_their_path(self, demo: dict[str, Any]) -> None:
+        gw = demo["gw"]
+        for path in (
+            f"/api/v1/schools/%2E%2E/documents/{YEAR}/qd-thanh-lap-hoi-dong.pdf",
+            f"/api/v1/units/..%2Fx/documents/{YEAR}/bao-cao-ket-qua.pdf",
+        ):
+            r = await gw.get(path, headers=demo["so.officer"])
+            assert r.status_code in (404, 422), (path, r.status_code)
+
     async def test_unknown_paper_and_unready_records(self, demo: dict[str, Any]) -> None:
         gw = demo["gw"]
         r = await gw.get(f"{SCHOOL}/qd-khac.pdf", headers=demo["head.rec"])

@@ -59,7 +59,9 @@ async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
     return client
 
 
-async def recognise(client: httpx.AsyncClient, code: str, number: str = "200/QĐ-SGDĐT") -> None:
+async def recognise(
+    client: httpx.AsyncClient, code: str, number: str = "200/QĐ-SGDĐT", upto: int | None = None
+) -> None:
     """The whole workflow up to công nhận, through the API."""
     base = f"/api/v1/schools/{code}/assessments/{YEAR}"
     school = who(f"head-{code}", Role.SCHOOL_HEAD, Role.SCHOOL_STAFF, schools=(code,))
@@ -78,7 +80,7 @@ async def recognise(client: httpx.AsyncClient, code: str, number: str = "200/QĐ
             SO_ASSESSOR,
         ),
     ]
-    for method, path, body, headers in steps:
+    for method, path, body, headers in steps[:upto]:
         r = await client.request(method, path, json=body, headers=headers)
         assert r.status_code < 300, (path, r.text)
 
@@ -182,6 +184,7 @@ class TestPublicListingAndRoster:
     async def test_only_recognised_no_personal_data_cacheable(self, org: httpx.AsyncClient) -> None:
         await recognise(org, "79701001")
         await recognise(org, "79701002", "201/QĐ-SGDĐT")
+        await recognise(org, "79000001", "202/QĐ-SGDĐT", upto=-1)  # concluded, not yet recognised
         # a merely approved self-assessment is not published
         r = await org.put(
             f"/api/v1/schools/79702001/assessments/{YEAR}/self",

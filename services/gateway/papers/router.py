@@ -37,6 +37,9 @@ MEDIA = {
 }
 Year = Annotated[SchoolYear, Path(description="school year, e.g. 2024-2025")]
 FileName = Annotated[str, Path(description="`<paper>.pdf` or `<paper>.docx`; see the listing")]
+# the codes go into the services' URLs: no dot segment, no separator, nothing to escape
+Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", description="MOET school code")]
+UnitId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="org unit id")]
 RESPONSES = {200: {"content": {m: {} for m in MEDIA.values()}}, **problem_responses(401, 404, 409, 422)}
 
 
@@ -73,13 +76,13 @@ async def _answer(paper: Paper, fmt: str, stem: str) -> Response:
 
 
 @router.get("/schools/{code}/documents/{year}", response_model=list[str])
-async def school_papers(code: str, year: Year, v: VerifiedDep) -> list[str]:
+async def school_papers(code: Code, year: Year, v: VerifiedDep) -> list[str]:
     """The school's papers, as file names to append to this path (each also as `.docx`)."""
     return [f"{slug}.pdf" for slug in SCHOOL_PAPERS]
 
 
 @router.get("/schools/{code}/documents/{year}/{name}", response_class=Response, responses=RESPONSES)
-async def school_paper(code: str, year: Year, name: FileName, request: Request, v: VerifiedDep) -> Response:
+async def school_paper(code: Code, year: Year, name: FileName, request: Request, v: VerifiedDep) -> Response:
     """A school's paper: `qd-thanh-lap-hoi-dong`, `bien-ban-tu-danh-gia`, `qd-cong-nhan-tu-danh-gia`
     or `to-trinh-danh-gia-ngoai`, as PDF (for the record) or DOCX (to edit before signing). 409 when
     its record is not ready (no council, not approved, no request)."""
@@ -90,7 +93,7 @@ async def school_paper(code: str, year: Year, name: FileName, request: Request, 
 
 
 @router.get("/units/{unit_id}/documents/{year}", response_model=list[str])
-async def unit_papers(unit_id: str, year: Year, v: VerifiedDep) -> list[str]:
+async def unit_papers(unit_id: UnitId, year: Year, v: VerifiedDep) -> list[str]:
     """The unit's papers, as file names to append to this path (each also as `.docx`), and the
     results workbook."""
     return [*(f"{slug}.pdf" for slug in UNIT_PAPERS), "ket-qua.xlsx"]
@@ -101,7 +104,7 @@ async def unit_papers(unit_id: str, year: Year, v: VerifiedDep) -> list[str]:
     response_class=Response,
     responses={200: {"content": {XLSX: {}}}, **problem_responses(401, 404, 422)},
 )
-async def unit_workbook_route(unit_id: str, year: Year, request: Request, v: VerifiedDep) -> Response:
+async def unit_workbook_route(unit_id: UnitId, year: Year, request: Request, v: VerifiedDep) -> Response:
     """The results workbook as a Sở officer uses it: every expected school ("Chưa nộp" when it has
     no result), a wide sheet per criterion and item (self and external side by side), a summary
     shaped like the report to the Bộ, and a Vietnamese legend."""
@@ -120,7 +123,7 @@ async def unit_workbook_route(unit_id: str, year: Year, request: Request, v: Ver
 
 @router.get("/units/{unit_id}/documents/{year}/{name}", response_class=Response, responses=RESPONSES)
 async def unit_paper(
-    unit_id: str,
+    unit_id: UnitId,
     year: Year,
     name: FileName,
     request: Request,

@@ -114,6 +114,16 @@ class TestRegistry:
         assert (job["report"]["created"], job["report"]["errors"]) == (250, [])
         r = await demo["gw"].get("/api/v1/org/schools/79380000", headers=demo["admin"])
         assert r.status_code == 404  # a dry run writes nothing
+        # a job whose service refuses the caller ends as failed, with the service's reason
+        r = await send(demo, "truong-hoc", body, "phong.q1", dry_run=True)
+        url = r.headers["location"]
+        for _ in range(200):
+            job = (await demo["gw"].get(url, headers=demo["phong.q1"])).json()
+            if job["state"] in ("done", "failed"):
+                break
+            await asyncio.sleep(0.05)
+        assert job["state"] == "failed"
+        assert "admin" in job["report"]["error"]["en"]
 
 
 class TestFacts:

@@ -37,7 +37,8 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         "Về việc công nhận mức độ chuyển đổi số của cơ sở giáo dục năm học 2024-2025", "GIÁM ĐỐC"]),
     ("so.officer", SO, "bao-cao-ket-qua", [
         "BÁO CÁO", "Kính gửi: Bộ Giáo dục và Đào tạo", "Phòng GDĐT Huyện Củ Chi", "Tiểu học",
-        "So sánh với năm học 2023-2024", "Tiến độ cập nhật kết quả tự đánh giá lên CSDL ngành", "Đúng hạn"]),
+        "So sánh với năm học 2023-2024", "Tiến độ cập nhật kết quả tự đánh giá lên CSDL ngành", "Đúng hạn",
+        "Số CSGD phải cập nhật"]),
     ("phong.q1", Q1, "bao-cao-ket-qua", ["Kính gửi: Sở GDĐT TP. Hồ Chí Minh"]),
 ]  # fmt: skip
 

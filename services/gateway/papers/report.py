@@ -83,7 +83,8 @@ def comparison(
     )
 
 
-def timeliness_blocks(t: dict[str, Any] | None) -> list[Heading | Para | Table]:
+def timeliness_blocks(t: dict[str, Any] | None, roster: list[dict[str, Any]]) -> list[Heading | Para | Table]:
+    """Per managing unit, from sync's per-school statuses (expected on the deadline day)."""
     head = Heading("3. Tiến độ cập nhật kết quả tự đánh giá lên CSDL ngành")
     if t is None:
         return [
@@ -93,11 +94,17 @@ def timeliness_blocks(t: dict[str, Any] | None) -> list[Heading | Para | Table]:
                 "khi lập báo cáo."
             ),
         ]
-    row = [str(t["expected"]), str(t["on_time"]), str(t["late"]), str(t["missing"])]
-    return [
-        head,
-        Table(["Số CSGD phải cập nhật", "Đúng hạn", "Quá hạn", "Chưa cập nhật"], [row], [1, 1, 1, 1], "cccc"),
+    unit_of = {s["code"]: s["managing_unit_name"] for s in roster}
+    counts: dict[str, Counter[str]] = {}
+    for sc in t.get("schools", []):
+        counts.setdefault(unit_of.get(sc["school_code"], "Khác"), Counter())[sc["status"]] += 1
+    rows = [
+        [unit, str(sum(c.values())), str(c["on_time"]), str(c["late"]), str(c["missing"])]
+        for unit, c in sorted(counts.items())
     ]
+    rows.append(["Tổng cộng", str(t["expected"]), str(t["on_time"]), str(t["late"]), str(t["missing"])])
+    header = ["Đơn vị quản lý", "Số CSGD phải cập nhật", "Đúng hạn", "Quá hạn", "Chưa cập nhật"]
+    return [head, Table(header, rows, [6, 2, 2, 2, 2], "lcccc")]
 
 
 def report_blocks(
@@ -125,7 +132,7 @@ def report_blocks(
         by_unit(roster),
         Heading("2. Kết quả theo cấp học và mức độ"),
         by_school_level(roster),
-        *timeliness_blocks(timeliness),
+        *timeliness_blocks(timeliness, roster),
         Heading(f"4. So sánh với năm học {prev}"),
         comparison(roster, previous, year, prev),
     ]

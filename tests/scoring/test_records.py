@@ -4,6 +4,7 @@ public listing of recognised results."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -103,6 +104,15 @@ class TestCouncil:
         assert [t["actor"] for t in trail] == ["head-th1", "staff-th1"]
         assert trail[1]["before"]["decision_number"] == "15/QĐ-THKĐ"
         assert trail[1]["after"]["decision_number"] == "16/QĐ-THKĐ"
+
+    async def test_concurrent_first_writes_never_500(self, org: httpx.AsyncClient) -> None:
+        answers = await asyncio.gather(*(org.put(self.url, json=COUNCIL, headers=HEAD) for _ in range(5)))
+        codes = [r.status_code for r in answers]
+        assert set(codes) <= {200, 201, 409}, [r.text for r in answers]
+        assert codes.count(201) == 1
+        written = sum(c in (200, 201) for c in codes)
+        assert (await org.get(self.url, headers=HEAD)).json()["version"] == written
+        assert len((await org.get(self.url + "/audit", headers=HEAD)).json()) == written
 
     async def test_composition_rules(self, org: httpx.AsyncClient) -> None:
         no_chair = {**COUNCIL, "members": COUNCIL["members"][1:]}

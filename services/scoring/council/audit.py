@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.scoring.council.models import RecordAudit
-from shared.errors import FieldError, Problem, Unprocessable
+from services.scoring.council.models import Council, RecordAudit, TeamPlan
+from shared.errors import Conflict, FieldError, Problem, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal
 
@@ -21,6 +22,39 @@ class VersionMismatch(Problem):
     code = "version_mismatch"
     title = "Precondition failed"
     message = msg("Hồ sơ đã được người khác sửa; hãy tải lại.", "The record changed; reload it first.")
+
+
+class ConcurrentWrite(Conflict):
+    code = "concurrent_write"
+    message = msg(
+        "Hồ sơ vừa được tạo bởi một yêu cầu khác; hãy tải lại rồi gửi lại.",
+        "Another request created this record at the same moment; reload it and send again.",
+    )
+
+
+async def flush_new(session: AsyncSession) -> None:
+    """Two first writes of one record at once: the second insert hits the primary key (or the
+    unique constraint) and answers 409, never a 500; the request's transaction rolls back."""
+    try:
+        await session.flush()
+    except IntegrityError as e:
+        raise ConcurrentWrite() from e
+
+
+async def update_if_version(
+    session: AsyncSession,
+    model: type[Council] | type[TeamPlan],
+    where: list[ColumnElement[bool]],
+    read: int,
+    values: dict[str, Any],
+) -> None:
+    """Write only if the row still has the version this request read: one conditional UPDATE, so
+    two concurrent edits cannot both win (SQLite has no row locks; PostgreSQL's would only
+    serialise them). The loser answers 409 and writes nothing."""
+    q = update(model).where(*where, col(model.version) == read).values(**values, version=read + 1)
+    result = await session.execute(q.execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrentWrite()
 
 
 def check_version(if_match: str | None, current: int | None) -> None:

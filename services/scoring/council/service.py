@@ -5,8 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from services.scoring.council.audit import audit, check_in_year, check_version, raise_if
+from services.scoring.council.audit import (
+    audit,
+    check_in_year,
+    check_version,
+    flush_new,
+    raise_if,
+    update_if_version,
+)
 from services.scoring.council.models import Council
 from services.scoring.council.schemas import CouncilOut, CouncilRole, CouncilWrite
 from services.scoring.org.repository import OrgRepository
@@ -84,7 +92,7 @@ class CouncilService:
             raise SchoolNotFound()
         require_school_writer(p)
         raise_if([*composition_errors(body), check_in_year(body.decision_date, year, "/decision_date")])
-        c = await self.session.get(Council, (code, year), with_for_update=True)
+        c = await self.session.get(Council, (code, year))
         check_version(if_match, c.version if c else None)
         before = _snapshot(c)
         data = body.model_dump(mode="json")
@@ -93,12 +101,16 @@ class CouncilService:
             c = Council(school_code=code, school_year=year, updated_by=p.sub, **data)
             c.decision_date = body.decision_date
             self.session.add(c)
+            await flush_new(self.session)
         else:
-            for k, v in data.items():
-                setattr(c, k, v)
-            c.decision_date = body.decision_date
-            c.version += 1
-            c.updated_by, c.updated_at = p.sub, utcnow()
-        await self.session.flush()
+            key = [col(Council.school_code) == code, col(Council.school_year) == year]
+            values = {
+                **data,
+                "decision_date": body.decision_date,
+                "updated_by": p.sub,
+                "updated_at": utcnow(),
+            }
+            await update_if_version(self.session, Council, key, c.version, values)
+            await self.session.refresh(c)
         audit(self.session, p, "council", code, year, before, _snapshot(c))
         return c, created

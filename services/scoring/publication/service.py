@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.assessments.models import Assessment
-from services.scoring.council.audit import audit, year_bounds
+from services.scoring.council.audit import audit, flush_new, year_bounds
 from services.scoring.council.models import PublicationLink
 from services.scoring.council.service import require_school_writer
 from services.scoring.org.repository import OrgRepository
@@ -129,7 +129,7 @@ class PublicationService:
             self.session.add(link)
         else:
             link.url, link.updated_by, link.updated_at = url, p.sub, utcnow()
-        await self.session.flush()
+        await flush_new(self.session)
         audit(self.session, p, "publication", f"{kind}:{subject}", year, before, {"url": url})
         return link
 

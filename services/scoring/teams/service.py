@@ -8,7 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.scoring.council.audit import audit, check_in_year, check_version, raise_if
+from services.scoring.council.audit import (
+    audit,
+    check_in_year,
+    check_version,
+    flush_new,
+    raise_if,
+    update_if_version,
+)
 from services.scoring.council.models import TeamPlan
 from services.scoring.org.models import Placement
 from services.scoring.org.repository import OrgRepository
@@ -95,7 +102,7 @@ class TeamService:
                 msg("Chỉ cán bộ Phòng/Sở được lập đoàn đánh giá.", "Only an officer may set up teams.")
             )
         raise_if(await self._errors(unit_id, year, body))
-        t = await self.session.get(TeamPlan, (unit_id, year), with_for_update=True)
+        t = await self.session.get(TeamPlan, (unit_id, year))
         check_version(if_match, t.version if t else None)
         before = _snapshot(t)
         data = body.model_dump(mode="json")
@@ -103,12 +110,17 @@ class TeamService:
         if t is None:
             t = TeamPlan(unit_id=unit_id, school_year=year, updated_by=p.sub, **data)
             self.session.add(t)
+            t.decision_date = body.decision_date
+            await flush_new(self.session)
         else:
-            for k, v in data.items():
-                setattr(t, k, v)
-            t.version += 1
-            t.updated_by, t.updated_at = p.sub, utcnow()
-        t.decision_date = body.decision_date
-        await self.session.flush()
+            key = [col(TeamPlan.unit_id) == unit_id, col(TeamPlan.school_year) == year]
+            values = {
+                **data,
+                "decision_date": body.decision_date,
+                "updated_by": p.sub,
+                "updated_at": utcnow(),
+            }
+            await update_if_version(self.session, TeamPlan, key, t.version, values)
+            await self.session.refresh(t)
         audit(self.session, p, "teams", unit_id, year, before, _snapshot(t))
         return t, created

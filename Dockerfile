@@ -38,6 +38,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PORT=8000
+# the papers' PDF needs a serif font covering Vietnamese (Liberation Serif: Times New Roman metrics)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 chiso \
     && useradd --system --uid 10001 --gid chiso --home-dir /app --shell /usr/sbin/nologin chiso \
     && mkdir -p /app/data \

@@ -6,16 +6,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+FONT   := /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install run test lint fmt bench schema clean
 
 # Debian packages some figures and tests need, installed when missing and we may (root with apt):
 # clamd (the malware-scanner adapter is tested against a real one; in CI its absence fails the
-# run), chromium (the web workspace's browser tests; in CI its absence fails the run) and wrk (the
-# preview throughput figure). $(1): the command, $(2): the package.
+# run), chromium (the web workspace's browser tests; in CI its absence fails the run), wrk (the
+# preview throughput figure), pdftotext/pdftoppm (the papers are read back and rendered in the
+# tests) and a serif font covering Vietnamese for the papers' PDF (Liberation Serif, metrically
+# Times New Roman). $(1): the command or file, $(2): the package.
 define ensure_pkg
-	@command -v $(1) >/dev/null 2>&1 || [ -x /usr/sbin/$(1) ] || { [ "$$(id -u)" = 0 ] \
+	@command -v $(1) >/dev/null 2>&1 || [ -x /usr/sbin/$(1) ] || [ -e $(1) ] || { [ "$$(id -u)" = 0 ] \
 	  && command -v apt-get >/dev/null 2>&1 && { apt-get install -y -q $(2) >/dev/null 2>&1 \
 	  || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(2) >/dev/null 2>&1; }; }; } \
 	  || echo "note: could not install $(2); what needs $(1) will say so"
@@ -32,11 +35,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	$(call ensure_pkg,$(FONT),fonts-liberation)
 	PORT=$(PORT) $(BIN)/python -m services.run
 
 test: $(STAMP)
 	$(call ensure_pkg,clamd,clamav-daemon)
 	$(call ensure_pkg,chromium,chromium)
+	$(call ensure_pkg,pdftotext,poppler-utils)
+	$(call ensure_pkg,$(FONT),fonts-liberation)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -50,6 +56,7 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(call ensure_pkg,wrk,wrk)
+	$(call ensure_pkg,$(FONT),fonts-liberation)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

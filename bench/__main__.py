@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import bulk, engine, evidence, gateway, next_level, preview, sync, web
+from bench import bulk, engine, evidence, gateway, next_level, papers, preview, sync, web
 
 BENCHES = {
     "engine": engine.main,
@@ -14,6 +14,7 @@ BENCHES = {
     "evidence": evidence.main,
     "gateway": gateway.main,
     "web": web.main,
+    "papers": papers.main,
 }
 
 
@@ -29,6 +30,7 @@ def main() -> int:
     p.add_argument("--sync-workers", type=int, default=8, help="delivery workers (sync)")
     p.add_argument("--sync-rounds", type=int, default=1, help="alternating clean/faulty runs (sync)")
     p.add_argument("--web-runs", type=int, default=10, help="dashboard loads per measure (web)")
+    p.add_argument("--papers-schools", type=int, default=2_000, help="schools in the papers' province")
     args = p.parse_args()
     for name in args.names or list(BENCHES):
         print(f"== {name}", flush=True)

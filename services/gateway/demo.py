@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.gateway.admin.schemas import ClientCreate, CredentialCreate, UserCreate
 from services.gateway.admin.service import AdminService
 from services.gateway.auth.repository import AuthRepository
+from services.gateway.demo_records import seed_records
 from shared.principal import HEADER, Principal, PrincipalKind, Role, sign_principal
 
 log = logging.getLogger("gateway.demo")
@@ -70,6 +71,11 @@ def facts_for(code: str, strength: float) -> dict[str, Any]:
     return f
 
 
+def decision_number(code: str) -> str:
+    """One recognition decision per managing unit, as a Sở signs them: many schools each."""
+    return f"{120 + int(code[2])}/QĐ-SGDĐT"
+
+
 def _h(secret: str, p: Principal) -> dict[str, str]:
     return {HEADER: sign_principal(p, secret, ttl=600)}
 
@@ -89,8 +95,10 @@ class Seeder:
                       schools=frozenset({code}))  # fmt: skip
         return _h(self.secret, p)
 
-    async def post(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
-        r = await self.c.post(path, json=body, headers=headers)
+    async def post(
+        self, path: str, body: dict[str, Any], headers: dict[str, str], method: str = "POST"
+    ) -> httpx.Response:
+        r = await self.c.request(method, path, json=body, headers=headers)
         if r.status_code >= 400 and r.status_code != 409:
             log.warning("demo: %s %s → %s %s", path, body.get("id") or "", r.status_code, r.text[:200])
         return r
@@ -152,7 +160,7 @@ class Seeder:
             ("POST", f"{base}/self/accept", None, self.officer),
             ("PUT", f"{base}/external", {"facts": facts_for(code, strength * 0.95)}, self.officer),
             ("POST", f"{base}/external/conclude", None, self.officer),
-            ("POST", f"{base}/external/recognise", {"decision_number": f"{100 + index}/QĐ-SGDĐT",
+            ("POST", f"{base}/external/recognise", {"decision_number": decision_number(code),
                                                       "decision_date": "2025-06-15"}, self.officer),
         ]  # fmt: skip
         upto = {"draft": 1, "submitted": 2, "approved": 3, "accepted": 5, "in_progress": 6, "concluded": 7}
@@ -168,6 +176,7 @@ async def seed_scoring(scoring: httpx.AsyncClient, secret: str) -> list[str]:
     schools = await s.org()
     for i, (code, _levels) in enumerate(schools):
         await s.assessment(code, i)
+    await seed_records(s, [c for c, _ in schools])
     return [c for c, _ in schools]
 
 

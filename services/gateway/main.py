@@ -21,6 +21,8 @@ from services.gateway.auth.tokens import JwksCache, VerifiedCache
 from services.gateway.config import MIGRATIONS, GatewaySettings
 from services.gateway.graphql.app import graphql_router
 from services.gateway.openapi import merged
+from services.gateway.papers.import_router import router as imports_router
+from services.gateway.papers.router import router as papers_router
 from services.gateway.proxy.router import router as proxy_router
 from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, RedisBucket
 from shared import observability
@@ -96,7 +98,9 @@ def create_app(
         return oauth_error_response(exc)
 
     app.add_exception_handler(OAuthError, on_oauth)
-    app.include_router(proxy_router)  # first: the hot path is matched without trying the others
+    app.include_router(papers_router)  # before the proxy, which would forward any /api/v1 path
+    app.include_router(imports_router)
+    app.include_router(proxy_router)
     app.include_router(auth_router)
     app.include_router(admin_router)
     app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.scoring.assessments.router import bulk_router
 from services.scoring.assessments.router import router as assessments_router
 from services.scoring.config import MIGRATIONS, ScoringSettings
+from services.scoring.council.router import router as council_router
 from services.scoring.dashboard.router import router as dashboard_router
 from services.scoring.feed.router import router as feed_router
 from services.scoring.frameworks.registry import FrameworkRegistry
@@ -19,6 +20,9 @@ from services.scoring.frameworks.service import Previewer
 from services.scoring.insights.router import router as insights_school_router
 from services.scoring.insights.units_router import router as insights_router
 from services.scoring.org.router import router as org_router
+from services.scoring.publication.router import public_router
+from services.scoring.publication.router import router as publication_router
+from services.scoring.teams.router import router as teams_router
 from shared import observability
 from shared.errors import install_problem_handlers
 from shared.lifespan import database
@@ -61,6 +65,10 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.include_router(feed_router)
     app.include_router(dashboard_router)
     app.include_router(insights_router)
+    app.include_router(council_router)
+    app.include_router(teams_router)
+    app.include_router(publication_router)
+    app.include_router(public_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

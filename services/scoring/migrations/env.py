@@ -1,4 +1,5 @@
 import services.scoring.assessments.models
+import services.scoring.council.models
 import services.scoring.org.models
 import services.scoring.plans.models  # noqa: F401  (register the tables)
 from services.scoring.models_base import metadata

@@ -15,12 +15,23 @@ from shared.errors import FieldError, Problem, Unprocessable, field_errors_from_
 from shared.i18n import msg
 from shared.principal import Principal
 
-COLUMNS = ["code", "name", "province_code", "levels", "managing_unit_id", "assessing_unit_id", "opened_on"]
+COLUMNS = [
+    "code",
+    "name",
+    "province_code",
+    "levels",
+    "managing_unit_id",
+    "assessing_unit_id",
+    "opened_on",
+    "ownership",  # optional: public (công lập) | non_public (ngoài công lập)
+]
 MAX_ROWS = 50_000
 
 
 def _row(raw: dict[str, str | None]) -> dict[str, Any]:
     d: dict[str, Any] = {k: (v or "").strip() or None for k, v in raw.items() if k in COLUMNS}
+    if d.get("ownership") is None:
+        d.pop("ownership", None)  # absent: the registry keeps what it has (public for a new school)
     d["levels"] = [x.strip() for x in (d.get("levels") or "").replace(";", ",").split(",") if x.strip()]
     return d
 
@@ -32,12 +43,19 @@ async def _one(svc: OrgService, p: Principal, data: dict[str, Any]) -> str:
         await svc.create_school(p, body)
         return "created"
     placement = await svc.repo.placement(body.code)
-    same = existing.name == body.name and sorted(existing.levels) == sorted(lv.value for lv in body.levels)
+    ownership = body.ownership if "ownership" in data else existing.ownership
+    same = (
+        existing.name == body.name
+        and sorted(existing.levels) == sorted(lv.value for lv in body.levels)
+        and existing.ownership == ownership
+    )
     same_place = placement is not None and placement.managing_unit_id == body.managing_unit_id
     if same and same_place:
         return "unchanged"
     if not same:
-        await svc.update_school(p, body.code, SchoolUpdate(name=body.name, levels=body.levels))
+        await svc.update_school(
+            p, body.code, SchoolUpdate(name=body.name, levels=body.levels, ownership=ownership)
+        )
     if not same_place and body.opened_on is not None:
         await svc.move_school(
             p,

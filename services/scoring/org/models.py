@@ -26,6 +26,11 @@ class UnitKind(StrEnum):
     COMMUNE_OFFICE = "commune_office"  # after the 2025 reform, where a commune takes the Phòng's role
 
 
+class Ownership(StrEnum):
+    PUBLIC = "public"  # công lập
+    NON_PUBLIC = "non_public"  # ngoài công lập (tư thục, dân lập)
+
+
 class OrgUnit(ScoringModel, table=True):
     __tablename__ = "org_unit"
 
@@ -48,6 +53,7 @@ class School(ScoringModel, table=True):
     name: str = Field(max_length=255)
     province_code: str | None = Field(default=None, max_length=8, index=True)
     levels: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    ownership: Ownership = Field(default=Ownership.PUBLIC, sa_type=String(16))
     opened_on: date | None = None
     closed_on: date | None = None
     merged_into: str | None = Field(default=None, max_length=32)

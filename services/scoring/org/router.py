@@ -64,10 +64,15 @@ async def list_units(
 @router.get("/units/{unit_id}", response_model=UnitPublic, responses=problem_responses(404))
 async def get_unit(unit_id: str, p: PrincipalDep, session: SessionDep) -> UnitPublic:
     """One org unit."""
-    u = await OrgService(session).repo.unit(unit_id, p)
+    repo = OrgService(session).repo
+    u = await repo.unit(unit_id, p)
     if u is None:
         raise UnitNotFound()
-    return unit_public(u)
+    out = unit_public(u)
+    # a Phòng's officers do not see the Sở, but its reports are addressed to it by name
+    parent = await repo.unit(u.parent_id) if u.parent_id else None
+    out.parent_name = parent.name if parent else None
+    return out
 
 
 @router.patch("/units/{unit_id}", response_model=UnitPublic, responses=problem_responses(403, 404, 422))

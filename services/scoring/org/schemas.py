@@ -5,7 +5,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.scoring.org.models import UnitKind
+from services.scoring.org.models import Ownership, UnitKind
 from shared.contracts import SchoolLevel
 
 UnitId = str
@@ -35,6 +35,7 @@ class UnitPublic(BaseModel):
     kind: UnitKind
     name: str
     parent_id: str | None
+    parent_name: str | None = Field(None, description="in the answer for one unit")
     province_code: str | None
     opened_on: date | None
     closed_on: date | None
@@ -50,6 +51,7 @@ class SchoolCreate(BaseModel):
     levels: list[SchoolLevel] = Field(min_length=1)
     managing_unit_id: UnitId
     assessing_unit_id: UnitId | None = Field(None, description="defaults to the managing unit")
+    ownership: Ownership = Field(Ownership.PUBLIC, description="công lập (public) or ngoài công lập")
     opened_on: date | None = None
 
 
@@ -58,6 +60,7 @@ class SchoolUpdate(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=255)
     levels: list[SchoolLevel] | None = Field(None, min_length=1)
+    ownership: Ownership | None = None
 
 
 class SchoolPublic(BaseModel):
@@ -65,7 +68,9 @@ class SchoolPublic(BaseModel):
     name: str
     province_code: str | None
     levels: list[str]
+    ownership: Ownership = Ownership.PUBLIC
     managing_unit_id: str | None
+    managing_unit_name: str | None = Field(None, description="in the answer for one school")
     assessing_unit_id: str | None
     opened_on: date | None
     closed_on: date | None

@@ -53,6 +53,7 @@ def school_public(s: School, pl: Placement | None) -> SchoolPublic:
         name=s.name,
         province_code=s.province_code,
         levels=list(s.levels),
+        ownership=s.ownership,
         managing_unit_id=pl.managing_unit_id if pl else None,
         assessing_unit_id=pl.assessing_unit_id if pl else None,
         opened_on=s.opened_on,
@@ -151,6 +152,7 @@ class OrgService:
             name=body.name,
             province_code=body.province_code or managing.province_code,
             levels=[lv.value for lv in body.levels],
+            ownership=body.ownership,
             opened_on=body.opened_on,
         )
         pl = Placement(
@@ -170,7 +172,12 @@ class OrgService:
         s = await self.repo.school(code, p)
         if s is None:
             raise SchoolNotFound()
-        return school_public(s, await self.repo.placement(code))
+        pl = await self.repo.placement(code)
+        out = school_public(s, pl)
+        # a school's own staff may not list units, but its papers are headed with its unit's name
+        unit = await self.repo.unit(pl.managing_unit_id) if pl else None
+        out.managing_unit_name = unit.name if unit else None
+        return out
 
     async def update_school(self, p: Principal, code: str, body: SchoolUpdate) -> SchoolPublic:
         require_admin(p)
@@ -181,6 +188,8 @@ class OrgService:
             s.name = body.name
         if body.levels is not None:
             s.levels = [lv.value for lv in body.levels]
+        if body.ownership is not None:
+            s.ownership = body.ownership
         s.updated_at = utcnow()
         await self.session.flush()
         return school_public(s, await self.repo.placement(code))

@@ -1,0 +1,125 @@
+"""The one audit trail of the records (council, teams, publication links) and the checks every
+record write shares: the version guard (`If-Match`) and the date bounds of a school year."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.scoring.council.models import Council, RecordAudit, TeamPlan
+from shared.errors import Conflict, FieldError, Problem, Unprocessable
+from shared.i18n import msg
+from shared.principal import Principal
+
+
+class VersionMismatch(Problem):
+    status = 412
+    code = "version_mismatch"
+    title = "Precondition failed"
+    message = msg("Hồ sơ đã được người khác sửa; hãy tải lại.", "The record changed; reload it first.")
+
+
+class ConcurrentWrite(Conflict):
+    code = "concurrent_write"
+    message = msg(
+        "Hồ sơ vừa được tạo bởi một yêu cầu khác; hãy tải lại rồi gửi lại.",
+        "Another request created this record at the same moment; reload it and send again.",
+    )
+
+
+async def flush_new(session: AsyncSession) -> None:
+    """Two first writes of one record at once: the second insert hits the primary key (or the
+    unique constraint) and answers 409, never a 500; the request's transaction rolls back."""
+    try:
+        await session.flush()
+    except IntegrityError as e:
+        raise ConcurrentWrite() from e
+
+
+async def update_if_version(
+    session: AsyncSession,
+    model: type[Council] | type[TeamPlan],
+    where: list[ColumnElement[bool]],
+    read: int,
+    values: dict[str, Any],
+) -> None:
+    """Write only if the row still has the version this request read: one conditional UPDATE, so
+    two concurrent edits cannot both win (SQLite has no row locks; PostgreSQL's would only
+    serialise them). The loser answers 409 and writes nothing."""
+    q = update(model).where(*where, col(model.version) == read).values(**values, version=read + 1)
+    result = await session.execute(q.execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrentWrite()
+
+
+def check_version(if_match: str | None, current: int | None) -> None:
+    """`If-Match` is optional; when sent it must name the version the caller read ("*" for any)."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    if current is None or if_match.strip().strip('"') != str(current):
+        raise VersionMismatch(current_version=current)
+
+
+def year_bounds(year: str) -> tuple[date, date]:
+    """A school year runs from 1 September to 31 August."""
+    start = int(year[:4])
+    return date(start, 9, 1), date(start + 1, 8, 31)
+
+
+def check_in_year(d: date | None, year: str, pointer: str) -> FieldError | None:
+    if d is None:
+        return None
+    lo, hi = year_bounds(year)
+    if lo <= d <= hi:
+        return None
+    return FieldError(
+        pointer=pointer,
+        code="date_outside_school_year",
+        message=msg(
+            f"Ngày phải trong năm học {year} ({lo.isoformat()} – {hi.isoformat()}).",
+            f"The date must fall in school year {year} ({lo.isoformat()} – {hi.isoformat()}).",
+        ),
+    )
+
+
+def raise_if(errors: list[FieldError | None]) -> None:
+    found = [e for e in errors if e is not None]
+    if found:
+        raise Unprocessable(errors=found)
+
+
+def audit(
+    session: AsyncSession,
+    p: Principal,
+    record: str,
+    subject: str,
+    year: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    session.add(
+        RecordAudit(
+            record=record,
+            subject_id=subject,
+            school_year=year,
+            actor=p.sub,
+            roles=sorted(r.value for r in p.roles),
+            before=before,
+            after=after,
+        )
+    )
+
+
+async def trail(session: AsyncSession, record: str, subject: str, year: str) -> list[RecordAudit]:
+    q = (
+        select(RecordAudit)
+        .where(col(RecordAudit.record) == record, col(RecordAudit.subject_id) == subject)
+        .where(col(RecordAudit.school_year) == year)
+        .order_by(RecordAudit.id)  # type: ignore[arg-type]
+    )
+    return list((await session.execute(q)).scalars())

@@ -108,6 +108,12 @@ def install(
                 await before_scrape()
             except Exception:  # a scrape still answers with the series it has
                 log.warning("refreshing %s gauges failed", service, exc_info=True)
+        # gauges added by other modules (shared.jobs: last run per scheduled job)
+        for hook in getattr(app.state, "scrape_hooks", []):
+            try:
+                await hook()
+            except Exception:  # as above
+                log.warning("refreshing %s gauges failed", service, exc_info=True)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/readyz", tags=["health"])

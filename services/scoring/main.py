@@ -13,12 +13,15 @@ from services.scoring.assessments.router import router as assessments_router
 from services.scoring.config import MIGRATIONS, ScoringSettings
 from services.scoring.dashboard.router import router as dashboard_router
 from services.scoring.feed.router import router as feed_router
+from services.scoring.feed.states import router as states_router
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.router import router as frameworks_router
 from services.scoring.frameworks.service import Previewer
+from services.scoring.jobs import JOB_RUNS, JOBS
 from services.scoring.org.router import router as org_router
 from shared import observability
 from shared.errors import install_problem_handlers
+from shared.jobs import install_jobs
 from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
@@ -50,11 +53,13 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
     install_problem_handlers(app)
+    install_jobs(app, "scoring", JOB_RUNS, JOBS)  # scheduled work (shared.schedule)
     app.include_router(frameworks_router)
     app.include_router(org_router)
     app.include_router(assessments_router)
     app.include_router(bulk_router)
     app.include_router(feed_router)
+    app.include_router(states_router)
     app.include_router(dashboard_router)
 
     @app.get("/healthz", tags=["health"])

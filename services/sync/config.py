@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -44,6 +44,22 @@ class SyncSettings(ServiceSettings):
     # private network that is meant to be reachable, e.g. a vendor's VPN.
     webhook_allow_private_addresses: bool = False
     reconcile_interval_seconds: float = 3600.0
+    # scheduled at-risk announcements: schools whose deadline is at most this many days away
+    at_risk_within_days: int = 14
+    # e-mail reminders (scheduled job `reminders`): unset host, no e-mail is sent
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "no-reply@chiso.invalid"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    # days before a deadline on which reminders go out; per province as JSON, e.g. {"79": [10, 3]}
+    reminder_days: list[int] = Field(default_factory=lambda: [7, 3, 1])
+    reminder_days_by_province: dict[str, list[int]] = Field(default_factory=dict)
+
+    def reminder_days_for(self, province: str | None) -> list[int]:
+        return self.reminder_days_by_province.get(province or "", self.reminder_days)
 
     @model_validator(mode="after")
     def _refuse_placeholder_csdl_secret(self) -> SyncSettings:

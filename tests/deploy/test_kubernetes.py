@@ -40,9 +40,14 @@ def named(kind: str, name: str, docs: list[dict[str, Any]] = DOCS) -> dict[str, 
 
 
 def pod_specs(docs: list[dict[str, Any]] = DOCS) -> list[tuple[str, dict[str, Any]]]:
-    return [
+    pods = [
         (d["metadata"]["name"], d["spec"]["template"]) for d in docs if d["kind"] in {"Deployment", "Job"}
     ]
+    cron = [
+        (d["metadata"]["name"], d["spec"]["jobTemplate"]["spec"]["template"])
+        for d in of_kind("CronJob", docs)
+    ]
+    return pods + cron
 
 
 def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
@@ -280,11 +285,12 @@ class TestNetworkPolicies:
         ("component", "sources"),
         [
             ("gateway", {"ingress-nginx", "monitoring"}),
-            ("scoring", {"gateway", "evidence", "sync-api", "sync-worker", "monitoring"}),
-            ("evidence", {"gateway", "monitoring"}),
-            ("sync-api", {"gateway", "sync-worker", "monitoring"}),
+            ("scoring", {"gateway", "evidence", "sync-api", "sync-worker", "scheduler", "monitoring"}),
+            ("evidence", {"gateway", "scheduler", "monitoring"}),
+            ("sync-api", {"gateway", "sync-worker", "scheduler", "monitoring"}),
             ("sync-worker", set()),
             ("migrate", set()),
+            ("scheduler", set()),
         ],
     )
     def test_who_may_call_whom(self, component, sources):

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from services.gateway.admin.jobs import router as jobs_router
 from services.gateway.admin.router import router as admin_router
 from services.gateway.auth.router import oauth_error_response
 from services.gateway.auth.router import router as auth_router
@@ -99,6 +100,7 @@ def create_app(
     app.include_router(proxy_router)  # first: the hot path is matched without trying the others
     app.include_router(auth_router)
     app.include_router(admin_router)
+    app.include_router(jobs_router)  # scheduled jobs' last runs, from the services
     app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
 
     @app.get("/healthz", tags=["health"])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
-from shared.observability import configure_logging
+from shared.observability import configure_logging, prepare_multiprocess
 from shared.settings import ServiceSettings
 
 SERVICE_ENV = "CHISO_SERVE_SERVICE"  # tells a spawned uvicorn worker which service it serves
@@ -100,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     port = args.port if args.port is not None else _int_env("PORT", service.port)
     workers = args.workers if args.workers is not None else _int_env("WEB_CONCURRENCY", 1)
     os.environ[SERVICE_ENV] = service.name
+    # several processes: their metrics must add up (Prometheus multiprocess mode), set up before
+    # the workers start so they inherit it
+    prepare_multiprocess(workers)
     # fail fast, in this process, on bad settings (e.g. a placeholder secret in production)
     configure_logging(json_logs=service.settings_class()().log_json)
     uvicorn.run(

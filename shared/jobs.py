@@ -37,13 +37,13 @@ LAST_RUN = Gauge(
     "chiso_job_last_run_timestamp_seconds",
     "When the job's latest run finished (Unix time)",
     ["service", "job"],
-    multiprocess_mode="max",
+    multiprocess_mode="mostrecent",
 )
 LAST_SUCCESS = Gauge(
     "chiso_job_last_success_timestamp_seconds",
     "When the job last finished successfully (Unix time)",
     ["service", "job"],
-    multiprocess_mode="max",
+    multiprocess_mode="mostrecent",
 )
 LAST_OK = Gauge(
     "chiso_job_last_run_ok",

@@ -33,6 +33,9 @@ def quiet(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     calls: list[bool] = []
     monkeypatch.setattr(serve, "configure_logging", lambda json_logs: calls.append(json_logs))
     monkeypatch.setenv(serve.SERVICE_ENV, "")
+    # serve.main sets it for more than one worker: set-then-delete makes monkeypatch remove it after
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
     return calls
 
 

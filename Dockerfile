@@ -18,16 +18,16 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# dependencies first: this layer is reused until pyproject.toml changes
+# dependencies first, exactly as locked (versions and sha256 of every file; `make lock` writes the
+# lock, and make and CI install from its dev twin): this layer is reused until the lock changes
+COPY requirements/runtime.lock ./requirements/runtime.lock
+RUN pip install --require-hashes --no-deps -r requirements/runtime.lock
 COPY pyproject.toml README.md ./
-RUN mkdir -p shared services bench \
-    && touch shared/__init__.py services/__init__.py bench/__init__.py \
-    && pip install . \
-    && pip uninstall -y chiso
 COPY shared ./shared
 COPY services ./services
 COPY bench ./bench
-# the installed package, not the source tree, must hold everything (migrations, framework documents)
+# the installed package, not the source tree, must hold everything (migrations, framework documents);
+# --no-deps: nothing beyond the lock is installed
 RUN pip install --no-deps . \
     && cd / \
     && python -c "import services.serve, services.migrate_all, services.sync.worker, services.sync.fake_csdl"

@@ -8,7 +8,19 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint fmt bench schema clean
+.PHONY: install run test lint fmt bench schema clean lock
+
+# The lock files (every package, exact version, sha256 of each file) that make, the Dockerfile and CI
+# install from: requirements/runtime.lock (the image) and requirements/dev.lock (+ the dev extra).
+# `make lock` regenerates both from pyproject.toml against PyPI alone (local pip configuration, find-links
+# and mirrors are ignored, so every machine writes the same file).
+RUNTIME_LOCK := requirements/runtime.lock
+DEV_LOCK     := requirements/dev.lock
+PIP_TOOLS    := pip-tools==7.6.2
+PIP_COMPILE  := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
+	PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--index-url https://pypi.org/simple pyproject.toml
 
 # Debian packages some figures and tests need, installed when missing and we may (root with apt):
 # clamd (the malware-scanner adapter is tested against a real one; in CI its absence fails the
@@ -20,15 +32,22 @@ define ensure_pkg
 	  || echo "note: could not install $(2); what needs $(1) will say so"
 endef
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(DEV_LOCK)
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip 2>/dev/null
-	$(BIN)/python -m pip install --quiet -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" || true
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@$(BIN)/python -c "import fastapi, sqlmodel, shared, services" 
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+lock:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet '$(PIP_TOOLS)'
+	$(PIP_COMPILE) --output-file $(RUNTIME_LOCK)
+	$(PIP_COMPILE) --extra dev --output-file $(DEV_LOCK)
 
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m services.run

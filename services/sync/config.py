@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+
+HEARTBEAT_FILE = Path(tempfile.gettempdir()) / "chiso-sync-worker.heartbeat"  # /tmp: emptyDir/tmpfs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEV_CSDL_SECRET = "dev-only-csdl-secret"  # noqa: S105  the fake's default; refused in production
@@ -44,6 +47,9 @@ class SyncSettings(ServiceSettings):
     # private network that is meant to be reachable, e.g. a vendor's VPN.
     webhook_allow_private_addresses: bool = False
     reconcile_interval_seconds: float = 3600.0
+    # the worker process's liveness file (services.sync.worker.heartbeat) and how often it is rewritten
+    heartbeat_file: Path = HEARTBEAT_FILE
+    heartbeat_seconds: float = 10.0
     # scheduled at-risk announcements: schools whose deadline is at most this many days away
     at_risk_within_days: int = 14
     # e-mail reminders (scheduled job `reminders`): unset host, no e-mail is sent

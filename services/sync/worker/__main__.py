@@ -12,6 +12,7 @@ import signal
 
 from services.sync.config import MIGRATIONS, SyncSettings
 from services.sync.runtime import Runtime
+from services.sync.worker import heartbeat
 from shared.db import create_engine, session_factory
 from shared.migrate import upgrade
 from shared.observability import configure_logging
@@ -29,8 +30,12 @@ async def serve(settings: SyncSettings, *, feed: bool, webhooks: bool, reconcile
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runtime.start(feed=feed, webhooks=webhooks, reconcile=reconcile)
+    beats = asyncio.create_task(
+        heartbeat.beat(settings.heartbeat_file, runtime.alive, stop, settings.heartbeat_seconds)
+    )
     log.info("sync worker ready")
     await stop.wait()
+    await beats
     await runtime.stop()
     await engine.dispose()
 

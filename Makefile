@@ -24,7 +24,8 @@ PIP_COMPILE  := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u
 
 # Debian packages some figures and tests need, installed when missing and we may (root with apt):
 # clamd (the malware-scanner adapter is tested against a real one; in CI its absence fails the
-# run) and wrk (the preview throughput figure). $(1): the command, $(2): the package.
+# run), pg_dump/pg_restore (the backup and restore drill of the topology test) and wrk (the preview
+# throughput figure). $(1): the command, $(2): the package.
 define ensure_pkg
 	@command -v $(1) >/dev/null 2>&1 || [ -x /usr/sbin/$(1) ] || { [ "$$(id -u)" = 0 ] \
 	  && command -v apt-get >/dev/null 2>&1 && { apt-get install -y -q $(2) >/dev/null 2>&1 \
@@ -54,6 +55,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(call ensure_pkg,clamd,clamav-daemon)
+	$(call ensure_pkg,pg_dump,postgresql-client)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

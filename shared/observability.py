@@ -128,7 +128,9 @@ def install(
     async def readyz() -> JSONResponse:
         """Ready: every dependency this service needs (database, storage) answers."""
         results: dict[str, str] = {}
-        for name, check in (checks or {}).items():
+        # checks added at start-up by shared code (shared.lifespan: the schema at head)
+        every = {**(checks or {}), **getattr(app.state, "ready_checks", {})}
+        for name, check in every.items():
             try:
                 await check()
                 results[name] = "ok"

@@ -23,7 +23,12 @@ log = logging.getLogger("chiso.sync.worker")
 async def serve(settings: SyncSettings, *, feed: bool, webhooks: bool, reconcile: bool) -> None:
     if settings.migrate_on_start:
         await upgrade(MIGRATIONS, settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     runtime = Runtime(settings, session_factory(engine))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

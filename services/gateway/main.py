@@ -24,6 +24,7 @@ from services.gateway.graphql.app import graphql_router
 from services.gateway.openapi import merged
 from services.gateway.proxy.router import router as proxy_router
 from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, RedisBucket
+from services.gateway.ratelimit_fallback import FallbackBucket
 from shared import observability
 from shared.errors import install_problem_handlers
 from shared.lifespan import database
@@ -66,7 +67,8 @@ def create_app(
             if settings.redis_url:
                 redis_bucket = RedisBucket(settings.redis_url)
                 stack.push_async_callback(redis_bucket.close)
-                bucket = redis_bucket
+                # a Redis outage degrades to per-process limits instead of failing every request
+                bucket = FallbackBucket(redis_bucket, MemoryBucket(), timeout=settings.redis_timeout_seconds)
             else:
                 bucket = MemoryBucket()
             app.state.bucket = bucket

@@ -54,9 +54,14 @@ def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
 
 
+CRD_GROUPS = ("gateway.networking.k8s.io/",)  # not in the bundled schemas: test_gateway_api.py checks them
+
+
 def validation_errors(docs: list[dict[str, Any]]) -> list[str]:
     errors = []
     for d in docs:
+        if d["apiVersion"].startswith(CRD_GROUPS):
+            continue
         try:
             kubernetes_validate.validate(d, K8S_VERSION, strict=True)
         except kubernetes_validate.ValidationError as e:

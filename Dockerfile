@@ -4,11 +4,10 @@
 #   docker run --entrypoint python IMAGE -m services.sync.worker
 #   docker run --entrypoint python IMAGE -m services.migrate_all
 #
-# Base image pinned by tag. For reproducible builds pin the digest as well: resolve it with
+# Base image pinned by digest (python 3.11.16 on Debian 12): a rebuild gets the same bytes. To move
+# it, resolve the tag's current digest and replace it in this one line (or let Renovate/Dependabot):
 #   docker buildx imagetools inspect python:3.11-slim-bookworm --format '{{json .Manifest.Digest}}'
-# (or `crane digest python:3.11-slim-bookworm`) and write `FROM python:3.11-slim-bookworm@sha256:<digest>`
-# in both stages below; let Dependabot or Renovate keep the digest current.
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b
 
 # --- build: resolve and install the pinned dependencies into a virtualenv ---------------------
 FROM ${PYTHON_IMAGE} AS build

@@ -109,6 +109,10 @@ def routes(service: str) -> set[str]:
 
 def settings_env(prefix: str) -> set[str]:
     """The environment variable names a settings class reads (prefix + field name)."""
+    if prefix == "BOOTSTRAP":  # the bucket bootstrap reads a fixed list, not a settings class
+        from services.evidence.storage.bootstrap import ENV
+
+        return set(ENV)
     from pydantic_settings import BaseSettings
 
     from services.scheduler.__main__ import SchedulerSettings
@@ -155,4 +159,6 @@ def process_of(command: list[str]) -> tuple[str, list[str], list[str]]:
         return module, args, ["FAKE_CSDL_"] if module.endswith("fake_csdl") else ["SYNC_"]
     if module == "services.scheduler":
         return module, args, ["SCHEDULER_"]
+    if module == "services.evidence.storage.bootstrap":
+        return module, args, ["BOOTSTRAP"]
     raise AssertionError(f"unknown process {command}")

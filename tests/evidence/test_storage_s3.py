@@ -165,3 +165,16 @@ def test_checksum_defaults_are_when_required():
         "when_required",
         "when_required",
     )
+
+
+def test_the_bootstrap_creates_a_versioned_bucket_idempotently(s3_endpoint, monkeypatch):
+    from services.evidence.storage import bootstrap
+
+    monkeypatch.setenv("S3_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("S3_ADMIN_ACCESS_KEY", "admin")
+    monkeypatch.setenv("S3_ADMIN_SECRET_KEY", "admin")
+    monkeypatch.setenv("EVIDENCE_BUCKET", "boot-evidence")
+    assert bootstrap.main() == 0
+    assert bootstrap.main() == 0  # a second start changes nothing
+    s3 = bootstrap.client()
+    assert s3.get_bucket_versioning(Bucket="boot-evidence")["Status"] == "Enabled"

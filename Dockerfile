@@ -4,11 +4,10 @@
 #   docker run --entrypoint python IMAGE -m services.sync.worker
 #   docker run --entrypoint python IMAGE -m services.migrate_all
 #
-# Base image pinned by tag. For reproducible builds pin the digest as well: resolve it with
+# Base image pinned by digest (python 3.11.16 on Debian 12): a rebuild gets the same bytes. To move
+# it, resolve the tag's current digest and replace it in this one line (or let Renovate/Dependabot):
 #   docker buildx imagetools inspect python:3.11-slim-bookworm --format '{{json .Manifest.Digest}}'
-# (or `crane digest python:3.11-slim-bookworm`) and write `FROM python:3.11-slim-bookworm@sha256:<digest>`
-# in both stages below; let Dependabot or Renovate keep the digest current.
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b
 
 # --- build: resolve and install the pinned dependencies into a virtualenv ---------------------
 FROM ${PYTHON_IMAGE} AS build
@@ -18,16 +17,16 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# dependencies first: this layer is reused until pyproject.toml changes
+# dependencies first, exactly as locked (versions and sha256 of every file; `make lock` writes the
+# lock, and make and CI install from its dev twin): this layer is reused until the lock changes
+COPY requirements/runtime.lock ./requirements/runtime.lock
+RUN pip install --require-hashes --no-deps -r requirements/runtime.lock
 COPY pyproject.toml README.md ./
-RUN mkdir -p shared services bench \
-    && touch shared/__init__.py services/__init__.py bench/__init__.py \
-    && pip install . \
-    && pip uninstall -y chiso
 COPY shared ./shared
 COPY services ./services
 COPY bench ./bench
-# the installed package, not the source tree, must hold everything (migrations, framework documents)
+# the installed package, not the source tree, must hold everything (migrations, framework documents);
+# --no-deps: nothing beyond the lock is installed
 RUN pip install --no-deps . \
     && cd / \
     && python -c "import services.serve, services.migrate_all, services.sync.worker, services.sync.fake_csdl, services.web.main"

@@ -28,6 +28,7 @@ from services.evidence.main import create_app as create_evidence
 from services.gateway.config import GatewaySettings
 from services.gateway.demo import PASSWORD, DemoInfo, seed_gateway, seed_scoring
 from services.gateway.main import create_app as create_gateway
+from services.scheduler.trigger import Scheduler
 from services.scoring.config import ScoringSettings
 from services.scoring.main import create_app as create_scoring
 from services.sync.config import SyncSettings
@@ -74,7 +75,19 @@ async def _start(stack: AsyncExitStack, app: FastAPI, name: str) -> httpx.AsyncC
 
 
 @asynccontextmanager
-async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]:
+async def scheduled(clients: dict[str, httpx.AsyncClient], secret: str) -> AsyncIterator[Scheduler]:
+    """The scheduler loop as a background task for the embedded run's lifetime."""
+    scheduler, stop = Scheduler(clients, secret), asyncio.Event()
+    task = asyncio.create_task(scheduler.run(stop), name="scheduler")
+    try:
+        yield scheduler
+    finally:
+        stop.set()
+        await task
+
+
+@asynccontextmanager
+async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> AsyncIterator[Embedded]:
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     gw_settings = GatewaySettings(database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}")
     secret = gw_settings.internal_secret.get_secret_value()
@@ -104,6 +117,8 @@ async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]
         clients["sync"] = await _start(stack, app, "sync")
         gateway = create_gateway(gw_settings, clients)
         await stack.enter_async_context(gateway.router.lifespan_context(gateway))
+        if schedule:  # the one schedule (shared.schedule), run in-process
+            await stack.enter_async_context(scheduled(clients, secret))
         info = None
         if demo:
             schools = await seed_scoring(clients["scoring"], secret)

@@ -20,11 +20,15 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
-from shared.observability import configure_logging
+from shared.observability import configure_logging, prepare_multiprocess
 from shared.settings import ServiceSettings
 
 SERVICE_ENV = "CHISO_SERVE_SERVICE"  # tells a spawned uvicorn worker which service it serves
-PROCESS_ENV = ("PORT", "WEB_CONCURRENCY")  # process-level variables, read here, not by a service
+PROCESS_ENV = ("PORT", "WEB_CONCURRENCY", "KEEP_ALIVE_SECONDS")  # process-level: read here, not by a service
+# idle keep-alive of client connections: longer than the proxy's upstream idle timeout (60 s for
+# most ingress and Gateway API implementations), so the proxy, not uvicorn, closes idle
+# connections; uvicorn's 5 s default let the proxy reuse a connection uvicorn had just closed (502)
+KEEP_ALIVE_SECONDS = 75
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     port = args.port if args.port is not None else _int_env("PORT", service.port)
     workers = args.workers if args.workers is not None else _int_env("WEB_CONCURRENCY", 1)
     os.environ[SERVICE_ENV] = service.name
+    # several processes: their metrics must add up (Prometheus multiprocess mode), set up before
+    # the workers start so they inherit it
+    prepare_multiprocess(workers)
     # fail fast, in this process, on bad settings (e.g. a placeholder secret in production)
     configure_logging(json_logs=service.settings_class()().log_json)
     uvicorn.run(
@@ -115,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         proxy_headers=True,
         server_header=False,
         timeout_graceful_shutdown=20,
+        timeout_keep_alive=_int_env("KEEP_ALIVE_SECONDS", KEEP_ALIVE_SECONDS),
     )
 
 

@@ -28,8 +28,17 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    """An engine with the settings each backend needs to be correct under concurrency."""
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    max_overflow: int | None = None,
+    pool_timeout: float = 30.0,
+) -> AsyncEngine:
+    """An engine with the settings each backend needs to be correct under concurrency. PostgreSQL
+    holds at most `pool_size + max_overflow` connections per process (default overflow: pool_size);
+    a request waits `pool_timeout` seconds for one, then fails (see docs: connection budget)."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         ensure_sqlite_directory(url)
@@ -44,7 +53,13 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
             cur.close()
 
         return engine
-    kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+    overflow = pool_size if max_overflow is None else max_overflow
+    kwargs: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": overflow,
+        "pool_timeout": pool_timeout,
+        "pool_pre_ping": True,
+    }
     if pool_size == 0:
         kwargs = {"poolclass": NullPool}
     # multi-row VALUES for plain INSERTs too: asyncpg's executemany costs a round trip per row,

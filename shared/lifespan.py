@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import create_engine, session_factory
 from shared.migrate import upgrade
+from shared.schema_gate import schema_check
 
 
 @asynccontextmanager
@@ -21,8 +22,19 @@ async def database(
     `shared.deps` and the readiness check find them) for the app's lifetime, disposed at the end."""
     if migrate:
         await upgrade(migrations, url)
-    engine = create_engine(url)
+    settings = getattr(app.state, "settings", None)
+    engine = create_engine(
+        url,
+        pool_size=getattr(settings, "db_pool_size", 10),
+        max_overflow=getattr(settings, "db_max_overflow", 10),
+        pool_timeout=getattr(settings, "db_pool_timeout_seconds", 30.0),
+    )
     app.state.engine = engine
+    # /readyz answers 503 until the schema is at this code's head (shared.schema_gate)
+    app.state.ready_checks = {
+        **getattr(app.state, "ready_checks", {}),
+        "schema": schema_check(engine, migrations, url),
+    }
     app.state.session_factory = factory = session_factory(engine)
     try:
         yield factory

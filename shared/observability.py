@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -21,7 +22,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.requestid import current_request_id
@@ -108,13 +116,21 @@ def install(
                 await before_scrape()
             except Exception:  # a scrape still answers with the series it has
                 log.warning("refreshing %s gauges failed", service, exc_info=True)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        # gauges added by other modules (shared.jobs: last run per scheduled job)
+        for hook in getattr(app.state, "scrape_hooks", []):
+            try:
+                await hook()
+            except Exception:  # as above
+                log.warning("refreshing %s gauges failed", service, exc_info=True)
+        return Response(metrics_text(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/readyz", tags=["health"])
     async def readyz() -> JSONResponse:
         """Ready: every dependency this service needs (database, storage) answers."""
         results: dict[str, str] = {}
-        for name, check in (checks or {}).items():
+        # checks added at start-up by shared code (shared.lifespan: the schema at head)
+        every = {**(checks or {}), **getattr(app.state, "ready_checks", {})}
+        for name, check in every.items():
             try:
                 await check()
                 results[name] = "ok"
@@ -122,6 +138,39 @@ def install(
                 results[name] = f"failed: {type(e).__name__}"
         ok = all(v == "ok" for v in results.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results}, 200 if ok else 503)
+
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def metrics_text() -> bytes:
+    """This process's series, or, with several worker processes (`PROMETHEUS_MULTIPROC_DIR` set,
+    see `prepare_multiprocess`), every worker's series merged: counters and histograms summed,
+    gauges by their `multiprocess_mode`. A scrape lands on one worker but reports them all."""
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest()
+
+
+def prepare_multiprocess(workers: int) -> str | None:
+    """Before uvicorn starts several worker processes: give them a shared metrics directory (an
+    emptied `PROMETHEUS_MULTIPROC_DIR`, or a fresh one under the temporary directory), which the
+    workers inherit. Files from an earlier run are removed: they would add its counts to ours."""
+    path = os.environ.get(MULTIPROC_ENV)
+    if workers <= 1 and not path:
+        return None
+    if not path:
+        import tempfile
+
+        path = tempfile.mkdtemp(prefix="chiso-metrics-")
+        os.environ[MULTIPROC_ENV] = path
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        if name.endswith(".db"):
+            os.remove(os.path.join(path, name))
+    return path
 
 
 def database_check(app: FastAPI) -> Check:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_INTERNAL_SECRET = "dev-only-internal-secret-change-me"  # noqa: S105  refused in production
@@ -20,6 +20,10 @@ class ServiceSettings(BaseSettings):
     # HMAC key for the principal header the gateway signs and every service verifies
     internal_secret: SecretStr = SecretStr(DEV_INTERNAL_SECRET)
     log_json: bool = False
+    # PostgreSQL connections per process: pool + overflow (docs/operations.md, connection budget)
+    db_pool_size: int = Field(10, ge=1, le=100)
+    db_max_overflow: int = Field(10, ge=0, le=100)
+    db_pool_timeout_seconds: float = Field(30.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:

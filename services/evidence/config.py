@@ -32,6 +32,12 @@ class EvidenceSettings(ServiceSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
     s3_prefix: str = "blobs/"
+    # boto3 >= 1.36 adds CRC checksums to every upload and validates them on download; many
+    # S3-compatible stores (older MinIO, Ceph RGW, some cloud object stores) reject or mangle them.
+    # "when_required" sends/validates them only where the S3 API demands it; "when_supported" is
+    # boto3's default (AWS S3 itself, or a store known to handle them).
+    s3_request_checksum_calculation: Literal["when_required", "when_supported"] = "when_required"
+    s3_response_checksum_validation: Literal["when_required", "when_supported"] = "when_required"
 
     # where the scoring service answers (scope look-ups, the change feed, frameworks)
     scoring_url: str = "http://127.0.0.1:8001"

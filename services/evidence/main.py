@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from services.evidence.access import ScopeClient
 from services.evidence.config import MIGRATIONS, EvidenceSettings
+from services.evidence.jobs import JOB_RUNS, JOBS
 from services.evidence.links.check import LinkChecker
 from services.evidence.records.items import ItemCodes
 from services.evidence.records.router import router as records_router
@@ -20,6 +21,7 @@ from services.evidence.scan import build_scanner
 from services.evidence.storage import build_store
 from shared import observability
 from shared.errors import install_problem_handlers
+from shared.jobs import install_jobs
 from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
@@ -82,6 +84,7 @@ def create_app(
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
     install_problem_handlers(app)
+    install_jobs(app, "evidence", JOB_RUNS, JOBS)  # scheduled work (shared.schedule)
     app.include_router(records_router)
 
     @app.get("/healthz", tags=["health"])

@@ -43,6 +43,8 @@ class GatewaySettings(ServiceSettings):
     rate_limit_per_second: float = 20.0
     rate_limit_burst: int = 60
     redis_url: str | None = None
+    # a Redis call slower than this falls back to per-process limits (ratelimit_fallback)
+    redis_timeout_seconds: float = 0.25
 
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000

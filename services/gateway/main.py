@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.gateway import ide
+from services.gateway.admin.jobs import router as jobs_router
 from services.gateway.admin.router import router as admin_router
 from services.gateway.auth.router import oauth_error_response
 from services.gateway.auth.router import router as auth_router
@@ -25,6 +26,7 @@ from services.gateway.papers.import_router import router as imports_router
 from services.gateway.papers.router import router as papers_router
 from services.gateway.proxy.router import router as proxy_router
 from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, RedisBucket
+from services.gateway.ratelimit_fallback import FallbackBucket
 from shared import observability
 from shared.errors import install_problem_handlers
 from shared.lifespan import database
@@ -67,7 +69,8 @@ def create_app(
             if settings.redis_url:
                 redis_bucket = RedisBucket(settings.redis_url)
                 stack.push_async_callback(redis_bucket.close)
-                bucket = redis_bucket
+                # a Redis outage degrades to per-process limits instead of failing every request
+                bucket = FallbackBucket(redis_bucket, MemoryBucket(), timeout=settings.redis_timeout_seconds)
             else:
                 bucket = MemoryBucket()
             app.state.bucket = bucket
@@ -103,6 +106,7 @@ def create_app(
     app.include_router(proxy_router)
     app.include_router(auth_router)
     app.include_router(admin_router)
+    app.include_router(jobs_router)  # scheduled jobs' last runs, from the services
     app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
 
     @app.get("/healthz", tags=["health"])

@@ -14,17 +14,20 @@ from services.scoring.config import MIGRATIONS, ScoringSettings
 from services.scoring.council.router import router as council_router
 from services.scoring.dashboard.router import router as dashboard_router
 from services.scoring.feed.router import router as feed_router
+from services.scoring.feed.states import router as states_router
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.router import router as frameworks_router
 from services.scoring.frameworks.service import Previewer
 from services.scoring.insights.router import router as insights_school_router
 from services.scoring.insights.units_router import router as insights_router
+from services.scoring.jobs import JOB_RUNS, JOBS
 from services.scoring.org.router import router as org_router
 from services.scoring.publication.router import public_router
 from services.scoring.publication.router import router as publication_router
 from services.scoring.teams.router import router as teams_router
 from shared import observability
 from shared.errors import install_problem_handlers
+from shared.jobs import install_jobs
 from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
@@ -56,6 +59,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
     install_problem_handlers(app)
+    install_jobs(app, "scoring", JOB_RUNS, JOBS)  # scheduled work (shared.schedule)
     app.include_router(frameworks_router)
     app.include_router(org_router)
     # before the assessments' `/{kind}` routes, so `/plan` is not read as a kind
@@ -63,6 +67,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.include_router(assessments_router)
     app.include_router(bulk_router)
     app.include_router(feed_router)
+    app.include_router(states_router)
     app.include_router(dashboard_router)
     app.include_router(insights_router)
     app.include_router(council_router)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+
+HEARTBEAT_FILE = Path(tempfile.gettempdir()) / "chiso-sync-worker.heartbeat"  # /tmp: emptyDir/tmpfs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEV_CSDL_SECRET = "dev-only-csdl-secret"  # noqa: S105  the fake's default; refused in production
@@ -44,6 +47,25 @@ class SyncSettings(ServiceSettings):
     # private network that is meant to be reachable, e.g. a vendor's VPN.
     webhook_allow_private_addresses: bool = False
     reconcile_interval_seconds: float = 3600.0
+    # the worker process's liveness file (services.sync.worker.heartbeat) and how often it is rewritten
+    heartbeat_file: Path = HEARTBEAT_FILE
+    heartbeat_seconds: float = 10.0
+    # scheduled at-risk announcements: schools whose deadline is at most this many days away
+    at_risk_within_days: int = 14
+    # e-mail reminders (scheduled job `reminders`): unset host, no e-mail is sent
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "no-reply@chiso.invalid"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    # days before a deadline on which reminders go out; per province as JSON, e.g. {"79": [10, 3]}
+    reminder_days: list[int] = Field(default_factory=lambda: [7, 3, 1])
+    reminder_days_by_province: dict[str, list[int]] = Field(default_factory=dict)
+
+    def reminder_days_for(self, province: str | None) -> list[int]:
+        return self.reminder_days_by_province.get(province or "", self.reminder_days)
 
     @model_validator(mode="after")
     def _refuse_placeholder_csdl_secret(self) -> SyncSettings:

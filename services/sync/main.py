@@ -10,11 +10,14 @@ import httpx
 from fastapi import FastAPI
 
 from services.sync.config import MIGRATIONS, SyncSettings
+from services.sync.jobs import JOB_RUNS, jobs
 from services.sync.metrics import refresher
+from services.sync.reminders.router import router as reminders_router
 from services.sync.routers import include_routers
 from services.sync.runtime import Runtime
 from shared import observability
 from shared.errors import install_problem_handlers
+from shared.jobs import install_jobs
 from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
@@ -60,6 +63,8 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
     install_problem_handlers(app)
     include_routers(app)
+    app.include_router(reminders_router)
+    install_jobs(app, "sync", JOB_RUNS, jobs())  # scheduled work (shared.schedule)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -13,10 +13,14 @@ from sqlmodel import col
 from services.sync.deliveries.models import DeliveryJob, JobState
 from shared.db import utcnow
 
-QUEUE_DEPTH = Gauge("chiso_sync_jobs", "Delivery jobs by state", ["state"])
+# read from the database at each scrape: with several uvicorn workers (Prometheus multiprocess
+# mode) the freshest value is the one to report, not one series per worker process
+QUEUE_DEPTH = Gauge("chiso_sync_jobs", "Delivery jobs by state", ["state"], multiprocess_mode="mostrecent")
 UNSENT = [JobState.PENDING.value, JobState.IN_FLIGHT.value]
 OLDEST_PENDING = Gauge(
-    "chiso_sync_oldest_pending_seconds", "Age of the oldest job not yet delivered (0 when none)"
+    "chiso_sync_oldest_pending_seconds",
+    "Age of the oldest job not yet delivered (0 when none)",
+    multiprocess_mode="mostrecent",
 )
 
 

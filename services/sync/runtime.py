@@ -89,6 +89,10 @@ class Runtime:
         if reconcile:
             self._tasks.append(asyncio.create_task(self.reconciler.run(self._stop), name="sync-reconcile"))
 
+    def alive(self) -> bool:
+        """Every loop started is still running (none crashed)."""
+        return bool(self._tasks) and not any(t.done() for t in self._tasks)
+
     async def stop(self, grace: float = 10.0) -> None:
         """Ask every loop to finish its step, wait a grace period, then cancel what is left; a job
         cancelled mid-send stays claimed until its lease runs out and is then sent again with the

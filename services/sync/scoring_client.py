@@ -52,3 +52,9 @@ class ScoringClient:
         r = await self._get("/internal/v1/schools", params)
         r.raise_for_status()
         return [SchoolScope.model_validate(x) for x in r.json()]
+
+    async def assessment_states(self, year: str, kind: str) -> dict[str, str]:
+        """School code → state of its assessment of this year and kind (absent: not started)."""
+        r = await self._get("/internal/v1/assessment-states", {"school_year": year, "kind": kind})
+        r.raise_for_status()
+        return {x["school_code"]: x["state"] for x in r.json()}

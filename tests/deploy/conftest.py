@@ -109,8 +109,18 @@ def routes(service: str) -> set[str]:
 
 def settings_env(prefix: str) -> set[str]:
     """The environment variable names a settings class reads (prefix + field name)."""
-    classes = {s.env_prefix: s.settings_class() for s in SERVABLE.values()}
-    cls = FakeCsdlSettings if prefix == "FAKE_CSDL_" else classes[prefix]
+    if prefix == "BOOTSTRAP":  # the bucket bootstrap reads a fixed list, not a settings class
+        from services.evidence.storage.bootstrap import ENV
+
+        return set(ENV)
+    from pydantic_settings import BaseSettings
+
+    from services.scheduler.__main__ import SchedulerSettings
+
+    classes: dict[str, type[BaseSettings]] = {s.env_prefix: s.settings_class() for s in SERVABLE.values()}
+
+    classes.update({"FAKE_CSDL_": FakeCsdlSettings, "SCHEDULER_": SchedulerSettings})
+    cls = classes[prefix]
     return {prefix + name.upper() for name in cls.model_fields}
 
 
@@ -147,4 +157,8 @@ def process_of(command: list[str]) -> tuple[str, list[str], list[str]]:
         return module, args, [s.env_prefix for s in SERVICES.values()]
     if module.startswith("services.sync."):
         return module, args, ["FAKE_CSDL_"] if module.endswith("fake_csdl") else ["SYNC_"]
+    if module == "services.scheduler":
+        return module, args, ["SCHEDULER_"]
+    if module == "services.evidence.storage.bootstrap":
+        return module, args, ["BOOTSTRAP"]
     raise AssertionError(f"unknown process {command}")

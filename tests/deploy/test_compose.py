@@ -164,7 +164,35 @@ class TestNamesExistInTheCode:
         for svc in own_services().values():
             for key, value in svc["environment"].items():
                 m = re.fullmatch(r"https?://([a-z-]+):(\d+)(/.*)?", str(value))
-                if m and key.endswith("_URL") and m.group(1) not in {"minio", "redis"}:
+                if m and key.endswith("_URL") and m.group(1) not in {"seaweedfs", "redis"}:
                     target = services[m.group(1)]
                     _, args, _ = process_of(command_of(target))
                     assert args[args.index("--port") + 1] == m.group(2), f"{key}={value}"
+
+
+class TestLeastPrivilege:
+    def test_third_party_images_are_pinned_by_digest(self):
+        for name, svc in compose()["services"].items():
+            if "build" not in svc:
+                assert re.fullmatch(r"[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}", svc["image"]), name
+
+    def test_each_service_connects_as_its_own_database_role(self):
+        services = compose()["services"]
+        for name, svc in services.items():
+            for key, value in svc.get("environment", {}).items():
+                if key.endswith("_DATABASE_URL"):
+                    service = key.removesuffix("_DATABASE_URL").lower()
+                    m = re.fullmatch(r"postgresql\+asyncpg://([^:]+):[^@]+@postgres:5432/(\w+)", str(value))
+                    assert m is not None, (name, key)
+                    assert m.groups() == (f"chiso_{service}", f"chiso_{service}"), (name, key)
+        assert "--create-databases" not in services["migrate"]["command"]  # the roles cannot create databases
+
+    def test_only_the_bucket_bootstrap_holds_the_storage_admin_keys(self):
+        services = compose()["services"]
+        holders = {n for n, s in services.items() if "S3_ADMIN_SECRET_KEY" in s.get("environment", {})}
+        assert holders == {"storage-init", "seaweedfs"}
+        evidence, store = services["evidence"]["environment"], services["seaweedfs"]["environment"]
+        assert evidence["EVIDENCE_S3_SECRET_ACCESS_KEY"] == store["EVIDENCE_S3_SECRET_KEY"]
+        assert evidence["EVIDENCE_S3_SECRET_ACCESS_KEY"] != store["S3_ADMIN_SECRET_KEY"]
+        command = " ".join(services["seaweedfs"]["command"])
+        assert '"actions":["Read:%s","Write:%s","List:%s"]' in command  # evidence's user: its bucket only

@@ -9,7 +9,10 @@ workers deliver it to CSDL exactly once."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -17,16 +20,21 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
+import boto3  # type: ignore[import-untyped]
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.gateway.admin.schemas import ClientCreate, UserCreate
 from services.gateway.admin.service import AdminService
+from services.sync.jobs import school_year_of, today_vn
 from shared.db import create_engine, session_factory
 from shared.principal import Role
 from tests.conftest import TEST_DATABASE_URL, _pg_url, worker_id
@@ -58,12 +66,32 @@ def redis_url() -> str | None:
         return None
 
 
+class Inbox:
+    """aiosmtpd handler: keeps every message the system sends."""
+
+    def __init__(self, into: list[Any]) -> None:
+        self.into = into
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.into.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def days_to_self_deadline() -> int:
+    today = today_vn()
+    second_year = int(school_year_of(today)[5:])
+    return (date(second_year, 5, 31) - today).days
+
+
 @dataclass
 class Topology:
     logs: Path
     env: dict[str, str] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    dbs: dict[str, str] = field(default_factory=dict)
+    evidence_env: dict[str, str] = field(default_factory=dict)
+    inbox: list[Any] = field(default_factory=list)  # messages the local SMTP server received
 
     def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         out = (self.logs / f"{name}.log").open("wb")
@@ -88,6 +116,11 @@ class Topology:
 
     def tail(self, name: str, lines: int = 40) -> str:
         return "\n".join((self.logs / f"{name}.log").read_text(errors="replace").splitlines()[-lines:])
+
+    def stop_one(self, name: str) -> None:
+        proc = self.procs[name]
+        proc.terminate()
+        proc.wait(15)
 
     def stop(self) -> None:
         for p in self.procs.values():
@@ -126,6 +159,9 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     t = Topology(tmp)
     secret = secrets.token_hex(32)
     dbs = {s: f"test_topology_{s}_{worker_id()}".lower() for s in ("scoring", "evidence", "sync", "gateway")}
+    t.dbs = dbs
+    smtp = Controller(Inbox(t.inbox), hostname="127.0.0.1", port=free_port())
+    smtp.start()
     asyncio.run(drop_databases(list(dbs.values())))
     port = {name: free_port() for name in ("s3", "csdl", "scoring", "evidence", "sync", "gateway")}
     url = {name: f"http://127.0.0.1:{p}" for name, p in port.items()}
@@ -143,6 +179,14 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "SYNC_CSDL_CLIENT_SECRET": "s3cr3t",
     }
     sync = {**csdl, "SYNC_SCORING_URL": url["scoring"], "SYNC_IDLE_POLL_SECONDS": "0.1"}
+    # the scheduled jobs of this school year: every school is at risk within a year of its
+    # deadline, and a reminder is due today (the number of days left to the self deadline)
+    schedule = {
+        "SYNC_AT_RISK_WITHIN_DAYS": "366",
+        "SYNC_SMTP_HOST": "127.0.0.1",
+        "SYNC_SMTP_PORT": str(smtp.port),
+        "SYNC_REMINDER_DAYS": f"[{days_to_self_deadline()}]",
+    }
     try:
         migrate = subprocess.run(
             [sys.executable, "-m", "services.migrate_all", "--create-databases", "--wait", "30"],
@@ -173,14 +217,17 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
             "EVIDENCE_S3_ACCESS_KEY_ID": "topology",
             "EVIDENCE_S3_SECRET_ACCESS_KEY": "topology",
         }
+        t.evidence_env = evidence
         t.start("evidence", [*serve, "evidence", "--port", str(port["evidence"])], {**env, **evidence})
         t.start(
             "sync",
             [*serve, "sync", "--port", str(port["sync"])],
-            {**env, **sync, "SYNC_RUN_WORKERS": "false"},
+            {**env, **sync, **schedule, "SYNC_RUN_WORKERS": "false"},
         )
         for i in (1, 2):
-            t.start(f"sync-worker-{i}", ["-m", "services.sync.worker", "--workers", "2"], {**env, **sync})
+            beat = {"SYNC_HEARTBEAT_FILE": str(tmp / f"worker-{i}.heartbeat"), "SYNC_HEARTBEAT_SECONDS": "1"}
+            worker = ["-m", "services.sync.worker", "--workers", "2"]
+            t.start(f"sync-worker-{i}", worker, {**env, **sync, **beat})
         gateway = {
             "GATEWAY_SCORING_URL": url["scoring"],
             "GATEWAY_EVIDENCE_URL": url["evidence"],
@@ -195,6 +242,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         yield t
     finally:
         t.stop()
+        smtp.stop()
     asyncio.run(drop_databases(list(dbs.values())))
 
 
@@ -365,3 +413,164 @@ class TestDistributed:
                 metrics = await c.get(topology.urls[name] + "/metrics")
                 assert ready.status_code == 200, ready.text
                 assert "chiso_http_requests_total" in metrics.text
+
+
+# --- operations: the schedule, the workers' heartbeats, two workers' metrics, a restore drill ---
+
+
+async def ensure_org(gw: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    if (await gw.get(f"/api/v1/org/schools/{SCHOOL}", headers=admin)).status_code == 404:
+        await seed_org(gw, admin)
+
+
+async def rows(topology: Topology, service: str, sql: str) -> int:
+    engine = create_async_engine(_pg_url(topology.dbs[service]))
+    async with engine.connect() as conn:
+        n = int((await conn.execute(text(sql))).scalar_one())
+    await engine.dispose()
+    return n
+
+
+async def wait_for_jobs(gw: httpx.AsyncClient, admin: dict[str, str], names: set[str]) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        r = await gw.get("/admin/v1/jobs", headers=admin)
+        assert r.status_code == 200, r.text
+        runs = {j["job"]: j.get("last_run") for j in r.json()}
+        if all(runs.get(n) and runs[n]["outcome"] != "running" for n in names):
+            return runs
+        await asyncio.sleep(0.3)
+    pytest.fail(f"the scheduled jobs {names} did not run: {runs}")
+
+
+def run_tool(topology: Topology, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **topology.env, **topology.evidence_env}
+    return subprocess.run([sys.executable, "-m", *argv], env=env, capture_output=True, text=True, timeout=300)
+
+
+class TestOperations:
+    async def test_the_worker_processes_beat(self, topology):
+        await asyncio.sleep(1.5)
+        for i in (1, 2):
+            probe = ["services.sync.worker.heartbeat", "--file", str(topology.logs / f"worker-{i}.heartbeat")]
+            assert run_tool(topology, *probe, "--max-age", "10").returncode == 0
+
+    async def test_scheduled_announcement_and_reminder_fire_once_each(self, topology, gw):
+        admin = await login(gw, "admin")
+        await ensure_org(gw, admin)
+        body = {"contacts": [{"email": "hieutruong@truong.edu.vn", "role": "head", "name": "Cô Hiệu trưởng"}]}
+        r = await gw.put(f"/api/v1/sync/reminders/contacts/{SCHOOL}", json=body, headers=admin)
+        assert r.status_code == 200, r.text
+        scheduler = {
+            "SCHEDULER_INTERNAL_SECRET": topology.env["SCORING_INTERNAL_SECRET"],
+            "SCHEDULER_SCORING_URL": topology.urls["scoring"],
+            "SCHEDULER_EVIDENCE_URL": topology.urls["evidence"],
+            "SCHEDULER_SYNC_URL": topology.urls["sync"],
+            "SCHEDULER_TICK_SECONDS": "0.5",
+        }
+        argv = ["-m", "services.scheduler", "loop", "--log-json"]
+        topology.start("scheduler", argv, scheduler)
+        runs = await wait_for_jobs(gw, admin, {"at-risk-announce", "reminders"})
+        assert runs["at-risk-announce"]["detail"]["self"]["announced"] == 1, runs
+        assert runs["reminders"]["detail"]["sent"] == 1, runs
+        # a restarted scheduler (or a second one) catches the same slots up: nothing runs twice
+        topology.stop_one("scheduler")
+        topology.start("scheduler-2", argv, scheduler)
+        trigger_line = '"route": "/internal/v1/jobs/{name}/runs"'
+        deadline = time.monotonic() + 60
+        while (topology.logs / "sync.log").read_text().count(trigger_line) < 4:  # both schedulers called
+            assert time.monotonic() < deadline, topology.tail("scheduler-2")
+            await asyncio.sleep(0.3)
+        await asyncio.sleep(1)  # room for a wrongful second e-mail to arrive
+        assert len(topology.inbox) == 1
+        [mail] = topology.inbox
+        assert mail["To"] == "hieutruong@truong.edu.vn"
+        assert "Còn" in mail["Subject"]
+        assert "chưa bắt đầu" in mail.get_content()
+        today = today_vn().isoformat()
+        announced = (
+            f"SELECT count(*) FROM at_risk_announcement WHERE school_code = '{SCHOOL}' AND day = '{today}'"
+        )
+        assert await rows(topology, "sync", announced) == 2  # one per kind: self and external
+        assert await rows(topology, "sync", "SELECT count(*) FROM reminder_sent") == 1
+        topology.stop_one("scheduler-2")
+        async with httpx.AsyncClient(timeout=10) as c:
+            metrics = (await c.get(topology.urls["sync"] + "/metrics")).text
+        assert 'chiso_job_last_run_ok{job="reminders",service="sync"} 1.0' in metrics
+
+    def test_two_scoring_workers_metrics_add_up(self, topology):
+        """scoring runs two uvicorn workers: a scrape counts the requests of both."""
+        pattern = r'chiso_http_requests_total\{[^}]*route="/healthz"[^}]*status="200"[^}]*\} (\S+)'
+
+        def seen() -> float:
+            return sum(
+                float(v) for v in re.findall(pattern, httpx.get(topology.urls["scoring"] + "/metrics").text)
+            )
+
+        before = seen()
+        for _ in range(60):
+            with httpx.Client() as c:  # a new connection each: both workers answer some
+                assert c.get(topology.urls["scoring"] + "/healthz").status_code == 200
+        assert [seen() for _ in range(3)] == [before + 60] * 3
+
+    async def test_backup_destroy_restore_drill(self, topology, gw):
+        """Write, back up, destroy both stores, restore, and find every row and blob again."""
+        admin = await login(gw, "admin")
+        await ensure_org(gw, admin)
+        vendor = await vendor_token(gw)
+        r = await gw.post(
+            f"/api/v1/schools/{SCHOOL}/evidence",
+            data={"school_year": YEAR, "title": "Báo cáo", "kind": "report", "items": ["1.1"]},
+            files={"file": ("bao-cao.pdf", PDF + b"% drill\n", "application/pdf")},
+            headers=vendor,
+        )
+        assert r.status_code == 201, r.text
+        evidence_id, sha = r.json()["id"], r.json()["sha256"]
+        backup = topology.logs / "backup"
+        done = run_tool(topology, "services.backup", "dump", str(backup))
+        assert done.returncode == 0, done.stderr[-3000:]
+        manifest = json.loads((backup / "manifest.json").read_text())
+        assert sha in manifest["blobs"]
+        assert manifest["databases"]["evidence"]["evidence"] >= 1
+        assert manifest["databases"]["sync"]["job_run"] >= 1
+
+        # destroy: every database dropped, every object deleted
+        await drop_databases(list(topology.dbs.values()))
+        await asyncio.to_thread(empty_bucket, topology.urls["s3"])
+        assert await s3_objects(topology) == 0
+        assert run_tool(topology, "services.backup", "check", str(backup)).returncode != 0
+
+        restored = run_tool(topology, "services.backup", "restore", str(backup))
+        assert restored.returncode == 0, restored.stderr[-3000:]
+        migrated = run_tool(topology, "services.migrate_all", "--wait", "30")
+        assert migrated.returncode == 0, migrated.stderr[-3000:]
+        checked = run_tool(topology, "services.backup", "check", str(backup))
+        assert checked.returncode == 0, checked.stdout + checked.stderr[-2000:]
+        assert json.loads(checked.stdout)["ok"] is True
+        verified = run_tool(topology, "services.evidence.cli", "verify")
+        assert verified.returncode == 0, verified.stdout + verified.stderr[-2000:]
+        assert json.loads(verified.stdout)["checked"] == len(manifest["blobs"])
+
+        # the running services serve the restored data: logins, records and file contents
+        admin = await login(gw, "admin")
+        r = await gw.get(f"/api/v1/evidence/{evidence_id}/content", headers=admin)
+        assert r.status_code == 200, r.text
+        assert hashlib.sha256(r.content).hexdigest() == sha
+        r = await gw.get(SELF, headers=admin)
+        assert (r.status_code, r.json()["state"]) == (200, "approved")
+
+
+def empty_bucket(endpoint: str) -> None:
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id="topology", aws_secret_access_key="topology")  # fmt: skip
+    for obj in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        s3.delete_object(Bucket=BUCKET, Key=obj["Key"])
+
+
+async def vendor_token(gw: httpx.AsyncClient) -> dict[str, str]:
+    r = await gw.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": "vendor", "client_secret": VENDOR_SECRET[0]},
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}

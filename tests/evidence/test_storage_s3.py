@@ -125,3 +125,56 @@ async def test_upload_download_verify_gc_on_s3(s3_client):
     await client.delete(f"/api/v1/evidence/{other['id']}", headers=STAFF)
     removed = await gc(app.state.session_factory, app.state.store, grace=timedelta(0))
     assert removed == [other["sha256"]]
+
+
+def _upload_headers(store: S3Store) -> list[dict[str, str]]:
+    """The headers of every request the store's client sends (captured before sending)."""
+    seen: list[dict[str, str]] = []
+
+    def capture(request: Any, **_: Any) -> None:
+        seen.append({k.lower(): str(v) for k, v in request.headers.items()})
+
+    store.client.meta.events.register("before-send.s3.*", capture)
+    return seen
+
+
+@pytest.mark.parametrize(("setting", "checksum_sent"), [("when_required", False), ("when_supported", True)])
+async def test_upload_checksums_follow_the_setting(s3_endpoint, bucket, tmp_path, setting, checksum_sent):
+    """The default sends no flexible checksum (what many S3-compatible stores reject); the
+    setting restores boto3's own behaviour for stores that accept it. Both work against the server."""
+    base = s3_settings(settings_for("sqlite://", tmp_path), s3_endpoint, bucket)
+    store = build_store(
+        base.model_copy(
+            update={"s3_request_checksum_calculation": setting, "s3_response_checksum_validation": setting}
+        )
+    )
+    assert isinstance(store, S3Store)
+    headers = _upload_headers(store)
+    path, sha = _stage(store, PDF)
+    await store.commit(path, sha)
+    assert b"".join([c async for c in store.read(sha)]) == PDF
+    put = [h for h in headers if "content-length" in h and h.get("content-length") != "0"]
+    assert put
+    sent = any(k.startswith("x-amz-checksum-") or k == "x-amz-sdk-checksum-algorithm" for h in put for k in h)
+    assert sent is checksum_sent
+
+
+def test_checksum_defaults_are_when_required():
+    s = EvidenceSettings()
+    assert (s.s3_request_checksum_calculation, s.s3_response_checksum_validation) == (
+        "when_required",
+        "when_required",
+    )
+
+
+def test_the_bootstrap_creates_a_versioned_bucket_idempotently(s3_endpoint, monkeypatch):
+    from services.evidence.storage import bootstrap
+
+    monkeypatch.setenv("S3_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("S3_ADMIN_ACCESS_KEY", "admin")
+    monkeypatch.setenv("S3_ADMIN_SECRET_KEY", "admin")
+    monkeypatch.setenv("EVIDENCE_BUCKET", "boot-evidence")
+    assert bootstrap.main() == 0
+    assert bootstrap.main() == 0  # a second start changes nothing
+    s3 = bootstrap.client()
+    assert s3.get_bucket_versioning(Bucket="boot-evidence")["Status"] == "Enabled"

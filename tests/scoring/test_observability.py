@@ -42,7 +42,10 @@ class TestObservability:
         assert count((await client.get("/metrics")).text) == before + 1
 
     async def test_readyz_reports_the_failing_check(self, app: Any, client: httpx.AsyncClient) -> None:
-        assert (await client.get("/readyz")).json() == {"status": "ok", "checks": {"database": "ok"}}
+        assert (await client.get("/readyz")).json() == {
+            "status": "ok",
+            "checks": {"database": "ok", "schema": "ok"},
+        }
         good = app.state.engine
         app.state.engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
         try:

@@ -50,4 +50,4 @@ async def test_queue_depth_and_oldest_pending(sync_app: Any, client: httpx.Async
     assert _value(text, 'chiso_sync_jobs{state="in_flight"}') == 0
     assert 600 <= _value(text, "chiso_sync_oldest_pending_seconds ") < 700  # pending, not dead
     ready = await client.get("/readyz")
-    assert ready.json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok", "schema": "ok"}}

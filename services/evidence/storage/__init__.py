@@ -20,5 +20,7 @@ def build_store(settings: EvidenceSettings) -> BlobStore:
             region=settings.s3_region,
             access_key_id=settings.s3_access_key_id,
             secret_access_key=secret.get_secret_value() if secret else None,
+            request_checksum_calculation=settings.s3_request_checksum_calculation,
+            response_checksum_validation=settings.s3_response_checksum_validation,
         )
     return LocalStore(settings.storage_dir)

@@ -25,6 +25,8 @@ class S3Store:
         region: str = "us-east-1",
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
+        request_checksum_calculation: str = "when_required",
+        response_checksum_validation: str = "when_required",
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix
@@ -36,7 +38,12 @@ class S3Store:
             region_name=region,
             aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key,
-            config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+            config=Config(
+                retries={"max_attempts": 3, "mode": "standard"},
+                # see EvidenceSettings: S3-compatible stores often reject boto3's default checksums
+                request_checksum_calculation=request_checksum_calculation,
+                response_checksum_validation=response_checksum_validation,
+            ),
         )
 
     def key(self, sha256: str) -> str:

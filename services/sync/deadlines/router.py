@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.sync.deadlines.announcements import announce
 from services.sync.deadlines.calendar import VN_TZ
 from services.sync.deadlines.models import DeadlineOverride
 from services.sync.deadlines.repository import DeadlineRepository
@@ -14,7 +15,6 @@ from services.sync.deadlines.schemas import AtRiskOut, CalendarOut, OverrideIn, 
 from services.sync.deadlines.service import at_risk, timeliness
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
 from services.sync.scope import READERS, covers_province, require
-from services.sync.webhooks.service import notify
 from shared.contracts import AssessmentKind, SchoolYear
 from shared.db import utcnow
 from shared.errors import Forbidden, problem_responses
@@ -109,12 +109,10 @@ async def announce_at_risk(
     kind: AssessmentKind = AssessmentKind.SELF,
     within_days: Annotated[int, Query(ge=0, le=366)] = 14,
 ) -> AtRiskOut:
-    """Send `deadline.at_risk` to the webhook subscribers of every school at risk today (run daily)."""
+    """Send `deadline.at_risk` to the webhook subscribers of every school at risk today, once per
+    school and day (the scheduled job `at-risk-announce` does this daily)."""
     require(p, Role.ADMIN)
-    out = await at_risk(session, scoring, p, school_year, kind, _today(), within_days, None)
-    for sc in out.schools:
-        body = {"school_year": school_year, "kind": kind.value, **sc.model_dump(mode="json")}
-        await notify(session, "deadline.at_risk", sc.school_code, body)
+    out, _ = await announce(session, scoring, p, school_year, kind, _today(), within_days)
     return out
 
 

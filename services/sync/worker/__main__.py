@@ -12,6 +12,7 @@ import signal
 
 from services.sync.config import MIGRATIONS, SyncSettings
 from services.sync.runtime import Runtime
+from services.sync.worker import heartbeat
 from shared.db import create_engine, session_factory
 from shared.migrate import upgrade
 from shared.observability import configure_logging
@@ -22,15 +23,24 @@ log = logging.getLogger("chiso.sync.worker")
 async def serve(settings: SyncSettings, *, feed: bool, webhooks: bool, reconcile: bool) -> None:
     if settings.migrate_on_start:
         await upgrade(MIGRATIONS, settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     runtime = Runtime(settings, session_factory(engine))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runtime.start(feed=feed, webhooks=webhooks, reconcile=reconcile)
+    beats = asyncio.create_task(
+        heartbeat.beat(settings.heartbeat_file, runtime.alive, stop, settings.heartbeat_seconds)
+    )
     log.info("sync worker ready")
     await stop.wait()
+    await beats
     await runtime.stop()
     await engine.dispose()
 

@@ -1,0 +1,1 @@
+"""E-mail reminders before each deadline (see `job`)."""

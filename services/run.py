@@ -29,6 +29,7 @@ from services.gateway.demo import PASSWORD, DemoInfo, seed_gateway, seed_scoring
 from services.gateway.main import create_app as create_gateway
 from services.scoring.config import ScoringSettings
 from services.scoring.main import create_app as create_scoring
+from services.secrets_file import load_or_create
 from services.sync.config import SyncSettings
 from services.sync.fake_csdl.app import create_app as create_fake_csdl
 from services.sync.main import create_app as create_sync
@@ -51,8 +52,13 @@ async def _start(stack: AsyncExitStack, app: FastAPI, name: str) -> httpx.AsyncC
 @asynccontextmanager
 async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]:
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    gw_settings = GatewaySettings(database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}")
-    secret = gw_settings.internal_secret.get_secret_value()
+    own = await asyncio.to_thread(load_or_create, data_dir)
+    secret = own["internal_secret"]
+    gw_settings = GatewaySettings(
+        database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}",
+        jwt_secret=own["jwt_secret"],
+        internal_secret=secret,
+    )
     async with AsyncExitStack() as stack:
         scoring_settings = ScoringSettings(
             database_url=f"sqlite+aiosqlite:///{data_dir / 'scoring.db'}", internal_secret=secret

@@ -7,10 +7,9 @@ from pathlib import Path
 from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, check_secret
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-DEV_JWT_SECRET = "dev-only-gateway-jwt-secret-change-me-32b"  # noqa: S105  refused in production
 
 
 class GatewaySettings(ServiceSettings):
@@ -20,7 +19,7 @@ class GatewaySettings(ServiceSettings):
     migrate_on_start: bool = True
 
     # access tokens issued here (client credentials, login): HS256, short-lived
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_secret: SecretStr = SecretStr("")  # required; `make run` generates one in its data directory
     jwt_issuer: str = "chiso-gateway"
     access_token_ttl: int = 900
     # resource-server mode: also accept RS256/ES256 tokens of an OpenID Connect provider
@@ -50,6 +49,8 @@ class GatewaySettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_jwt_secret(self) -> GatewaySettings:
-        if self.environment == "production" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
-            raise ValueError("jwt_secret must be set to a real secret in production")
+        check_secret("jwt_secret", self.jwt_secret)
+        if self.oidc_jwks_url and not self.oidc_audience:
+            # without an audience any token the provider issued for another application would do
+            raise ValueError("oidc_audience must be set when oidc_jwks_url is (resource-server mode)")
         return self

@@ -112,7 +112,13 @@ async def serve(port: int, data_dir: Path) -> None:
     async with embedded(data_dir) as e:
         print(banner(port, e), flush=True)
         config = uvicorn.Config(
-            e.gateway, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False
+            e.gateway,
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,  # see services/gateway/clientaddr.py: GATEWAY_TRUSTED_PROXIES
         )
         await uvicorn.Server(config).serve()
 

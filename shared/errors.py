@@ -200,6 +200,37 @@ def field_errors_from_pydantic(
     return out
 
 
+class PayloadTooLarge(Problem):
+    status = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+    message = msg("Dữ liệu gửi lên quá lớn.", "The request body is larger than this endpoint accepts.")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with a 413 as soon as it passes `limit` bytes (from its
+    Content-Length, or while it streams in) so an oversized body is never buffered whole."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(limit_bytes=limit)
+    chunks: list[bytes] = []
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > limit:
+            raise PayloadTooLarge(limit_bytes=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def capped(errors: Sequence[FieldError], limit: int = 50) -> dict[str, Any]:
+    """The first `limit` errors and how many there were: an answer never outgrows its request."""
+    out: dict[str, Any] = {"errors": list(errors[:limit])}
+    if len(errors) > limit:
+        out["error_count"] = len(errors)
+    return out
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """A request body that must be a JSON object; anything else is a 422 naming the body."""
     try:

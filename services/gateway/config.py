@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.gateway.clientaddr import parse_networks
 from shared.settings import ServiceSettings, check_secret
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,11 +38,23 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout: float = 30.0
     upstream_connect_timeout: float = 5.0
     max_body_bytes: int = 50 * 1024 * 1024  # evidence uploads are large; anything bigger is refused
+    # the anonymous score preview: a whole framework's facts fit in a few KiB
+    preview_max_body_bytes: int = 256 * 1024
+    # proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs); none by default
+    trusted_proxies: str = ""
 
     # per-client token bucket: `rate_limit_burst` requests at once, refilled at `rate_limit_per_second`
     rate_limit_per_second: float = 20.0
     rate_limit_burst: int = 60
     redis_url: str | None = None
+    # buckets per caller address for calls without a token, one per purpose
+    login_rate_per_second: float = 0.5  # /auth/login and /oauth/token
+    login_burst: int = 10
+    preview_rate_per_second: float = 2.0  # POST /api/v1/frameworks/{id}/score
+    preview_burst: int = 20
+    # per account: this many wrong passwords or secrets are free, then each try waits 1, 2, 4… s
+    login_free_failures: int = 5
+    login_max_delay_seconds: float = 900.0
 
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000
@@ -50,6 +63,7 @@ class GatewaySettings(ServiceSettings):
     @model_validator(mode="after")
     def _refuse_placeholder_jwt_secret(self) -> GatewaySettings:
         check_secret("jwt_secret", self.jwt_secret)
+        parse_networks(self.trusted_proxies)  # a typo is a start-up error, not a silent no-proxy
         if self.oidc_jwks_url and not self.oidc_audience:
             # without an audience any token the provider issued for another application would do
             raise ValueError("oidc_audience must be set when oidc_jwks_url is (resource-server mode)")

@@ -17,6 +17,7 @@ from services.gateway.admin.router import router as admin_router
 from services.gateway.auth.router import oauth_error_response
 from services.gateway.auth.router import router as auth_router
 from services.gateway.auth.service import OAuthError, RevocationChecker
+from services.gateway.auth.throttle import LoginThrottle
 from services.gateway.auth.tokens import JwksCache, VerifiedCache
 from services.gateway.config import MIGRATIONS, GatewaySettings
 from services.gateway.graphql.app import graphql_router
@@ -70,6 +71,9 @@ def create_app(
                 bucket = MemoryBucket()
             app.state.bucket = bucket
             app.state.openapi_doc = None
+            app.state.login_throttle = LoginThrottle(
+                settings.login_free_failures, settings.login_max_delay_seconds
+            )
             yield
 
     app = FastAPI(

@@ -20,10 +20,20 @@ from shared.principal import Principal
 _PAGE_ONLY = Principal(sub="anonymous")
 
 
+def page_only(request: Request) -> bool:
+    """A browser loading GraphiQL: a GET that asks for HTML and carries no query. A GET with a
+    `query` parameter is executed whatever its Accept header says, so it needs a token."""
+    return (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
 async def get_context(request: Request) -> Context:
     v = await optional_token(request)
     if v is None:
-        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+        if page_only(request):
             return build_context(_PAGE_ONLY, {}, "")
         raise TokenRequired("missing")
     await limit_client(request, v.principal.sub, v.rate_limit)

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic_core import ErrorDetails
+from python_multipart.exceptions import FormParserError, MultipartParseError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.i18n import Message, msg
@@ -320,6 +321,19 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(request, p)
 
+    async def on_multipart(request: Request, exc: Exception) -> JSONResponse:
+        p = Problem(
+            msg("Dữ liệu multipart không đọc được.", "The multipart body cannot be parsed."),
+            status=400,
+            code="invalid_multipart",
+        )
+        return problem_response(request, p)
+
+    from shared.inputguard import InputGuard  # imports this module
+
+    app.add_middleware(InputGuard)  # unusable paths and bodies: a 400, before any route
+    app.add_exception_handler(FormParserError, on_multipart)
+    app.add_exception_handler(MultipartParseError, on_multipart)
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

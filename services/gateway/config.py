@@ -59,6 +59,8 @@ class GatewaySettings(ServiceSettings):
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000
     graphql_max_aliases: int = 30
+    graphql_max_body_bytes: int = 256 * 1024
+    graphql_max_nesting: int = 32  # of the request's JSON (variables included)
 
     @model_validator(mode="after")
     def _refuse_placeholder_jwt_secret(self) -> GatewaySettings:

@@ -3,6 +3,7 @@ service are checked against the shape of what they name and never become another
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -89,3 +90,35 @@ class TestArguments:
             "/api/v1/schools/79701001/assessments/2024-2025/external",
         }
         assert all(not u.query for u in seen)
+
+
+class TestBoundedRequests:
+    Q = 'query($f: SchoolFilter) { schools(year: "2024-2025", filter: $f) { nodes { code } } }'
+
+    @staticmethod
+    def deep(n: int) -> str:
+        return '{"a": ' * n + "1" + "}" * n
+
+    async def test_variables_nested_a_thousand_deep_are_a_400_problem(self, recorded):
+        c, token, seen = recorded
+        body = '{"query": ' + json.dumps(self.Q) + ', "variables": {"f": ' + self.deep(1000) + "}}"
+        r = await c.post("/graphql", content=body, headers={**token, "content-type": "application/json"})
+        assert (r.status_code, r.json()["code"]) == (400, "too_deeply_nested")
+        r = await c.get("/graphql", params={"query": self.Q, "variables": self.deep(1000)}, headers=token)
+        assert (r.status_code, r.json()["code"]) == (400, "too_deeply_nested")
+        assert seen == []
+
+    async def test_ordinary_nesting_still_runs(self, recorded):
+        c, token, _ = recorded
+        r = await c.post(
+            "/graphql", json={"query": self.Q, "variables": {"f": {"state": "approved"}}}, headers=token
+        )
+        assert r.status_code == 200
+        assert "too_deeply_nested" not in r.text
+
+    async def test_a_large_body_is_a_413(self, recorded):
+        c, token, _ = recorded
+        r = await c.post(
+            "/graphql", json={"query": "{ orgTree { id } }", "pad": "x" * 300_000}, headers=token
+        )
+        assert (r.status_code, r.json()["code"]) == (413, "payload_too_large")

@@ -151,6 +151,19 @@ class TestLifecycle:
         assert answers == {(403, "forbidden")}
 
 
+class TestSchoolListFilter:
+    @pytest.mark.parametrize("who", [SO_OFFICER, OFFICER_A, ADMIN])
+    async def test_the_unit_filter_answers_for_every_officer(self, org, who) -> None:
+        """Two subtrees in one statement (the caller's scope and the filter) used to clash: a 500."""
+        r = await org.get("/api/v1/org/schools", params={"unit": "phong-797-a"}, headers=who)
+        assert r.status_code == 200, r.text
+        assert [s["code"] for s in r.json()["items"]] == ["79701001", "79701002"]
+
+    async def test_a_unit_outside_the_callers_scope_lists_nothing(self, org) -> None:
+        r = await org.get("/api/v1/org/schools", params={"unit": "phong-797-b"}, headers=OFFICER_A)
+        assert (r.status_code, r.json()["items"]) == (200, [])
+
+
 CSV = (
     "code,name,province_code,levels,managing_unit_id,assessing_unit_id,opened_on\n"
     "79701001,Trường Tiểu học Kết Đoàn,79,TH,phong-797-a,,2010-09-05\n"  # unchanged

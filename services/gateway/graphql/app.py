@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -9,10 +10,11 @@ from strawberry.fastapi import GraphQLRouter
 
 from services.gateway.config import GatewaySettings
 from services.gateway.deps import optional_token
-from services.gateway.errors import TokenRequired
+from services.gateway.errors import TokenRequired, TooDeeplyNested
 from services.gateway.graphql.context import Context, build_context
 from services.gateway.graphql.schema import build_schema
 from services.gateway.ratelimit import limit_client
+from shared.errors import read_body
 from shared.principal import Principal
 
 # The GraphiQL page itself is served without a token (a browser cannot add one to a page load);
@@ -30,7 +32,37 @@ def page_only(request: Request) -> bool:
     )
 
 
+JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # strings are skipped whole
+
+
+def json_depth(text: str) -> int:
+    """How deeply a JSON text nests, counted without parsing it (parsing and coercing a
+    thousand-deep value recurses until Python gives up)."""
+    depth = deepest = 0
+    for m in JSON_TOKENS.finditer(text):
+        t = m.group()
+        if t in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif t in ("]", "}"):
+            depth -= 1
+    return deepest
+
+
+async def check_request(request: Request, s: GatewaySettings) -> None:
+    """A bounded body and bounded nesting, refused with a 4xx problem before GraphQL parses it."""
+    if request.method == "POST":
+        body = await read_body(request, s.graphql_max_body_bytes)
+        request._body = body  # Starlette's cache: the GraphQL view reads the same bytes again
+        text = body.decode("utf-8", errors="replace")
+    else:
+        text = request.query_params.get("variables") or ""
+    if json_depth(text) > s.graphql_max_nesting:
+        raise TooDeeplyNested(limit=s.graphql_max_nesting)
+
+
 async def get_context(request: Request) -> Context:
+    await check_request(request, request.app.state.settings)
     v = await optional_token(request)
     if v is None:
         if page_only(request):

@@ -58,6 +58,7 @@ async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]
         database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}",
         jwt_secret=own["jwt_secret"],
         internal_secret=secret,
+        ops_endpoints_public=False,  # one process listens for everything: metrics for admins only
     )
     async with AsyncExitStack() as stack:
         scoring_settings = ScoringSettings(

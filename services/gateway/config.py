@@ -56,6 +56,14 @@ class GatewaySettings(ServiceSettings):
     login_free_failures: int = 5
     login_max_delay_seconds: float = 900.0
 
+    # Strict-Transport-Security max-age when TLS ends before the gateway (0: only over TLS itself)
+    hsts_max_age: int = 0
+    # /metrics and /readyz without a token: true where the network keeps them inside (Kubernetes:
+    # the ingress does not route them); the embedded run sets false (administrators only)
+    ops_endpoints_public: bool = True
+    # an unknown `kid` refetches the provider's keys at most this often
+    oidc_jwks_refresh_cooldown_seconds: float = 60.0
+
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000
     graphql_max_aliases: int = 30

@@ -24,6 +24,7 @@ from services.gateway.graphql.app import graphql_router
 from services.gateway.openapi import merged
 from services.gateway.proxy.router import router as proxy_router
 from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, RedisBucket
+from services.gateway.security import PrivateOpsEndpoints, SecurityHeaders
 from shared import observability
 from shared.errors import install_problem_handlers
 from shared.lifespan import database
@@ -91,9 +92,12 @@ def create_app(
     )
     app.state.settings = settings
     app.add_middleware(RateLimitHeaders)
+    app.add_middleware(PrivateOpsEndpoints)
     observability.install(app, "gateway", {"database": observability.database_check(app)})
     app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
     install_problem_handlers(app)
+    # outermost of all: every answer carries them, the input guard's 400s included
+    app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age)
 
     async def on_oauth(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, OAuthError)

@@ -58,6 +58,9 @@ async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path):
         transport = httpx.ASGITransport(app=e.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as gw:
             assert (await gw.get("/healthz")).json()["status"] == "ok"
+            # one process listens for everything: metrics and readiness for administrators only
+            assert (await gw.get("/metrics")).status_code == 401
+            assert (await gw.get("/readyz")).status_code == 401
             r = await gw.post("/auth/login", json={"username": "so.officer", "password": "demo-password"})
             token = {"Authorization": f"Bearer {r.json()['access_token']}"}
             q = '{ summary(unitId: "so-79", year: "2024-2025") { schools selfStates { state count } } }'

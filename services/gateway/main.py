@@ -17,7 +17,7 @@ from services.gateway.admin.router import router as admin_router
 from services.gateway.auth.router import oauth_error_response
 from services.gateway.auth.router import router as auth_router
 from services.gateway.auth.service import OAuthError, RevocationChecker
-from services.gateway.auth.throttle import LoginThrottle
+from services.gateway.auth.throttle import LoginThrottle, RedisLoginThrottle, Throttle
 from services.gateway.auth.tokens import JwksCache, VerifiedCache
 from services.gateway.config import MIGRATIONS, GatewaySettings
 from services.gateway.graphql.app import graphql_router
@@ -64,17 +64,19 @@ def create_app(
             outbound = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
             app.state.jwks = JwksCache(settings, outbound) if settings.oidc_jwks_url else None
             bucket: Bucket
+            throttle: Throttle
+            free, max_delay = settings.login_free_failures, settings.login_max_delay_seconds
             if settings.redis_url:
                 redis_bucket = RedisBucket(settings.redis_url)
                 stack.push_async_callback(redis_bucket.close)
                 bucket = redis_bucket
+                throttle = RedisLoginThrottle(redis_bucket.redis, free, max_delay)
             else:
                 bucket = MemoryBucket()
+                throttle = LoginThrottle(free, max_delay)
             app.state.bucket = bucket
+            app.state.login_throttle = throttle
             app.state.openapi_doc = None
-            app.state.login_throttle = LoginThrottle(
-                settings.login_free_failures, settings.login_max_delay_seconds
-            )
             yield
 
     app = FastAPI(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from services.gateway.models_base import metadata
 from shared.principal import Role
 from tests.conftest import delete_rows
 from tests.gateway.conftest import PASSWORD, add_user, gateway_settings
+from tests.gateway.test_ratelimit import REDIS_URL, _redis_or_skip
 
 PREVIEW = "/api/v1/frameworks/qd4725-2022/score"
 
@@ -189,3 +191,25 @@ class TestLoginThrottling:
         form = {"grant_type": "client_credentials", "client_id": "nope", "client_secret": "cs_x_y"}
         codes = [(await gw.post("/oauth/token", data=form)).status_code for _ in range(6)]
         assert codes == [401] * 5 + [429]
+
+
+class TestSharedLoginThrottling:
+    async def test_replicas_sharing_redis_count_one_accounts_failures_together(self, gateway_url, upstreams):
+        probe = await _redis_or_skip()
+        await probe.close()
+        account = f"user-{uuid.uuid4().hex[:8]}"
+        apps = [create_app(gateway_settings(gateway_url, redis_url=REDIS_URL), upstreams) for _ in range(2)]
+        async with own(apps[0]), apps[1].router.lifespan_context(apps[1]):
+            clients = [
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://gw") for a in apps
+            ]
+            await add_user(apps[0], account, Role.OFFICER, org_units=["so-79"])
+            wrong = {"username": account, "password": "wrong-password"}
+            codes = [(await clients[i % 2].post("/auth/login", json=wrong)).status_code for i in range(5)]
+            assert codes == [401] * 5
+            right = {"username": account, "password": PASSWORD}
+            for c in clients:  # each replica saw only some of the failures, and both refuse
+                r = await c.post("/auth/login", json=right)
+                assert (r.status_code, r.json()["code"]) == (429, "login_throttled")
+            for c in clients:
+                await c.aclose()

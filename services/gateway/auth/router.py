@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from services.gateway.auth.schemas import ROLE_ACTIONS, LoginBody, RoleInfo, TokenInfo, TokenResponse
 from services.gateway.auth.service import OAuthError, TokenGrant, TokenService
-from services.gateway.auth.throttle import LoginThrottle
+from services.gateway.auth.throttle import Throttle
 from services.gateway.deps import SessionDep, SettingsDep, VerifiedDep
 from services.gateway.errors import LoginThrottled
 from services.gateway.ratelimit import limit_anonymous
@@ -86,14 +86,13 @@ async def login(
 async def throttled(request: Request, account: str) -> AsyncIterator[None]:
     """Refuse while the account waits out its delay; count the attempt as failed before checking
     it (so concurrent guesses are counted too) and clear the record when it succeeds."""
-    throttle: LoginThrottle = request.app.state.login_throttle
-    wait = throttle.wait(account)
+    throttle: Throttle = request.app.state.login_throttle
+    wait = await throttle.attempt(account)
     if wait > 0:
         retry = max(1, math.ceil(wait))
         raise LoginThrottled(headers={"Retry-After": str(retry)}, retry_after=retry)
-    throttle.failed(account)
     yield
-    throttle.succeeded(account)
+    await throttle.succeeded(account)
 
 
 @router.get("/oauth/token_info", response_model=TokenInfo, responses=problem_responses(401))

@@ -18,6 +18,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.core.result import Ok
 
 from services.gateway.admin.schemas import UserCreate
 from services.gateway.admin.service import AdminService
@@ -133,6 +134,9 @@ def test_no_answer_is_a_server_error(system: Embedded) -> None:
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
+        if not isinstance(result, Ok):  # the document itself is wrong there: a finding too
+            failures.append(f"invalid operation in the OpenAPI document: {result.err()}")
+            continue
         op = result.ok()
         if (op.method.upper(), op.path) in EXCLUDED:
             continue

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from services.scoring.frameworks.examples import BAD_INPUT, MANDATORY_UNMET, PRIMARY_SCHOOL
 from services.scoring.config import ScoringSettings
+from services.scoring.frameworks.examples import BAD_INPUT, MANDATORY_UNMET, PRIMARY_SCHOOL
 from services.scoring.main import create_app
 from tests.conftest import SECRET
 

@@ -44,7 +44,7 @@ def create_bench_app() -> object:
         return httpx.Response(200, json={"code": code, "name": "bench", "ancestors": ["so-79"]})
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(scope), base_url="http://scoring")
-    return create_app(EvidenceSettings(), scoring_client=client)
+    return create_app(EvidenceSettings(internal_secret=SECRET), scoring_client=client)
 
 
 def _free_port() -> int:

@@ -208,6 +208,7 @@ async def run(n_schools: int, runs: int, db: str | None) -> None:
     gw_settings = GatewaySettings(
         database_url=f"sqlite+aiosqlite:///{tmp / 'gateway.db'}",
         internal_secret=SECRET,
+        jwt_secret="bench-gateway-jwt-secret-at-least-32-bytes",
         rate_limit_per_second=1e6,
         rate_limit_burst=1_000_000,
     )

@@ -155,6 +155,7 @@ async def _run(
             csdl_max_connections=8,
             idle_poll_seconds=0.05,
             max_attempts=20,
+            internal_secret="bench-internal-secret",
         )
         engine = create_engine(settings.database_url)
         factory = session_factory(engine)

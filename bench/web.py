@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import secrets
 import statistics
 import tempfile
 import time
@@ -97,7 +98,9 @@ async def run(runs: int) -> None:
                 await AdminService(s).create_user(body)
                 await s.commit()
             gw = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gw")
-            web_app = create_web(WebSettings(province="01"), gateway=gw)
+            web_app = create_web(
+                WebSettings(province="01", session_secret=secrets.token_urlsafe(32)), gateway=gw
+            )
             web = httpx.AsyncClient(transport=httpx.ASGITransport(app=web_app), base_url="https://web")
             async with gw, web:
                 await sign_in(web)

@@ -31,6 +31,7 @@ from services.gateway.main import create_app as create_gateway
 from services.scheduler.trigger import Scheduler
 from services.scoring.config import ScoringSettings
 from services.scoring.main import create_app as create_scoring
+from services.secrets_file import load_or_create
 from services.sync.config import SyncSettings
 from services.sync.fake_csdl.app import create_app as create_fake_csdl
 from services.sync.main import create_app as create_sync
@@ -89,8 +90,14 @@ async def scheduled(clients: dict[str, httpx.AsyncClient], secret: str) -> Async
 @asynccontextmanager
 async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> AsyncIterator[Embedded]:
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    gw_settings = GatewaySettings(database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}")
-    secret = gw_settings.internal_secret.get_secret_value()
+    own = await asyncio.to_thread(load_or_create, data_dir)
+    secret = own["internal_secret"]
+    gw_settings = GatewaySettings(
+        database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}",
+        jwt_secret=own["jwt_secret"],
+        internal_secret=secret,
+        ops_endpoints_public=False,  # one process listens for everything: metrics for admins only
+    )
     async with AsyncExitStack() as stack:
         quiet = ExitStack()
         quiet.enter_context(quiet_start())  # left before the yield below
@@ -128,7 +135,7 @@ async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> 
             httpx.AsyncClient(transport=to_gateway, base_url="http://gateway")
         )
         # plain http on 127.0.0.1: browsers keep Secure cookies there, so the flag stays on
-        web = create_web(WebSettings(), gateway=gw_client)
+        web = create_web(WebSettings(session_secret=own["web_session_secret"]), gateway=gw_client)
         quiet.close()
         yield Embedded(gateway, sorted(clients), info, web)
 
@@ -157,7 +164,13 @@ async def serve(port: int, data_dir: Path) -> None:
     async with embedded(data_dir) as e:
         print(banner(port, e), flush=True)
         config = uvicorn.Config(
-            e.app, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False
+            e.app,
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,  # see services/gateway/clientaddr.py: GATEWAY_TRUSTED_PROXIES
         )
         await uvicorn.Server(config).serve()
 

@@ -119,7 +119,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         port=port,
         workers=workers,
         log_config=None,  # keep the logging configured above (JSON lines in production)
-        proxy_headers=True,
+        # the peer address stays the peer's: the gateway alone decides whose X-Forwarded-For it
+        # believes (GATEWAY_TRUSTED_PROXIES), uvicorn's default would believe any local peer
+        proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=20,
         timeout_keep_alive=_int_env("KEEP_ALIVE_SECONDS", KEEP_ALIVE_SECONDS),

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic_core import ErrorDetails
+from python_multipart.exceptions import FormParserError, MultipartParseError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.i18n import Message, msg
@@ -200,6 +201,37 @@ def field_errors_from_pydantic(
     return out
 
 
+class PayloadTooLarge(Problem):
+    status = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+    message = msg("Dữ liệu gửi lên quá lớn.", "The request body is larger than this endpoint accepts.")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with a 413 as soon as it passes `limit` bytes (from its
+    Content-Length, or while it streams in) so an oversized body is never buffered whole."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(limit_bytes=limit)
+    chunks: list[bytes] = []
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > limit:
+            raise PayloadTooLarge(limit_bytes=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def capped(errors: Sequence[FieldError], limit: int = 50) -> dict[str, Any]:
+    """The first `limit` errors and how many there were: an answer never outgrows its request."""
+    out: dict[str, Any] = {"errors": list(errors[:limit])}
+    if len(errors) > limit:
+        out["error_count"] = len(errors)
+    return out
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """A request body that must be a JSON object; anything else is a 422 naming the body."""
     try:
@@ -289,6 +321,19 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(request, p)
 
+    async def on_multipart(request: Request, exc: Exception) -> JSONResponse:
+        p = Problem(
+            msg("Dữ liệu multipart không đọc được.", "The multipart body cannot be parsed."),
+            status=400,
+            code="invalid_multipart",
+        )
+        return problem_response(request, p)
+
+    from shared.inputguard import InputGuard  # imports this module
+
+    app.add_middleware(InputGuard)  # unusable paths and bodies: a 400, before any route
+    app.add_exception_handler(FormParserError, on_multipart)
+    app.add_exception_handler(MultipartParseError, on_multipart)
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

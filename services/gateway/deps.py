@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Annotated
 
@@ -14,6 +15,8 @@ from services.gateway.config import GatewaySettings
 from services.gateway.errors import AdminOnly, TokenRequired
 from shared.deps import SessionDep as SessionDep
 from shared.principal import Principal, Role
+
+log = logging.getLogger("chiso.gateway.auth")
 
 
 async def get_settings(request: Request) -> GatewaySettings:
@@ -41,7 +44,9 @@ async def verify_token(request: Request, token: str) -> Verified:
         await revocation.check(v)
         return v
     except InvalidToken as e:
-        raise TokenRequired(str(e)) from e
+        # the library's reason (signature, expiry, claims) helps a forger more than a client
+        log.info("token refused: %s", e)
+        raise TokenRequired("invalid") from e
 
 
 def token_is_local(token: str) -> bool:

@@ -71,3 +71,21 @@ class RateLimited(Problem):
         "Quá nhiều yêu cầu; hãy thử lại sau thời gian trong Retry-After.",
         "Too many requests; retry after the number of seconds in Retry-After.",
     )
+
+
+class LoginThrottled(RateLimited):
+    code = "login_throttled"
+    message = msg(
+        "Đăng nhập sai quá nhiều lần cho tài khoản này; hãy thử lại sau thời gian trong Retry-After.",
+        "Too many failed sign-ins for this account; retry after the seconds in Retry-After.",
+    )
+
+
+class TooDeeplyNested(Problem):
+    status = 400
+    code = "too_deeply_nested"
+    title = "Bad request"
+    message = msg(
+        "Dữ liệu lồng nhau quá sâu.",
+        "The request nests objects or lists more deeply than the gateway accepts.",
+    )

@@ -18,6 +18,7 @@ from services.gateway.admin.router import router as admin_router
 from services.gateway.auth.router import oauth_error_response
 from services.gateway.auth.router import router as auth_router
 from services.gateway.auth.service import OAuthError, RevocationChecker
+from services.gateway.auth.throttle import LoginThrottle, RedisLoginThrottle, Throttle
 from services.gateway.auth.tokens import JwksCache, VerifiedCache
 from services.gateway.config import MIGRATIONS, GatewaySettings
 from services.gateway.graphql.app import graphql_router
@@ -27,6 +28,7 @@ from services.gateway.papers.router import router as papers_router
 from services.gateway.proxy.router import router as proxy_router
 from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, RedisBucket
 from services.gateway.ratelimit_fallback import FallbackBucket
+from services.gateway.security import PrivateOpsEndpoints, SecurityHeaders
 from shared import observability
 from shared.errors import install_problem_handlers
 from shared.lifespan import database
@@ -66,14 +68,19 @@ def create_app(
             outbound = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
             app.state.jwks = JwksCache(settings, outbound) if settings.oidc_jwks_url else None
             bucket: Bucket
+            throttle: Throttle
+            free, max_delay = settings.login_free_failures, settings.login_max_delay_seconds
             if settings.redis_url:
                 redis_bucket = RedisBucket(settings.redis_url)
                 stack.push_async_callback(redis_bucket.close)
                 # a Redis outage degrades to per-process limits instead of failing every request
                 bucket = FallbackBucket(redis_bucket, MemoryBucket(), timeout=settings.redis_timeout_seconds)
+                throttle = RedisLoginThrottle(redis_bucket.redis, free, max_delay)
             else:
                 bucket = MemoryBucket()
+                throttle = LoginThrottle(free, max_delay)
             app.state.bucket = bucket
+            app.state.login_throttle = throttle
             app.state.openapi_doc = None
             yield
 
@@ -92,9 +99,12 @@ def create_app(
     )
     app.state.settings = settings
     app.add_middleware(RateLimitHeaders)
+    app.add_middleware(PrivateOpsEndpoints)
     observability.install(app, "gateway", {"database": observability.database_check(app)})
     app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
     install_problem_handlers(app)
+    # outermost of all: every answer carries them, the input guard's 400s included
+    app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age)
 
     async def on_oauth(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, OAuthError)

@@ -16,6 +16,7 @@ from fastapi import Request
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.gateway.clientaddr import client_address
 from services.gateway.errors import RateLimited
 
 REFUSED = Counter("chiso_gateway_rate_limited_total", "Requests refused by a rate limit", ["bucket"])
@@ -131,11 +132,25 @@ async def limit_client(request: Request, sub: str, own: tuple[float, int] | None
     await limit(request, f"sub:{sub}", rate or s.rate_limit_per_second, burst or s.rate_limit_burst)
 
 
-async def limit_anonymous(request: Request) -> None:
-    """Token and login endpoints: per caller address, so guessing secrets is slow."""
-    s = request.app.state.settings
-    host = request.client.host if request.client else "unknown"
-    await limit(request, f"ip:{host}", s.rate_limit_per_second, s.rate_limit_burst)
+PURPOSES = ("login", "preview", "public")
+
+
+def purpose_limits(s: Any, purpose: str) -> tuple[float, int]:
+    """Each purpose has its own bucket per address: scripted previews cannot lock people out of
+    signing in, and guessing passwords does not eat into anyone's reads."""
+    if purpose == "login":
+        return s.login_rate_per_second, s.login_burst
+    if purpose == "preview":
+        return s.preview_rate_per_second, s.preview_burst
+    return s.rate_limit_per_second, s.rate_limit_burst
+
+
+async def limit_anonymous(request: Request, purpose: str) -> None:
+    """Calls without a token (token and login endpoints, frameworks, the preview): per caller
+    address and purpose, so guessing secrets is slow and one purpose cannot starve another."""
+    assert purpose in PURPOSES
+    rate, burst = purpose_limits(request.app.state.settings, purpose)
+    await limit(request, f"{purpose}:ip:{client_address(request)}", rate, burst)
 
 
 class RateLimitHeaders:

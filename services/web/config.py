@@ -5,9 +5,7 @@ from __future__ import annotations
 from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
-
-DEV_SESSION_SECRET = "dev-only-web-session-secret-change-me-0123456789"  # noqa: S105  refused in production
+from shared.settings import ServiceSettings, check_secret
 
 
 class WebSettings(ServiceSettings):
@@ -17,7 +15,8 @@ class WebSettings(ServiceSettings):
     gateway_url: str = "http://127.0.0.1:8000"
     gateway_timeout: float = 30.0
     # encrypts and authenticates the session cookie (Fernet key derived from it)
-    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
+    # no default: `make run` generates one into the data directory (services/secrets_file.py)
+    session_secret: SecretStr = SecretStr("")
     # `Secure` on the cookies; browsers keep Secure cookies of http://127.0.0.1 and localhost too
     cookie_secure: bool = True
     session_max_age: int = 8 * 3600
@@ -34,6 +33,5 @@ class WebSettings(ServiceSettings):
     # replaces the base's check: this app holds no internal secret (it never signs a principal)
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> WebSettings:
-        if self.environment == "production" and self.session_secret.get_secret_value() == DEV_SESSION_SECRET:
-            raise ValueError("session_secret must be set to a real secret in production")
+        check_secret("session_secret", self.session_secret)
         return self

@@ -100,7 +100,12 @@ def base_docs() -> list[dict[str, Any]]:
 def app(service: str) -> FastAPI:
     """The service's app as its factory builds it (not started: routes only)."""
     s = SERVABLE[service]
-    return s.factory()(settings=s.settings_class()(environment="test"))
+    secrets = {"internal_secret": "test-internal-secret"}
+    if service == "gateway":
+        secrets["jwt_secret"] = "test-gateway-jwt-secret-at-least-32-bytes"
+    if service == "web":  # a client of the gateway: no internal secret, its own cookie key
+        secrets = {"session_secret": "test-web-session-secret-0123456789"}
+    return s.factory()(settings=s.settings_class()(environment="test", **secrets))
 
 
 def routes(service: str) -> set[str]:

@@ -14,6 +14,7 @@ import pytest
 from fastapi import params
 
 from services.serve import SERVICES
+from tests.conftest import SECRET
 
 PATHS = ("/healthz", "/readyz", "/metrics")
 
@@ -28,6 +29,9 @@ async def client(
     extra: dict[str, Any] = {"run_workers": False} if name == "sync" else {}
     if name == "evidence":
         extra = {"storage_dir": data / "blobs"}
+    extra["internal_secret"] = SECRET  # no service starts without its secrets
+    if name == "gateway":
+        extra["jwt_secret"] = "test-gateway-jwt-secret-at-least-32-bytes"
     settings = service.settings_class()(
         environment="test", database_url=f"sqlite+aiosqlite:///{data / 'db.sqlite'}", **extra
     )

@@ -36,6 +36,8 @@ def quiet(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     # serve.main sets it for more than one worker: set-then-delete makes monkeypatch remove it after
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    for prefix in ("SCORING_", "EVIDENCE_", "SYNC_"):  # no service starts without its secret
+        monkeypatch.setenv(f"{prefix}INTERNAL_SECRET", "test-internal-secret")
     return calls
 
 
@@ -58,6 +60,7 @@ class TestServe:
         serve.main(["scoring"])
         assert seen["app"] == "services.serve:app_factory"
         assert (seen["factory"], seen["port"], seen["workers"], seen["log_config"]) == (True, 9100, 4, None)
+        assert seen["proxy_headers"] is False  # the gateway alone decides whose X-Forwarded-For counts
         monkeypatch.delenv("PORT")
         monkeypatch.delenv("WEB_CONCURRENCY")
         serve.main(["sync"])
@@ -70,9 +73,10 @@ class TestServe:
         with pytest.raises(SystemExit):
             serve.parse_args(["billing"])
 
-    def test_a_placeholder_secret_in_production_stops_the_process_before_it_listens(self, monkeypatch, quiet):
+    @pytest.mark.parametrize("mode", ["production", "development"])
+    def test_a_missing_secret_stops_the_process_before_it_listens(self, monkeypatch, quiet, mode):
         monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("must not start"))
-        monkeypatch.setenv("GATEWAY_ENVIRONMENT", "production")
+        monkeypatch.setenv("GATEWAY_ENVIRONMENT", mode)
         with pytest.raises(ValueError, match="secret"):
             serve.main(["gateway"])
 

@@ -42,7 +42,12 @@ def hit(url: str) -> int:
 def test_two_workers_counters_add_up(tmp_path: Path):
     db = tmp_path / "scoring.db"
     metrics_dir = tmp_path / "metrics"
-    env = {**os.environ, "SCORING_DATABASE_URL": f"sqlite+aiosqlite:///{db}", MULTIPROC_ENV: str(metrics_dir)}
+    env = {
+        **os.environ,
+        "SCORING_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "SCORING_INTERNAL_SECRET": "test-internal-secret",  # no service starts without one
+        MULTIPROC_ENV: str(metrics_dir),
+    }
     env.pop(SERVICE_ENV, None)
     subprocess.run(
         [sys.executable, "-m", "services.migrate_all", "scoring"], env=env, check=True, timeout=120

@@ -118,6 +118,7 @@ class TestRollouts:
         monkeypatch.setattr(serve, "configure_logging", lambda json_logs: None)
         monkeypatch.setenv(serve.SERVICE_ENV, "")
         monkeypatch.delenv("KEEP_ALIVE_SECONDS", raising=False)
+        monkeypatch.setenv("SCORING_INTERNAL_SECRET", "test-internal-secret")  # none starts without
         serve.main(["scoring"])
         assert seen["timeout_keep_alive"] > 60  # ingress and Gateway API upstream idle timeouts: 60 s
         monkeypatch.setenv("KEEP_ALIVE_SECONDS", "90")

@@ -102,6 +102,7 @@ async def test_default_settings_build_their_own_scoring_client(tmp_path: Path, m
     monkeypatch.setenv("EVIDENCE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'ev.db'}")
     monkeypatch.setenv("EVIDENCE_STORAGE_DIR", str(tmp_path / "blobs"))
     monkeypatch.setenv("EVIDENCE_SCORING_URL", "http://scoring.internal:8001")
+    monkeypatch.setenv("EVIDENCE_INTERNAL_SECRET", "test-internal-secret")
     settings = EvidenceSettings()
     assert settings.max_upload_bytes == 50 * 1024 * 1024
     app = create_app()

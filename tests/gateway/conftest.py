@@ -49,6 +49,10 @@ def gateway_settings(url: str, **overrides: Any) -> GatewaySettings:
         "environment": "test",
         "rate_limit_per_second": 1000.0,
         "rate_limit_burst": 1000,
+        "login_rate_per_second": 1000.0,
+        "login_burst": 1000,
+        "preview_rate_per_second": 1000.0,
+        "preview_burst": 1000,
         "revocation_cache_seconds": 2.0,
     }
     return GatewaySettings(**{**values, **overrides})

@@ -58,6 +58,9 @@ async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path):
         transport = httpx.ASGITransport(app=e.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as gw:
             assert (await gw.get("/healthz")).json()["status"] == "ok"
+            # one process listens for everything: metrics and readiness for administrators only
+            assert (await gw.get("/metrics")).status_code == 401
+            assert (await gw.get("/readyz")).status_code == 401
             r = await gw.post("/auth/login", json={"username": "so.officer", "password": "demo-password"})
             token = {"Authorization": f"Bearer {r.json()['access_token']}"}
             q = '{ summary(unitId: "so-79", year: "2024-2025") { schools selfStates { state count } } }'
@@ -68,6 +71,11 @@ async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path):
             q = '{ summary(unitId: "so-79", year: "2024-2025") { externalStates { state count } } }'
             ext = (await gw.post("/graphql", json={"query": q}, headers=token)).json()["data"]["summary"]
             assert {"in_progress", "concluded", "recognised"} <= {x["state"] for x in ext["externalStates"]}
+    assert (tmp_path / "data" / "secrets.json").stat().st_mode & 0o077 == 0  # generated, owner only
     async with embedded(tmp_path / "data") as e:  # a restart finds the demo and keeps it
         assert e.demo is not None
         assert e.demo.schools == 60
+        transport = httpx.ASGITransport(app=e.gateway)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as gw:
+            # the same generated secrets: a token issued before the restart still works
+            assert (await gw.get("/oauth/token_info", headers=token)).status_code == 200

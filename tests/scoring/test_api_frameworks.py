@@ -7,15 +7,17 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from services.scoring.config import ScoringSettings
 from services.scoring.frameworks.examples import BAD_INPUT, MANDATORY_UNMET, PRIMARY_SCHOOL
 from services.scoring.main import create_app
+from tests.conftest import SECRET
 
 pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app()
+    app = create_app(ScoringSettings(internal_secret=SECRET, environment="test"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scoring") as c:
         yield c
 

@@ -139,6 +139,30 @@ class TestLifecycle:
             assert r.status_code == 422
             assert r.json()["validation_errors"][0]["pointer"] == "/into"
 
+    @pytest.mark.parametrize("who", [SO_OFFICER, OFFICER_A, STAFF, VENDOR])
+    async def test_a_non_admin_learns_nothing_about_which_schools_exist(self, org, who) -> None:
+        """Authorisation before existence: the same 403 whether `into` or the school exists or not."""
+        answers = set()
+        for code, into in (("79701002", "79701001"), ("79701002", "00000000"), ("00000001", "00000000")):
+            r = await org.post(
+                f"/api/v1/org/schools/{code}/merge", json={"into": into, "on": "2025-08-01"}, headers=who
+            )
+            answers.add((r.status_code, r.json()["code"]))
+        assert answers == {(403, "forbidden")}
+
+
+class TestSchoolListFilter:
+    @pytest.mark.parametrize("who", [SO_OFFICER, OFFICER_A, ADMIN])
+    async def test_the_unit_filter_answers_for_every_officer(self, org, who) -> None:
+        """Two subtrees in one statement (the caller's scope and the filter) used to clash: a 500."""
+        r = await org.get("/api/v1/org/schools", params={"unit": "phong-797-a"}, headers=who)
+        assert r.status_code == 200, r.text
+        assert [s["code"] for s in r.json()["items"]] == ["79701001", "79701002"]
+
+    async def test_a_unit_outside_the_callers_scope_lists_nothing(self, org) -> None:
+        r = await org.get("/api/v1/org/schools", params={"unit": "phong-797-b"}, headers=OFFICER_A)
+        assert (r.status_code, r.json()["items"]) == (200, [])
+
 
 CSV = (
     "code,name,province_code,levels,managing_unit_id,assessing_unit_id,opened_on\n"

@@ -46,5 +46,7 @@ class TestSettings:
     def test_placeholder_csdl_secret_refused_in_production(self):
         with pytest.raises(ValidationError, match="csdl_client_secret"):
             SyncSettings(environment="production", internal_secret="a-real-secret-value")
-        ok = SyncSettings(environment="production", internal_secret="x-real", csdl_client_secret="y-real")
+        ok = SyncSettings(
+            environment="production", internal_secret="x-real-internal-secret", csdl_client_secret="y-real"
+        )
         assert ok.csdl_client_secret.get_secret_value() == "y-real"

@@ -63,7 +63,11 @@ def test_evidence_upload_and_link_show_their_catalogue_codes(page: Any) -> None:
 
 def test_the_web_app_alone_calls_the_gateway_over_http(server: Server) -> None:
     """Distributed mode: no client handed in, the app's lifespan opens one to WEB_GATEWAY_URL."""
-    app = create_app(WebSettings(environment="test", gateway_url=server.url))
+    app = create_app(
+        WebSettings(
+            environment="test", gateway_url=server.url, session_secret="test-web-session-secret-0123456789"
+        )
+    )
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as c:
         page = c.get("/login").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)

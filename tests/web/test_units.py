@@ -52,9 +52,14 @@ def test_the_session_cookie_is_encrypted_and_tamper_evident() -> None:
     assert SessionCodec("other" * 10, max_age=60).loads(raw) is None  # another key: refused
 
 
-def test_a_placeholder_session_key_is_refused_in_production() -> None:
+@pytest.mark.parametrize("environment", ["production", "development", "test"])
+def test_an_unset_or_placeholder_session_key_is_refused_in_every_mode(environment) -> None:
     with pytest.raises(ValueError, match="session_secret"):
-        WebSettings(environment="production")
+        WebSettings(environment=environment)
+    with pytest.raises(ValueError, match="placeholder"):
+        WebSettings(
+            environment=environment, session_secret="dev-only-web-session-secret-change-me-0123456789"
+        )
     assert WebSettings(environment="production", session_secret="s" * 40).environment == "production"
 
 
@@ -128,7 +133,13 @@ def test_every_page_path_the_ingress_sends_to_the_web_is_served_by_it() -> None:
     gateway = httpx.AsyncClient(
         transport=httpx.MockTransport(lambda r: httpx.Response(503)), base_url="http://gw"
     )
-    c = TestClient(create_app(WebSettings(environment="test"), gateway=gateway), follow_redirects=False)
+    c = TestClient(
+        create_app(
+            WebSettings(environment="test", session_secret="test-web-session-secret-0123456789"),
+            gateway=gateway,
+        ),
+        follow_redirects=False,
+    )
     assert paths
     for p in paths:
         method, path = samples.get(p, ("GET", p))

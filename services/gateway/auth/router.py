@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -10,7 +13,9 @@ from fastapi.responses import JSONResponse
 
 from services.gateway.auth.schemas import ROLE_ACTIONS, LoginBody, RoleInfo, TokenInfo, TokenResponse
 from services.gateway.auth.service import OAuthError, TokenGrant, TokenService
+from services.gateway.auth.throttle import Throttle
 from services.gateway.deps import SessionDep, SettingsDep, VerifiedDep
+from services.gateway.errors import LoginThrottled
 from services.gateway.ratelimit import limit_anonymous
 from shared.errors import problem_responses
 
@@ -35,7 +40,7 @@ def _basic(request: Request) -> tuple[str, str] | None:
     return cid, secret
 
 
-@router.post("/oauth/token", response_model=TokenResponse, responses={400: {}, 401: {}})
+@router.post("/oauth/token", response_model=TokenResponse, responses={400: {}, 401: {}, 429: {}})
 async def token(
     request: Request,
     session: SessionDep,
@@ -48,7 +53,7 @@ async def token(
 ) -> JSONResponse:
     """OAuth2 client credentials (RFC 6749 §4.4): a short-lived access token for an API client.
     The client authenticates with HTTP Basic or `client_id`/`client_secret` form fields."""
-    await limit_anonymous(request)
+    await limit_anonymous(request, "login")
     if not grant_type:
         raise OAuthError(
             "invalid_request",
@@ -61,16 +66,33 @@ async def token(
         client_id, client_secret = basic
     if not client_id or not client_secret:
         raise OAuthError("invalid_client", "client_id and client_secret are required.", 401)
-    return _grant(await TokenService(session, settings).client_credentials(client_id, client_secret))
+    async with throttled(request, f"client:{client_id}"):
+        grant = await TokenService(session, settings).client_credentials(client_id, client_secret)
+    return _grant(grant)
 
 
-@router.post("/auth/login", response_model=TokenResponse, responses={401: {}})
+@router.post("/auth/login", response_model=TokenResponse, responses={401: {}, 429: {}})
 async def login(
     request: Request, body: LoginBody, session: SessionDep, settings: SettingsDep
 ) -> JSONResponse:
     """Sign in a person with a local account (the embedded default); answers a bearer token."""
-    await limit_anonymous(request)
-    return _grant(await TokenService(session, settings).login(body.username, body.password))
+    await limit_anonymous(request, "login")
+    async with throttled(request, f"user:{body.username.casefold()}"):
+        grant = await TokenService(session, settings).login(body.username, body.password)
+    return _grant(grant)
+
+
+@asynccontextmanager
+async def throttled(request: Request, account: str) -> AsyncIterator[None]:
+    """Refuse while the account waits out its delay; count the attempt as failed before checking
+    it (so concurrent guesses are counted too) and clear the record when it succeeds."""
+    throttle: Throttle = request.app.state.login_throttle
+    wait = await throttle.attempt(account)
+    if wait > 0:
+        retry = max(1, math.ceil(wait))
+        raise LoginThrottled(headers={"Retry-After": str(retry)}, retry_after=retry)
+    yield
+    await throttle.succeeded(account)
 
 
 @router.get("/oauth/token_info", response_model=TokenInfo, responses=problem_responses(401))

@@ -88,6 +88,20 @@ class _Live:
     generation: int
     disabled: bool
     credential_live: bool
+    # what the account holds now: a token may claim no more (a token signed with a leaked key
+    # that claims `admin` for a school's account is refused, not trusted as issued)
+    roles: frozenset[str] = frozenset()
+    org_units: frozenset[str] = frozenset()
+    schools: frozenset[str] = frozenset()
+    all_orgs: bool = False
+
+    def covers(self, p: Principal) -> bool:
+        """The token claims only roles and scope the account holds at this moment."""
+        return (
+            {r.value for r in p.roles} <= self.roles
+            and (self.all_orgs or not p.all_orgs)
+            and (self.all_orgs or (p.org_units <= self.org_units and p.schools <= self.schools))
+        )
 
 
 class RevocationChecker:
@@ -121,7 +135,15 @@ class RevocationChecker:
                     and cred.revoked_at is None
                     and (cred.expires_at is None or cred.expires_at > now)
                 )
-            return _Live(subject.token_generation, subject.disabled, live)
+            return _Live(
+                subject.token_generation,
+                subject.disabled,
+                live,
+                frozenset(subject.roles),
+                frozenset(subject.org_units),
+                frozenset(subject.schools),
+                subject.all_orgs,
+            )
 
     async def check(self, v: Verified) -> None:
         if v.generation is None:  # the external provider owns its tokens' revocation
@@ -136,3 +158,5 @@ class RevocationChecker:
             live = hit[1]
         if live.disabled or not live.credential_live or v.generation < live.generation:
             raise InvalidToken("token revoked")
+        if not live.covers(v.principal):
+            raise InvalidToken("token claims roles or scope its account does not hold")

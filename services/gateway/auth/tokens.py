@@ -3,6 +3,7 @@ resource-server mode, RS256/ES256 JWTs of an OpenID Connect provider checked aga
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass
@@ -130,11 +131,15 @@ class JwksCache:
     """The provider's signing keys, fetched with the gateway's HTTP client and kept for a while;
     an unknown `kid` refetches once (the provider rotated its keys)."""
 
-    def __init__(self, settings: GatewaySettings, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, settings: GatewaySettings, client: httpx.AsyncClient, clock: Any = time.monotonic
+    ) -> None:
         self.settings = settings
         self.client = client
+        self.clock = clock
         self._keys: dict[str, Any] = {}
-        self._fetched = 0.0
+        self._fetched: float | None = None
+        self._lock = asyncio.Lock()  # one fetch at a time; the others use its result
 
     async def _refresh(self) -> None:
         assert self.settings.oidc_jwks_url
@@ -145,12 +150,19 @@ class JwksCache:
         except (httpx.HTTPError, jwt.PyJWTError, ValueError) as e:
             raise InvalidToken("the identity provider's keys are unavailable") from e
         self._keys = {k.key_id: k for k in jwks.keys if k.key_id}
-        self._fetched = time.monotonic()
+
+    def _age(self) -> float:
+        return float("inf") if self._fetched is None else self.clock() - self._fetched
 
     async def key(self, kid: str) -> Any:
-        stale = time.monotonic() - self._fetched > self.settings.oidc_jwks_cache_seconds
-        if stale or kid not in self._keys:
-            await self._refresh()
+        """The key; an unknown `kid` refetches only once per cooldown, so tokens with made-up
+        key ids cannot make the gateway fetch the JWKS on every request."""
+        async with self._lock:
+            stale = self._age() > self.settings.oidc_jwks_cache_seconds
+            unknown = kid not in self._keys
+            if stale or (unknown and self._age() > self.settings.oidc_jwks_refresh_cooldown_seconds):
+                self._fetched = self.clock()  # a failed fetch waits out the cooldown too
+                await self._refresh()
         if kid not in self._keys:
             raise InvalidToken("unknown signing key")
         return self._keys[kid]
@@ -170,7 +182,8 @@ class JwksCache:
                 algorithms=OIDC_ALGORITHMS,
                 issuer=self.settings.oidc_issuer,
                 audience=self.settings.oidc_audience,
-                options={"require": ["exp", "sub", "iss"], "verify_aud": bool(self.settings.oidc_audience)},
+                # the audience is required in this mode (settings refuse to start without one)
+                options={"require": ["exp", "sub", "iss", "aud"]},
             )
         except jwt.PyJWTError as e:
             raise InvalidToken(str(e)) from e

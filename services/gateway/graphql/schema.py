@@ -11,6 +11,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
+from services.gateway.graphql import args
 from services.gateway.graphql.assessment import Assessment, AssessmentDoc, side_by_side
 from services.gateway.graphql.insights import GoodModels, SelfVsExternal, Transitions, YearOnYear, fetch
 from services.gateway.graphql.sync import AtRisk, Timeliness
@@ -41,7 +42,7 @@ class Query:
 
     @strawberry.field
     async def org_unit(self, info: Ctx, id: str) -> OrgUnit | None:
-        u = await info.context.unit.load(id)
+        u = await info.context.unit.load(args.unit_id(id, "id"))
         return OrgUnit.of(u) if u else None
 
     @strawberry.field(description="Schools with their assessments of the year, filtered, by cursor.")  # type: ignore[untyped-decorator]
@@ -53,11 +54,12 @@ class Query:
         first: Annotated[int, strawberry.argument(description="at most 200")] = 50,
         after: str | None = None,
     ) -> SchoolConnection:
-        return await fetch_schools(info, year, filter, min(max(first, 1), 200), after)
+        return await fetch_schools(info, args.year(year), filter, min(max(first, 1), 200), after)
 
     @strawberry.field(description="One school's assessment of a year: self and external, side by side.")  # type: ignore[untyped-decorator]
     async def assessment(self, info: Ctx, school_code: str, year: str) -> Assessment | None:
-        base = f"/api/v1/schools/{school_code}/assessments/{year}"
+        code, yr = args.segment(args.school_code(school_code)), args.segment(args.year(year))
+        base = f"/api/v1/schools/{code}/assessments/{yr}"
         s = info.context.scoring
         self_a, ext_a = await asyncio.gather(s.call("GET", f"{base}/self"), s.call("GET", f"{base}/external"))
         if self_a is None and ext_a is None:
@@ -73,7 +75,7 @@ class Query:
 
     @strawberry.field(description="Per org unit and school year: counts, level distribution, averages.")  # type: ignore[untyped-decorator]
     async def summary(self, info: Ctx, unit_id: str, year: str) -> UnitSummary | None:
-        d = await info.context.summaries.load((unit_id, year))
+        d = await info.context.summaries.load((args.unit_id(unit_id), args.year(year)))
         return UnitSummary.of(d) if d else None
 
     @strawberry.field(
@@ -83,7 +85,13 @@ class Query:
     async def at_risk(
         self, info: Ctx, year: str, province: str | None = None, kind: str = "self", within_days: int = 14
     ) -> AtRisk | None:
-        d = await sync_at_risk(info.context.sync, province, year, kind, within_days)
+        d = await sync_at_risk(
+            info.context.sync,
+            args.province(province),
+            args.year(year),
+            args.kind(kind),
+            args.bounded(within_days, "withinDays", 0, 366),
+        )
         return AtRisk.of(d) if d else None
 
     @strawberry.field(
@@ -93,7 +101,7 @@ class Query:
     async def timeliness(
         self, info: Ctx, year: str, province: str | None = None, kind: str = "self"
     ) -> Timeliness | None:
-        d = await info.context.timeliness.load((province, year, kind))
+        d = await info.context.timeliness.load((args.province(province), args.year(year), args.kind(kind)))
         return Timeliness.of(d) if d else None
 
     @strawberry.field(description="Schools moving from each level last year to each this year.")  # type: ignore[untyped-decorator]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from services.gateway.graphql import args
 from services.gateway.graphql.context import Context
 from services.gateway.graphql.sync import Timeliness
 
@@ -141,12 +142,12 @@ async def fetch_schools(
     info: Ctx, year: str, f: SchoolFilter | None, first: int, after: str | None
 ) -> SchoolConnection:
     f = f or SchoolFilter()
-    params: dict[str, Any] = {"year": year, "limit": first}
+    params: dict[str, Any] = {"year": args.year(year), "limit": first}
     for key, val in (
-        ("unit", f.unit_id),
-        ("level", f.level),
-        ("state", f.state),
-        ("external_state", f.external_state),
+        ("unit", None if f.unit_id is None else args.unit_id(f.unit_id, "filter.unitId")),
+        ("level", args.word(f.level, "filter.level")),
+        ("state", args.word(f.state, "filter.state")),
+        ("external_state", args.word(f.external_state, "filter.externalState")),
         ("g1_level", f.group1_level),
         ("g2_level", f.group2_level),
         ("cursor", decode_cursor(after)),
@@ -186,7 +187,7 @@ class OrgUnit:
 
     @strawberry.field(description="Figures for the schools under this unit that the caller may see.")  # type: ignore[untyped-decorator]
     async def summary(self, info: Ctx, year: str) -> UnitSummary | None:
-        d = await info.context.summaries.load((self.id, year))
+        d = await info.context.summaries.load((self.id, args.year(year)))
         return UnitSummary.of(d) if d else None
 
     @strawberry.field

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import Counter
 from starlette.background import BackgroundTask
 
+from services.gateway.clientaddr import client_address
 from services.gateway.errors import TOKEN_INFO, PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable
 from services.gateway.proxy.routes import school_in_path
 from shared.errors import PROBLEM_MEDIA_TYPE
@@ -32,7 +33,9 @@ HOP_BY_HOP = {
     "host",
 }
 # never passed to a service: the caller's own credentials, and any principal it tried to forge
-DROP_REQUEST = HOP_BY_HOP | {"authorization", "cookie", PRINCIPAL_HEADER.lower(), "x-request-id"}
+# the caller's own forwarding headers are replaced by the address the gateway believes
+FORWARDING = {"x-forwarded-for", "forwarded", "x-real-ip"}
+DROP_REQUEST = HOP_BY_HOP | FORWARDING | {"authorization", "cookie", PRINCIPAL_HEADER.lower(), "x-request-id"}
 DROP_RESPONSE = HOP_BY_HOP | {"x-request-id"}  # the gateway's middleware sets it
 
 
@@ -65,8 +68,7 @@ def upstream_headers(request: Request, principal: Principal | None, secret: str)
         out.append(("x-request-id", rid))
     if principal is not None:
         out.append((PRINCIPAL_HEADER, sign_principal(principal, secret)))
-    if request.client:
-        out.append(("x-forwarded-for", request.client.host))
+    out.append(("x-forwarded-for", client_address(request)))
     return out
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from services.gateway.deps import optional_token
 from services.gateway.errors import RouteNotFound, TokenRequired, UpstreamUnavailable
 from services.gateway.proxy.forward import forward
-from services.gateway.proxy.routes import route_for
+from services.gateway.proxy.routes import PREVIEW, route_for
 from services.gateway.ratelimit import limit_anonymous, limit_client
 
 router = APIRouter()
@@ -22,8 +22,9 @@ async def proxy(request: Request, path: str) -> Response:
     v = await optional_token(request)
     if v is None and not route.public:
         raise TokenRequired("missing")
+    preview = PREVIEW.match(request.url.path) is not None
     if v is None:
-        await limit_anonymous(request)
+        await limit_anonymous(request, "preview" if preview else "public")
     else:
         await limit_client(request, v.principal.sub, v.rate_limit)
     upstreams: dict[str, httpx.AsyncClient] = request.app.state.upstreams
@@ -36,6 +37,6 @@ async def proxy(request: Request, path: str) -> Response:
         client,
         v.principal if v else None,
         s.internal_secret.get_secret_value(),
-        s.max_body_bytes,
+        s.preview_max_body_bytes if preview else s.max_body_bytes,
         route.service,
     )

@@ -34,6 +34,7 @@ ROUTES: tuple[Route, ...] = (
     _r("evidence", "evidence", description="evidence files and links"),
     _r("sync", "sync", description="delivery to CSDL ngành, deadlines, timeliness"),
 )
+PREVIEW = re.compile(r"^/api/v1/frameworks/[^/]+/score/?$")  # anonymous work: its own limits
 SCHOOL_IN_PATH = re.compile(r"^/api/v1/schools/([^/]+)/")
 
 

@@ -29,6 +29,7 @@ from shared.i18n import msg
 _ACQUISITION = {"self_built", "purchased", "rented"}
 _CENT = Decimal("0.01")
 MAX_COUNT = 10**9
+MAX_SCHOOL_LEVELS = 16  # four levels exist; a longer list is refused whole, not entry by entry
 
 
 class _Errors:
@@ -221,6 +222,15 @@ def _points(raw: Any, loc: tuple[str | int, ...], err: _Errors) -> Decimal | Non
     return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
 
+def _too_many(err: _Errors, loc: tuple[str | int, ...], known: int) -> None:
+    err.add(
+        loc,
+        "too_many_members",
+        f"Có nhiều mã hơn số mã của bộ chỉ số ({known}).",
+        f"More members than the framework has codes ({known}).",
+    )
+
+
 def parse_input(
     cf: CompiledFramework, school_levels: Any, facts: Any, awarded: Any, root: tuple[str | int, ...] = ()
 ) -> tuple[ScoreInput | None, list[FieldError]]:
@@ -234,6 +244,8 @@ def parse_input(
             "Cần ít nhất một cấp học.",
             "At least one school level is required.",
         )
+    elif len(school_levels) > MAX_SCHOOL_LEVELS:
+        _too_many(err, (*root, "school_levels"), MAX_SCHOOL_LEVELS)
     else:
         for i, sl in enumerate(school_levels):
             try:
@@ -250,6 +262,12 @@ def parse_input(
         facts = {}
     if not isinstance(facts, dict):
         err.add((*root, "facts"), "wrong_shape", "Phải là một đối tượng JSON.", "Must be a JSON object.")
+        facts = {}
+    known = len(cf.items) + len(cf.mandatory_codes) + len(cf.context_codes)
+    if len(facts) > known:
+        # more members than the framework has codes: refused before looking at any of them, so
+        # a body of a few hundred thousand unknown keys costs no more than a correct one
+        _too_many(err, (*root, "facts"), known)
         facts = {}
     for code, raw in facts.items():
         loc = (*root, "facts", code)
@@ -270,6 +288,9 @@ def parse_input(
         awarded = {}
     if not isinstance(awarded, dict):
         err.add((*root, "awarded"), "wrong_shape", "Phải là một đối tượng JSON.", "Must be a JSON object.")
+        awarded = {}
+    if len(awarded) > len(cf.items):
+        _too_many(err, (*root, "awarded"), len(cf.items))
         awarded = {}
     for code, raw in awarded.items():
         loc = (*root, "awarded", code)

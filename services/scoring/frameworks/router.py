@@ -9,9 +9,10 @@ from services.scoring.deps import PreviewerDep, RegistryDep
 from services.scoring.frameworks.examples import OPENAPI_EXAMPLES
 from services.scoring.frameworks.schemas import FrameworkPage, ScoreRequest, ScoreResponse
 from services.scoring.frameworks.service import get_published, summary
-from shared.errors import parse_json_object, problem_responses
+from shared.errors import parse_json_object, problem_responses, read_body
 
 router = APIRouter(prefix="/api/v1/frameworks", tags=["frameworks"])
+PREVIEW_MAX_BYTES = 256 * 1024  # anonymous work: every fact of a framework fits in a few KiB
 
 
 @router.get("", response_model=FrameworkPage)
@@ -51,7 +52,7 @@ _BODY_DOC = {
 @router.post(
     "/{framework_id}/score",
     response_model=ScoreResponse,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(404, 413, 422),
     openapi_extra=_BODY_DOC,
 )
 async def preview_score(framework_id: str, request: Request, previewer: PreviewerDep) -> Response:
@@ -60,6 +61,6 @@ async def preview_score(framework_id: str, request: Request, previewer: Previewe
     The body is parsed here rather than by a body model: every member is validated against the
     framework by the facts vocabulary, which reports all errors at once with JSON pointers.
     """
-    body = parse_json_object(await request.body())
+    body = parse_json_object(await read_body(request, PREVIEW_MAX_BYTES))
     out = previewer.preview(framework_id, body)
     return Response(pydantic_core.to_json(out), media_type="application/json")

@@ -9,7 +9,7 @@ from services.scoring.engine.vocabulary import parse_input
 from services.scoring.frameworks.registry import FrameworkRegistry, Published
 from services.scoring.frameworks.schemas import FrameworkSummary, render_result, titles_of
 from services.scoring.metrics import SCORED
-from shared.errors import FieldError, NotFound, Unprocessable, pointer
+from shared.errors import FieldError, NotFound, Unprocessable, capped, pointer
 from shared.i18n import msg
 
 
@@ -60,22 +60,24 @@ class Previewer:
         )
         if inp is None:
             SCORED.labels("preview", "invalid").inc()
-            raise Unprocessable(errors=errors)
+            raise Unprocessable(**capped(errors))
         result = score(p.compiled, inp)
         SCORED.labels("preview", "invalid" if result.violations else "scored").inc()
         if result.violations:
             raise Unprocessable(
-                errors=[
-                    FieldError(
-                        pointer=v.pointer,
-                        code=v.code,
-                        message=msg(
-                            f"Điểm chấm {v.awarded} vượt quá điểm tối đa {v.cap} của nội dung {v.item}.",
-                            f"Awarded {v.awarded} exceeds item {v.item}'s cap of {v.cap}.",
-                        ),
-                    )
-                    for v in result.violations
-                ]
+                **capped(
+                    [
+                        FieldError(
+                            pointer=v.pointer,
+                            code=v.code,
+                            message=msg(
+                                f"Điểm chấm {v.awarded} vượt quá điểm tối đa {v.cap} của nội dung {v.item}.",
+                                f"Awarded {v.awarded} exceeds item {v.item}'s cap of {v.cap}.",
+                            ),
+                        )
+                        for v in result.violations
+                    ]
+                )
             )
         titles = self._titles.get(p.framework.ref)
         if titles is None:

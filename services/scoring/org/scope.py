@@ -13,8 +13,9 @@ from shared.principal import Principal
 
 
 def subtree(roots: frozenset[str] | set[str], name: str = "subtree") -> Select[tuple[str]]:
-    """Ids of the given units and every unit below them (recursive CTE; the depth is data).
-    A query using two subtrees (the caller's scope and a filter) names the second apart."""
+    """Ids of the given units and every unit below them (recursive CTE; the depth is data). A
+    statement holding two subtrees (the caller's scope and a filter) names them apart: one SQL
+    statement cannot hold two different CTEs of one name."""
     base = select(OrgUnit.id.label("id")).where(OrgUnit.id.in_(sorted(roots))).cte(name, recursive=True)
     child = select(OrgUnit.id).where(OrgUnit.parent_id == base.c.id)
     tree = base.union(child)

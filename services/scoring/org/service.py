@@ -257,6 +257,7 @@ class OrgService:
         return school_public(s, None)
 
     async def merge_school(self, p: Principal, code: str, body: Merge) -> SchoolPublic:
+        require_admin(p)  # first: a non-admin learns nothing about which schools exist
         if body.into == code or await self.repo.school(body.into) is None:
             raise Unprocessable(
                 errors=[

@@ -4,7 +4,7 @@ from our delivery jobs and CSDL's receipt times."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,8 +63,9 @@ async def at_risk(
     jobs = _by_school(await DeliveryRepository(s).latest_per_school(year, kind.value))
     out: list[AtRiskSchool] = []
     for sc in expected:
-        d = (await dl.of(sc.province_code)).on_time_deadline
-        if as_of < d - timedelta(days=within_days):
+        dd = await dl.of(sc.province_code)
+        d, days_left = dd.on_time_deadline, dd.days_left(as_of)
+        if days_left > within_days:  # a difference of dates, so no stored date can overflow it
             continue
         states = {j.state for j in jobs.get(sc.code, [])}
         if JobState.DELIVERED in states:
@@ -82,7 +83,7 @@ async def at_risk(
                 school_name=sc.name,
                 province_code=sc.province_code,
                 on_time_deadline=d,
-                days_left=(d - as_of).days,
+                days_left=days_left,
                 reason=reason,
             )
         )

@@ -4,11 +4,12 @@ file uploaded to CSDL ngành by hand where no API connection exists (DESIGN §5,
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
+from services.sync.deadlines.router import ProvinceQ
+from services.sync.deadlines.rules import check_year
 from services.sync.deadlines.service import Deadlines
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
@@ -34,12 +35,13 @@ async def export_results(
     session: SessionDep,
     scoring: ScoringDep,
     kind: AssessmentKind = AssessmentKind.SELF,
-    province: Annotated[str | None, Query(max_length=8, description="province code (mã tỉnh)")] = None,
+    province: ProvinceQ = None,
 ) -> Response:
     """Each school's latest approved (self) or recognised (external) result of the year, exactly
     as the API channel sends it, with its delivery state and CSDL receipt: the schools in the
     caller's scope on the on-time deadline."""
     require(p, *READERS)
+    check_year(school_year)
     deadline = (await Deadlines(session, school_year, kind).of(province)).on_time_deadline
     visible = {s.code: s for s in await schools_in_scope(scoring, p, deadline, province)}
     jobs = await DeliveryRepository(session).latest_result_per_school(school_year, kind.value, province)

@@ -19,6 +19,7 @@ from services.sync.feed.consumer import FeedConsumer
 from services.sync.reconciliation.service import Reconciler
 from services.sync.scoring_client import ScoringClient
 from services.sync.webhooks.service import WebhookDispatcher
+from services.sync.withdrawals.worker import WithdrawalWorker
 from shared.outbound import system_resolver
 
 log = logging.getLogger("services.sync.runtime")
@@ -63,6 +64,7 @@ class Runtime:
         self.workers = [
             DeliveryWorker(f"{prefix}-{i}", factory, self.csdl, settings) for i in range(settings.workers)
         ]
+        self.withdrawals = WithdrawalWorker(f"{prefix}-thu-hoi", factory, self.csdl, settings)
         self.webhooks = WebhookDispatcher(
             factory,
             webhook_http,
@@ -84,6 +86,8 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self.consumer.run(self._stop), name="sync-feed"))
         for w in self.workers:
             self._tasks.append(asyncio.create_task(w.run(self._stop), name=f"sync-worker-{w.name}"))
+        if self.workers:
+            self._tasks.append(asyncio.create_task(self.withdrawals.run(self._stop), name="sync-withdrawals"))
         if webhooks:
             self._tasks.append(asyncio.create_task(self.webhooks.run(self._stop), name="sync-webhooks"))
         if reconcile:

@@ -70,8 +70,11 @@ class SchoolTimeliness(BaseModel):
     province_code: str | None
     on_time_deadline: date
     status: Timeliness
-    receipt_id: str | None = None
+    receipt_id: str | None = Field(None, description="the receipt of the result that stands")
     receipt_at: datetime | None = None
+    withdrawn_receipt_ids: list[str] = Field(
+        default_factory=list, description="receipts withdrawn from CSDL (thu hồi): they no longer count"
+    )
 
 
 class TimelinessOut(BaseModel):

@@ -18,7 +18,7 @@ from services.sync.deadlines.schemas import (
     Timeliness,
     TimelinessOut,
 )
-from services.sync.deliveries.models import DeliveryJob, JobState
+from services.sync.deliveries.models import DeliveryJob, JobState, standing
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.scope import schools_in_scope
 from services.sync.scoring_client import ScoringClient
@@ -99,24 +99,23 @@ async def timeliness(
     kind: AssessmentKind,
     province: str | None,
 ) -> TimelinessOut:
-    """On time, late or missing per school, by the earliest CSDL receipt of this year and kind."""
+    """On time, late or missing per school, by the CSDL receipt of the result that stands: a
+    result withdrawn (returned, reopened, superseded) no longer counts, whenever it was sent."""
     dl = Deadlines(s, year, kind)
     deadline_day = (await dl.of(province)).on_time_deadline
     expected = await schools_in_scope(scoring, p, deadline_day, province)
-    jobs = _by_school(await DeliveryRepository(s).latest_per_school(year, kind.value))
+    repo = DeliveryRepository(s)
+    jobs = _by_school(await repo.latest_per_school(year, kind.value))
+    withdrawn = await repo.withdrawn_receipts(year, kind.value)
     rows: list[SchoolTimeliness] = []
     for sc in sorted(expected, key=lambda x: x.code):
         d = await dl.of(sc.province_code)
-        receipts = sorted(
-            (j for j in jobs.get(sc.code, []) if j.state == JobState.DELIVERED and j.receipt_at),
-            key=lambda j: j.receipt_at or d.closes_at(),
-        )
-        first = receipts[0] if receipts else None
+        stands = standing(jobs.get(sc.code, []))
         status = (
             Timeliness.MISSING
-            if first is None or first.receipt_at is None
+            if stands is None or stands.receipt_at is None
             else Timeliness.ON_TIME
-            if d.on_time(first.receipt_at)
+            if d.on_time(stands.receipt_at)
             else Timeliness.LATE
         )
         rows.append(
@@ -126,8 +125,9 @@ async def timeliness(
                 province_code=sc.province_code,
                 on_time_deadline=d.on_time_deadline,
                 status=status,
-                receipt_id=first.receipt_id if first else None,
-                receipt_at=first.receipt_at if first else None,
+                receipt_id=stands.receipt_id if stands else None,
+                receipt_at=stands.receipt_at if stands else None,
+                withdrawn_receipt_ids=withdrawn.get(sc.code, []),
             )
         )
     return TimelinessOut(

@@ -20,6 +20,7 @@ from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.feed.models import FeedCursor
 from services.sync.feed.repository import lock_cursor
 from services.sync.scoring_client import ScoringClient
+from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.contracts import AssessmentSnapshot, ChangeEvent, EventType
 from shared.db import utcnow
 
@@ -27,6 +28,8 @@ log = logging.getLogger("services.sync.feed")
 
 CURSOR = "scoring"
 DELIVERABLE = {EventType.ASSESSMENT_APPROVED.value, EventType.ASSESSMENT_RECOGNISED.value}
+# the result no longer stands: what reached CSDL is withdrawn, what did not is not sent
+WITHDRAWING = {EventType.ASSESSMENT_RETURNED.value: "returned", "assessment.reopened": "reopened"}
 
 
 class FeedConsumer:
@@ -63,7 +66,18 @@ class FeedConsumer:
 
 
 async def apply(s: AsyncSession, ev: ChangeEvent) -> str:
-    """Turn one event into a job; other event types need nothing from us."""
+    """Turn one event into a job or a withdrawal; other event types need nothing from us."""
+    if ev.type in WITHDRAWING:
+        detail = ev.payload.get("reason")
+        n = await WithdrawalRepository(s).for_assessment(
+            ev.assessment_id,
+            ev.school_year,
+            WITHDRAWING[ev.type],
+            str(detail) if detail else None,
+            ev.id,
+            utcnow(),
+        )
+        return f"withdrawing {n}"
     if ev.type not in DELIVERABLE:
         return "ignored"
     try:

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-EventName = Literal["sync.delivered", "sync.failed", "deadline.at_risk"]
+EventName = Literal["sync.delivered", "sync.failed", "sync.withdrawn", "deadline.at_risk"]
 
 
 class SubscriptionIn(BaseModel):

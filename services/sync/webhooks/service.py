@@ -23,7 +23,7 @@ from shared.outbound import Resolver, pinned, public_address, system_resolver
 
 log = logging.getLogger("services.sync.webhooks")
 
-EVENTS = ("sync.delivered", "sync.failed", "deadline.at_risk")
+EVENTS = ("sync.delivered", "sync.failed", "sync.withdrawn", "deadline.at_risk")
 
 
 async def notify(

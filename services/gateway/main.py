@@ -14,6 +14,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.gateway.admin.router import router as admin_router
+from services.gateway.auth.internal import router as internal_router
 from services.gateway.auth.router import oauth_error_response
 from services.gateway.auth.router import router as auth_router
 from services.gateway.auth.service import OAuthError, RevocationChecker
@@ -98,6 +99,7 @@ def create_app(
     app.add_exception_handler(OAuthError, on_oauth)
     app.include_router(proxy_router)  # first: the hot path is matched without trying the others
     app.include_router(auth_router)
+    app.include_router(internal_router)  # service principals only (the sync webhook scope check)
     app.include_router(admin_router)
     app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
 

@@ -44,6 +44,9 @@ class SyncSettings(ServiceSettings):
     # private network that is meant to be reachable, e.g. a vendor's VPN.
     webhook_allow_private_addresses: bool = False
     reconcile_interval_seconds: float = 3600.0
+    # the gateway's internal endpoint for a webhook subscriber's current grant (scope re-checked
+    # at every send); unset: the grant captured at subscription is used
+    gateway_url: str | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholder_csdl_secret(self) -> SyncSettings:

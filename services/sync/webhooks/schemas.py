@@ -5,7 +5,19 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-EventName = Literal["sync.delivered", "sync.failed", "sync.withdrawn", "deadline.at_risk"]
+EventName = Literal[
+    "sync.delivered",
+    "sync.failed",
+    "sync.withdrawn",
+    "deadline.at_risk",
+    "assessment.submitted",
+    "assessment.approved",
+    "assessment.returned",
+    "assessment.accepted",
+    "assessment.concluded",
+    "assessment.recognised",
+    "assessment.reopened",
+]
 
 
 class SubscriptionIn(BaseModel):

@@ -38,8 +38,9 @@ class ScoringClient:
         r.raise_for_status()
         return EventPage.model_validate_json(r.content)
 
-    async def school_scope(self, code: str) -> SchoolScope | None:
-        r = await self._get(f"/internal/v1/schools/{code}/scope", {})
+    async def school_scope(self, code: str, *, last_known: bool = False) -> SchoolScope | None:
+        params: dict[str, str | int] = {"last_known": "true"} if last_known else {}
+        r = await self._get(f"/internal/v1/schools/{code}/scope", params)
         if r.status_code == 404:
             return None
         r.raise_for_status()

@@ -20,9 +20,9 @@ from services.sync.deadlines.schemas import (
 )
 from services.sync.deliveries.models import DeliveryJob, JobState, standing
 from services.sync.deliveries.repository import DeliveryRepository
-from services.sync.scope import schools_in_scope
+from services.sync.scope import today, visible_now
 from services.sync.scoring_client import ScoringClient
-from shared.contracts import AssessmentKind
+from shared.contracts import AssessmentKind, SchoolScope
 from shared.principal import Principal
 
 
@@ -37,6 +37,17 @@ class Deadlines:
         if province not in self._cache:
             self._cache[province] = await self.repo.deadline(province, self.year, self.kind)
         return self._cache[province]
+
+
+async def expected_now_visible(
+    scoring: ScoringClient, p: Principal, deadline_day: date, province: str | None
+) -> list[SchoolScope]:
+    """The schools expected to report (the registry as of the deadline day: opened after it, not
+    expected; closed before it, not expected) that the caller may read now (today's placement).
+    Names and provinces are today's."""
+    expected = await scoring.schools_open(deadline_day, province)
+    visible = await visible_now(scoring, p, [sc.code for sc in expected], province)
+    return [visible[sc.code] for sc in expected if sc.code in visible]
 
 
 def _by_school(jobs: list[DeliveryJob]) -> dict[str, list[DeliveryJob]]:
@@ -59,7 +70,8 @@ async def at_risk(
     """Schools whose deadline is at most `within_days` away (or passed) and whose result has not
     reached CSDL: not approved/recognised yet, still in delivery, or failed."""
     dl = Deadlines(s, year, kind)
-    expected = await schools_in_scope(scoring, p, (await dl.of(province)).on_time_deadline, province)
+    expected_as_of = (await dl.of(province)).on_time_deadline
+    expected = await expected_now_visible(scoring, p, expected_as_of, province)
     jobs = _by_school(await DeliveryRepository(s).latest_per_school(year, kind.value))
     out: list[AtRiskSchool] = []
     for sc in expected:
@@ -88,7 +100,15 @@ async def at_risk(
             )
         )
     out.sort(key=lambda a: (a.days_left, a.school_code))
-    return AtRiskOut(school_year=year, kind=kind.value, as_of=as_of, within_days=within_days, schools=out)
+    return AtRiskOut(
+        school_year=year,
+        kind=kind.value,
+        as_of=as_of,
+        within_days=within_days,
+        expected_as_of=expected_as_of,
+        scope_as_of=today(),
+        schools=out,
+    )
 
 
 async def timeliness(
@@ -103,7 +123,7 @@ async def timeliness(
     result withdrawn (returned, reopened, superseded) no longer counts, whenever it was sent."""
     dl = Deadlines(s, year, kind)
     deadline_day = (await dl.of(province)).on_time_deadline
-    expected = await schools_in_scope(scoring, p, deadline_day, province)
+    expected = await expected_now_visible(scoring, p, deadline_day, province)
     repo = DeliveryRepository(s)
     jobs = _by_school(await repo.latest_per_school(year, kind.value))
     withdrawn = await repo.withdrawn_receipts(year, kind.value)
@@ -133,6 +153,8 @@ async def timeliness(
     return TimelinessOut(
         school_year=year,
         kind=kind.value,
+        expected_as_of=deadline_day,
+        scope_as_of=today(),
         expected=len(rows),
         on_time=sum(r.status == Timeliness.ON_TIME for r in rows),
         late=sum(r.status == Timeliness.LATE for r in rows),

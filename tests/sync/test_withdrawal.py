@@ -14,7 +14,11 @@ from services.scoring.feed import repository as feed
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.runtime import Runtime
 from shared.contracts import AssessmentSnapshot
+from tests.scoring.conftest import HEAD as S_HEAD
+from tests.scoring.conftest import OFFICER_A as S_OFFICER
+from tests.scoring.conftest import VENDOR as S_VENDOR
 from tests.scoring.conftest import seed_org
+from tests.scoring.test_engine_levels import FULL
 from tests.sync.factories import make_snapshot
 from tests.sync.test_api import ADMIN, HEAD, OFFICER_A, SO_OFFICER, YEAR, emit, pump
 from tests.sync.test_exports import sheet
@@ -253,3 +257,33 @@ class TestTimelinessCountsTheResultThatStands:
         r = await seeded.get(f"/api/v1/sync/exports/{YEAR}.xlsx", headers=HEAD)
         assert r.status_code == 200
         assert sheet(r.content) == []
+
+
+class TestThroughScoringsApi:
+    """The same rule with the events scoring itself emits: approve, deliver, return, withdraw."""
+
+    async def test_officer_return_after_delivery_withdraws_it(
+        self, seeded, scoring_http, sync_app, fake_http
+    ):
+        first = datetime.now(UTC).year if datetime.now(UTC).month >= 9 else datetime.now(UTC).year - 1
+        year = f"{first}-{first + 1}"  # the current school year: writes to it are open
+        url = f"/api/v1/schools/79701001/assessments/{year}/self"
+        r = await scoring_http.put(url, json={"facts": FULL, "evidence_ids": []}, headers=S_VENDOR)
+        assert r.status_code == 201, r.text
+        assert (await scoring_http.post(url + "/submit", json={}, headers=S_VENDOR)).status_code == 200
+        assert (await scoring_http.post(url + "/approve", json={}, headers=S_HEAD)).status_code == 200
+        await pump(sync_app)
+        st = (await seeded.get(f"/api/v1/sync/schools/79701001/years/{year}", headers=HEAD)).json()
+        (d,) = st["deliveries"]
+        assert (d["state"], st["current"]["self"]) == ("delivered", d["id"])
+        body = {"reason": "Thiếu minh chứng", "item_comments": {"1.1": "Bổ sung quyết định"}}
+        r = await scoring_http.post(url + "/return", json=body, headers=S_OFFICER)
+        assert r.status_code == 200, r.text
+        await pump(sync_app)
+        st = (await seeded.get(f"/api/v1/sync/schools/79701001/years/{year}", headers=HEAD)).json()
+        (d,) = st["deliveries"]
+        assert d["state"] == "withdrawn"
+        assert d["withdrawal"]["detail"] == "Thiếu minh chứng"
+        assert st["current"]["self"] is None
+        n = await fake_counts(fake_http)
+        assert n["withdrawals_per_receipt"] == {d["receipt_id"]: 1}

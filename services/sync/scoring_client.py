@@ -4,6 +4,7 @@ called with a service principal signed with the internal secret."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 import httpx
 
@@ -40,7 +41,8 @@ class ScoringClient:
 
     async def school_scope(self, code: str, *, last_known: bool = False) -> SchoolScope | None:
         params: dict[str, str | int] = {"last_known": "true"} if last_known else {}
-        r = await self._get(f"/internal/v1/schools/{code}/scope", params)
+        # escaped: a code is caller input and must never reach another path of scoring's
+        r = await self._get(f"/internal/v1/schools/{quote(code, safe='')}/scope", params)
         if r.status_code == 404:
             return None
         r.raise_for_status()

@@ -130,3 +130,20 @@ class TestNo500:
                 assert r.status_code == 200, r.text
             r = await seeded.get("/api/v1/sync/exports/2024-2025.xlsx", params=p, headers=SO_OFFICER)
             assert r.status_code == 200, r.text
+
+
+class TestSchoolCodes:
+    @pytest.mark.parametrize("code", ["%18", "x%3Fafter%3D0", "79701001%00", "7970%231"])
+    async def test_a_malformed_school_code_is_422_not_passed_on(self, seeded, code):
+        r = await seeded.get(f"/api/v1/sync/schools/{code}/years/{YEAR}", headers=ADMIN)
+        assert r.status_code == 422, r.text
+        assert r.json()["validation_errors"][0]["pointer"] == "/path/code"
+
+    async def test_subscription_school_codes_are_checked(self, seeded):
+        r = await seeded.post(
+            "/api/v1/sync/webhooks",
+            json={"url": "https://vendor.test/h", "events": ["sync.failed"], "schools": ["../events"]},
+            headers=ADMIN,
+        )
+        assert r.status_code == 422
+        assert r.json()["validation_errors"][0]["pointer"] == "/schools/0"

@@ -5,6 +5,7 @@ send: a subscriber that lost a school, or whose school moved away, receives noth
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -55,7 +56,7 @@ async def log(
     return out
 
 
-def gateway_answering(grants: dict[str, SubjectGrant | None]) -> GatewayClient:
+def gateway_answering(grants: Mapping[str, SubjectGrant]) -> GatewayClient:
     """The gateway's internal grant endpoint as the test sets it (its own test is in tests/gateway)."""
 
     def handle(request: httpx.Request) -> httpx.Response:

@@ -27,7 +27,6 @@ class JobState(StrEnum):
 
 
 class WithdrawalState(StrEnum):
-    WAITING = "waiting"  # the delivery it withdraws has not been confirmed yet (in flight, retrying)
     PENDING = "pending"
     IN_FLIGHT = "in_flight"
     DONE = "done"

@@ -120,10 +120,16 @@ async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> 
         sync_settings = SyncSettings(
             database_url=f"sqlite+aiosqlite:///{data_dir / 'sync.db'}", internal_secret=secret
         )
-        app = create_sync(settings=sync_settings, scoring_client=clients["scoring"], csdl_client=csdl)
-        clients["sync"] = await _start(stack, app, "sync")
+        sync_app = create_sync(settings=sync_settings, scoring_client=clients["scoring"], csdl_client=csdl)
+        clients["sync"] = await _start(stack, sync_app, "sync")
         gateway = create_gateway(gw_settings, clients)
         await stack.enter_async_context(gateway.router.lifespan_context(gateway))
+        # webhook sends re-check the subscriber's current grant with the gateway's registry
+        sync_app.state.runtime.use_gateway(
+            await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway")
+            )
+        )
         if schedule:  # the one schedule (shared.schedule), run in-process
             await stack.enter_async_context(scheduled(clients, secret))
         info = None

@@ -126,3 +126,16 @@ class SchoolScope(BaseModel):
     province_code: str | None = None
     ancestors: list[str] = Field(description="org unit ids from the root down to the managing unit")
     active: bool = True
+
+
+class SubjectGrant(BaseModel):
+    """What a user or API client may reach now, as the gateway's registry says: the sync service
+    asks for it at every webhook send, so a client that loses a school stops receiving its events."""
+
+    sub: str
+    kind: str = Field(description="`user` or `client`")
+    roles: list[str]
+    org_units: list[str] = Field(default_factory=list)
+    schools: list[str] = Field(default_factory=list)
+    all_orgs: bool = False
+    active: bool = Field(description="false when the account is disabled")

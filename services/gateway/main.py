@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from services.gateway import ide
 from services.gateway.admin.jobs import router as jobs_router
 from services.gateway.admin.router import router as admin_router
+from services.gateway.auth.internal import router as internal_router
 from services.gateway.auth.router import oauth_error_response
 from services.gateway.auth.router import router as auth_router
 from services.gateway.auth.service import OAuthError, RevocationChecker
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(imports_router)
     app.include_router(proxy_router)
     app.include_router(auth_router)
+    app.include_router(internal_router)  # service principals only (the sync webhook scope check)
     app.include_router(admin_router)
     app.include_router(jobs_router)  # scheduled jobs' last runs, from the services
     app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)

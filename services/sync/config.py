@@ -67,6 +67,10 @@ class SyncSettings(ServiceSettings):
     def reminder_days_for(self, province: str | None) -> list[int]:
         return self.reminder_days_by_province.get(province or "", self.reminder_days)
 
+    # the gateway's internal endpoint for a webhook subscriber's current grant (scope re-checked
+    # at every send); unset: the grant captured at subscription is used
+    gateway_url: str | None = None
+
     @model_validator(mode="after")
     def _refuse_placeholder_csdl_secret(self) -> SyncSettings:
         if self.environment == "production" and self.csdl_client_secret.get_secret_value() == DEV_CSDL_SECRET:

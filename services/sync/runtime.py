@@ -16,9 +16,11 @@ from services.sync.config import SyncSettings
 from services.sync.csdl.client import CsdlClient
 from services.sync.deliveries.worker import DeliveryWorker
 from services.sync.feed.consumer import FeedConsumer
+from services.sync.grants import GatewayClient
 from services.sync.reconciliation.service import Reconciler
 from services.sync.scoring_client import ScoringClient
 from services.sync.webhooks.service import WebhookDispatcher
+from services.sync.withdrawals.worker import WithdrawalWorker
 from shared.outbound import system_resolver
 
 log = logging.getLogger("services.sync.runtime")
@@ -33,6 +35,7 @@ class Runtime:
         scoring_http: httpx.AsyncClient | None = None,
         csdl_http: httpx.AsyncClient | None = None,
         webhook_http: httpx.AsyncClient | None = None,
+        gateway_http: httpx.AsyncClient | None = None,
     ) -> None:
         self.settings = settings
         self.factory = factory
@@ -63,16 +66,28 @@ class Runtime:
         self.workers = [
             DeliveryWorker(f"{prefix}-{i}", factory, self.csdl, settings) for i in range(settings.workers)
         ]
+        self.withdrawals = WithdrawalWorker(f"{prefix}-thu-hoi", factory, self.csdl, settings)
+        if gateway_http is None and settings.gateway_url:
+            gateway_http = self._own(httpx.AsyncClient(base_url=settings.gateway_url, timeout=10.0))
         self.webhooks = WebhookDispatcher(
             factory,
             webhook_http,
             max_attempts=settings.webhook_max_attempts,
             timeout=settings.webhook_timeout_seconds,
             resolver=None if settings.webhook_allow_private_addresses else system_resolver,
+            scoring=self.scoring,
+            gateway=self._gateway(gateway_http),
         )
         self.reconciler = Reconciler(factory, self.csdl, settings.reconcile_interval_seconds)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _gateway(self, http: httpx.AsyncClient | None) -> GatewayClient | None:
+        return GatewayClient(http, self.settings.internal_secret.get_secret_value()) if http else None
+
+    def use_gateway(self, http: httpx.AsyncClient) -> None:
+        """The embedded run starts the gateway after this service: it hands its client over then."""
+        self.webhooks.gateway = self._gateway(http)
 
     def _own(self, c: httpx.AsyncClient) -> httpx.AsyncClient:
         self._owned.append(c)
@@ -84,6 +99,8 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self.consumer.run(self._stop), name="sync-feed"))
         for w in self.workers:
             self._tasks.append(asyncio.create_task(w.run(self._stop), name=f"sync-worker-{w.name}"))
+        if self.workers:
+            self._tasks.append(asyncio.create_task(self.withdrawals.run(self._stop), name="sync-withdrawals"))
         if webhooks:
             self._tasks.append(asyncio.create_task(self.webhooks.run(self._stop), name="sync-webhooks"))
         if reconcile:

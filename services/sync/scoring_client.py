@@ -4,6 +4,7 @@ called with a service principal signed with the internal secret."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 import httpx
 
@@ -38,8 +39,10 @@ class ScoringClient:
         r.raise_for_status()
         return EventPage.model_validate_json(r.content)
 
-    async def school_scope(self, code: str) -> SchoolScope | None:
-        r = await self._get(f"/internal/v1/schools/{code}/scope", {})
+    async def school_scope(self, code: str, *, last_known: bool = False) -> SchoolScope | None:
+        params: dict[str, str | int] = {"last_known": "true"} if last_known else {}
+        # escaped: a code is caller input and must never reach another path of scoring's
+        r = await self._get(f"/internal/v1/schools/{quote(code, safe='')}/scope", params)
         if r.status_code == 404:
             return None
         r.raise_for_status()

@@ -49,7 +49,7 @@ async def pump(app: Any) -> None:
     rt: Runtime = app.state.runtime
     await rt.consumer.run_once()
     for _ in range(20):
-        if await rt.workers[0].run_once() == 0:
+        if await rt.workers[0].run_once() + await rt.withdrawals.run_once() == 0:
             return
 
 
@@ -62,7 +62,7 @@ async def seeded(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient) -> 
 class TestFeedToReceipt:
     async def test_approved_event_becomes_a_delivery_with_receipt(self, seeded, sync_app, scoring_app):
         await emit(scoring_app, make_snapshot())
-        await emit(scoring_app, make_snapshot(), "assessment.returned")  # not deliverable
+        await emit(scoring_app, make_snapshot(), "assessment.submitted")  # nothing to deliver
         await pump(sync_app)
         r = await seeded.get(f"/api/v1/sync/schools/79701001/years/{YEAR}", headers=HEAD)
         assert r.status_code == 200, r.text

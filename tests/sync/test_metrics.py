@@ -7,12 +7,13 @@ from typing import Any
 
 import httpx
 
-from services.sync.deliveries.models import DeliveryJob, JobState
+from services.sync.deliveries.models import DeliveryJob, DeliveryWithdrawal, JobState
 from shared.db import utcnow
 
 
 def _job(n: int, state: JobState, age: timedelta) -> DeliveryJob:
     return DeliveryJob(
+        id=f"job-{n}",
         idempotency_key=f"{n:064d}",
         school_code=f"7970{n:04d}",
         school_year="2024-2025",
@@ -43,11 +44,15 @@ async def test_queue_depth_and_oldest_pending(sync_app: Any, client: httpx.Async
             ]
         )
         await s.commit()
+        s.add(DeliveryWithdrawal(job_id="job-3", idempotency_key="w" * 64, reason="returned"))
+        await s.commit()
     text = (await client.get("/metrics")).text
     assert _value(text, 'chiso_sync_jobs{state="pending"}') == 2
     assert _value(text, 'chiso_sync_jobs{state="delivered"}') == 1
     assert _value(text, 'chiso_sync_jobs{state="dead"}') == 1
     assert _value(text, 'chiso_sync_jobs{state="in_flight"}') == 0
+    assert _value(text, 'chiso_sync_withdrawals{state="pending"}') == 1
+    assert _value(text, 'chiso_sync_withdrawals{state="done"}') == 0
     assert 600 <= _value(text, "chiso_sync_oldest_pending_seconds ") < 700  # pending, not dead
     ready = await client.get("/readyz")
     assert ready.json() == {"status": "ok", "checks": {"database": "ok", "schema": "ok"}}

@@ -51,6 +51,7 @@ def dispatcher(
         timeout=1.0,
         base=0.0,
         resolver=resolver({"vendor.test": [PUBLIC]} if answers is None else answers),
+        scoring=app.state.runtime.scoring,
     )
 
 

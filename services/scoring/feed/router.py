@@ -38,10 +38,13 @@ async def events(
 
 
 @router.get("/schools/{code}/scope", response_model=SchoolScope, responses=problem_responses(401, 403, 404))
-async def school_scope(code: str, p: PrincipalDep, session: SessionDep) -> SchoolScope:
-    """Where a school sits in the hierarchy today, for other services' scope checks."""
+async def school_scope(
+    code: str, p: PrincipalDep, session: SessionDep, last_known: bool = False
+) -> SchoolScope:
+    """Where a school sits in the hierarchy today, for other services' scope checks; with
+    `last_known`, a school closed or merged since answers with where it last sat."""
     _service_only(p)
-    return await OrgService(session).scope(code)
+    return await OrgService(session).scope(code, last_known)
 
 
 @router.get("/schools", response_model=list[SchoolScope], responses=problem_responses(401, 403))

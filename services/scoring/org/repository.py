@@ -40,6 +40,16 @@ class OrgRepository:
         q = select(Placement).where(Placement.school_code == code, placed_at(as_of))
         return (await self.session.execute(q)).scalar_one_or_none()
 
+    async def last_placement(self, code: str) -> Placement | None:
+        """The newest placement, ended or not: where a closed or merged school last sat."""
+        q = (
+            select(Placement)
+            .where(Placement.school_code == code)
+            .order_by(Placement.valid_from.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(q)).scalars().first()
+
     async def schools(
         self, p: Principal, unit: str | None, after: str | None, limit: int
     ) -> list[tuple[School, Placement | None]]:

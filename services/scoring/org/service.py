@@ -270,11 +270,14 @@ class OrgService:
             )
         return await self.close_school(p, code, Close(on=body.on), merged_into=body.into)
 
-    async def scope(self, code: str) -> SchoolScope:
+    async def scope(self, code: str, last_known: bool = False) -> SchoolScope:
+        """`last_known`: a school no longer placed (closed, merged) answers with where it last sat."""
         s = await self.repo.school(code)
         if s is None:
             raise SchoolNotFound()
         pl = await self.repo.placement(code)
+        if pl is None and last_known:
+            pl = await self.repo.last_placement(code)
         anc: list[str] = []
         if pl is not None:
             anc = await ancestors(self.session, pl.managing_unit_id)

@@ -23,6 +23,8 @@ from services.sync.csdl.contract import (
     RecordedResult,
     Submission,
     Token,
+    WithdrawalRequest,
+    withdraw_path,
 )
 
 TOKEN_MARGIN_SECONDS = 30.0  # refresh this long before expiry so a token never dies mid-request
@@ -132,6 +134,19 @@ class CsdlClient:
             if r.headers.get(REPLAYED_HEADER, "").lower() == "true":
                 receipt.replayed = True
             return receipt
+        raise _error(r)
+
+    async def withdraw(self, key: str, receipt_id: str, reason: str) -> RecordedResult:
+        """Thu hồi a delivered result; retryable and final errors as for `submit` (the same key
+        again is answered with the same withdrawal, so a retry never withdraws twice)."""
+        r = await self._authed(
+            "POST",
+            withdraw_path(receipt_id),
+            content=WithdrawalRequest(reason=reason).model_dump_json(),
+            headers={"Idempotency-Key": key, "Content-Type": "application/json"},
+        )
+        if r.status_code == 200:
+            return RecordedResult.model_validate_json(r.content)
         raise _error(r)
 
     async def lookup(self, receipt_id: str) -> RecordedResult | None:

@@ -3,7 +3,9 @@ connection can replace the adapter without touching the delivery pipeline.
 
 `POST /oauth/token` (client credentials) → bearer token; `POST /api/v1/chuyen-doi-so/ket-qua`
 with `Idempotency-Key` → 201 + receipt (the same key again → the same receipt);
-`GET /api/v1/chuyen-doi-so/ket-qua/{receipt}` → what was recorded.
+`GET /api/v1/chuyen-doi-so/ket-qua/{receipt}` → what was recorded;
+`POST /api/v1/chuyen-doi-so/ket-qua/{receipt}/thu-hoi` with a reason and `Idempotency-Key` →
+200 + the record marked withdrawn (thu hồi: a result returned or superseded at the school's end).
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from shared.contracts import AssessmentKind, AssessmentSnapshot, SchoolYear
 SUBMIT_PATH = "/api/v1/chuyen-doi-so/ket-qua"
 TOKEN_PATH = "/oauth/token"  # noqa: S105  a path, not a secret
 REPLAYED_HEADER = "Idempotent-Replayed"
+WITHDRAW_SUFFIX = "/thu-hoi"
+
+
+def withdraw_path(receipt_id: str) -> str:
+    return f"{SUBMIT_PATH}/{receipt_id}{WITHDRAW_SUFFIX}"
 
 
 class CriterionResult(BaseModel):
@@ -76,6 +83,17 @@ class RecordedResult(BaseModel):
     receipt_id: str
     recorded_at: datetime
     submission: Submission
+    withdrawn_at: datetime | None = Field(None, description="thu hồi: when the record was withdrawn")
+    withdrawal_reason: str | None = None
+    replaced_by: str | None = Field(
+        None, description="the receipt of a later delivery for the same school, year and kind"
+    )
+
+
+class WithdrawalRequest(BaseModel):
+    """Thu hồi: why a delivered result no longer stands (returned or superseded at the source)."""
+
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class Token(BaseModel):

@@ -38,8 +38,16 @@ class Deadline(BaseModel):
     source: str = Field(description="`national` or `province`")
 
     def closes_at(self) -> datetime:
-        """The first instant that is no longer on time, in UTC."""
-        return datetime.combine(self.on_time_deadline + timedelta(days=1), time(0), VN_TZ).astimezone(UTC)
+        """The first instant that is no longer on time, in UTC. A calendar row stored before dates
+        were bounded may hold 9999-12-31: that closes at the end of time, not with an overflow."""
+        try:
+            return datetime.combine(self.on_time_deadline + timedelta(days=1), time(0), VN_TZ).astimezone(UTC)
+        except OverflowError:
+            return datetime.max.replace(tzinfo=UTC)
+
+    def days_left(self, as_of: date) -> int:
+        """Whole days from `as_of` to the deadline (negative once passed); never overflows."""
+        return (self.on_time_deadline - as_of).days
 
     def on_time(self, receipt_at: datetime) -> bool:
         return receipt_at < self.closes_at()

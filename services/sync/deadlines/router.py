@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from services.sync.deadlines.announcements import announce
 from services.sync.deadlines.calendar import VN_TZ
 from services.sync.deadlines.models import DeadlineOverride
 from services.sync.deadlines.repository import DeadlineRepository
+from services.sync.deadlines.rules import check_override, check_year
 from services.sync.deadlines.schemas import AtRiskOut, CalendarOut, OverrideIn, TimelinessOut
 from services.sync.deadlines.service import at_risk, timeliness
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
@@ -24,7 +25,11 @@ from shared.principal import Role
 router = APIRouter(prefix="/api/v1/sync", tags=["deadlines"])
 
 YearQ = Annotated[SchoolYear, Query(description="school year, e.g. 2024-2025")]
-ProvinceQ = Annotated[str | None, Query(max_length=8, description="province code (mã tỉnh)")]
+PROVINCE_PATTERN = r"^[0-9A-Za-z]{1,8}$"
+ProvinceQ = Annotated[
+    str | None, Query(pattern=PROVINCE_PATTERN, description="province code (mã tỉnh)", examples=["79"])
+]
+ProvinceP = Annotated[str, Path(pattern=PROVINCE_PATTERN, description="province code (mã tỉnh)")]
 
 
 def _today() -> date:
@@ -37,6 +42,7 @@ async def calendar(
 ) -> CalendarOut:
     """The deadline calendar of a school year: national defaults or the province's own dates."""
     require(p, *READERS)
+    check_year(school_year, "/query/school_year")
     repo = DeadlineRepository(session)
     return CalendarOut(
         school_year=school_year,
@@ -52,14 +58,16 @@ async def calendar(
 )
 async def set_province_deadline(
     school_year: SchoolYear,
-    province: str,
+    province: ProvinceP,
     kind: AssessmentKind,
     body: OverrideIn,
     p: PrincipalDep,
     session: SessionDep,
     scoring: ScoringDep,
 ) -> CalendarOut:
-    """Set a province's on-time deadline, edit lock date and internal milestones for one kind."""
+    """Set a province's on-time deadline (never later than the Ministry's), edit lock date and
+    internal milestones for one kind; every date within the school year."""
+    check_override(school_year, kind, body)
     if not await covers_province(scoring, p, province, _today()):
         raise Forbidden(
             msg("Chỉ Sở GDĐT của tỉnh được đặt lịch.", "Only the province's department may set it.")
@@ -97,6 +105,7 @@ async def at_risk_list(
 ) -> AtRiskOut:
     """Schools in scope not yet approved / recognised / delivered within N days of the deadline."""
     require(p, *READERS)
+    check_year(school_year, "/query/school_year")
     return await at_risk(session, scoring, p, school_year, kind, as_of or _today(), within_days, province)
 
 
@@ -112,6 +121,7 @@ async def announce_at_risk(
     """Send `deadline.at_risk` to the webhook subscribers of every school at risk today, once per
     school and day (the scheduled job `at-risk-announce` does this daily)."""
     require(p, Role.ADMIN)
+    check_year(school_year, "/query/school_year")
     out, _ = await announce(session, scoring, p, school_year, kind, _today(), within_days)
     return out
 
@@ -127,4 +137,5 @@ async def timeliness_report(
 ) -> TimelinessOut:
     """On time, late or missing per school in scope, from CSDL receipt times."""
     require(p, *READERS)
+    check_year(school_year, "/query/school_year")
     return await timeliness(session, scoring, p, school_year, kind, province)

@@ -55,6 +55,10 @@ class AtRiskOut(BaseModel):
     kind: str
     as_of: date
     within_days: int
+    expected_as_of: date = Field(
+        description="the deadline day the expected set was taken on (the registry as of that day)"
+    )
+    scope_as_of: date = Field(description="the day the caller's scope was applied: today (Vietnam time)")
     schools: list[AtRiskSchool]
 
 
@@ -70,13 +74,22 @@ class SchoolTimeliness(BaseModel):
     province_code: str | None
     on_time_deadline: date
     status: Timeliness
-    receipt_id: str | None = None
+    receipt_id: str | None = Field(None, description="the receipt of the result that stands")
     receipt_at: datetime | None = None
+    withdrawn_receipt_ids: list[str] = Field(
+        default_factory=list, description="receipts withdrawn from CSDL (thu hồi): they no longer count"
+    )
 
 
 class TimelinessOut(BaseModel):
     school_year: str
     kind: str
+    expected_as_of: date = Field(
+        description="figures as of this deadline day: the schools expected are those open on it"
+    )
+    scope_as_of: date = Field(
+        description="which of them the caller may read is decided by the caller's scope on this day (today)"
+    )
     expected: int = Field(description="schools open on the deadline day (registry as of that day)")
     on_time: int
     late: int

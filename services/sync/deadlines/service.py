@@ -4,7 +4,7 @@ from our delivery jobs and CSDL's receipt times."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,11 +18,11 @@ from services.sync.deadlines.schemas import (
     Timeliness,
     TimelinessOut,
 )
-from services.sync.deliveries.models import DeliveryJob, JobState
+from services.sync.deliveries.models import DeliveryJob, JobState, standing
 from services.sync.deliveries.repository import DeliveryRepository
-from services.sync.scope import schools_in_scope
+from services.sync.scope import today, visible_now
 from services.sync.scoring_client import ScoringClient
-from shared.contracts import AssessmentKind
+from shared.contracts import AssessmentKind, SchoolScope
 from shared.principal import Principal
 
 
@@ -37,6 +37,17 @@ class Deadlines:
         if province not in self._cache:
             self._cache[province] = await self.repo.deadline(province, self.year, self.kind)
         return self._cache[province]
+
+
+async def expected_now_visible(
+    scoring: ScoringClient, p: Principal, deadline_day: date, province: str | None
+) -> list[SchoolScope]:
+    """The schools expected to report (the registry as of the deadline day: opened after it, not
+    expected; closed before it, not expected) that the caller may read now (today's placement).
+    Names and provinces are today's."""
+    expected = await scoring.schools_open(deadline_day, province)
+    visible = await visible_now(scoring, p, [sc.code for sc in expected], province)
+    return [visible[sc.code] for sc in expected if sc.code in visible]
 
 
 def _by_school(jobs: list[DeliveryJob]) -> dict[str, list[DeliveryJob]]:
@@ -59,12 +70,14 @@ async def at_risk(
     """Schools whose deadline is at most `within_days` away (or passed) and whose result has not
     reached CSDL: not approved/recognised yet, still in delivery, or failed."""
     dl = Deadlines(s, year, kind)
-    expected = await schools_in_scope(scoring, p, (await dl.of(province)).on_time_deadline, province)
+    expected_as_of = (await dl.of(province)).on_time_deadline
+    expected = await expected_now_visible(scoring, p, expected_as_of, province)
     jobs = _by_school(await DeliveryRepository(s).latest_per_school(year, kind.value))
     out: list[AtRiskSchool] = []
     for sc in expected:
-        d = (await dl.of(sc.province_code)).on_time_deadline
-        if as_of < d - timedelta(days=within_days):
+        dd = await dl.of(sc.province_code)
+        d, days_left = dd.on_time_deadline, dd.days_left(as_of)
+        if days_left > within_days:  # a difference of dates, so no stored date can overflow it
             continue
         states = {j.state for j in jobs.get(sc.code, [])}
         if JobState.DELIVERED in states:
@@ -82,12 +95,20 @@ async def at_risk(
                 school_name=sc.name,
                 province_code=sc.province_code,
                 on_time_deadline=d,
-                days_left=(d - as_of).days,
+                days_left=days_left,
                 reason=reason,
             )
         )
     out.sort(key=lambda a: (a.days_left, a.school_code))
-    return AtRiskOut(school_year=year, kind=kind.value, as_of=as_of, within_days=within_days, schools=out)
+    return AtRiskOut(
+        school_year=year,
+        kind=kind.value,
+        as_of=as_of,
+        within_days=within_days,
+        expected_as_of=expected_as_of,
+        scope_as_of=today(),
+        schools=out,
+    )
 
 
 async def timeliness(
@@ -98,24 +119,23 @@ async def timeliness(
     kind: AssessmentKind,
     province: str | None,
 ) -> TimelinessOut:
-    """On time, late or missing per school, by the earliest CSDL receipt of this year and kind."""
+    """On time, late or missing per school, by the CSDL receipt of the result that stands: a
+    result withdrawn (returned, reopened, superseded) no longer counts, whenever it was sent."""
     dl = Deadlines(s, year, kind)
     deadline_day = (await dl.of(province)).on_time_deadline
-    expected = await schools_in_scope(scoring, p, deadline_day, province)
-    jobs = _by_school(await DeliveryRepository(s).latest_per_school(year, kind.value))
+    expected = await expected_now_visible(scoring, p, deadline_day, province)
+    repo = DeliveryRepository(s)
+    jobs = _by_school(await repo.latest_per_school(year, kind.value))
+    withdrawn = await repo.withdrawn_receipts(year, kind.value)
     rows: list[SchoolTimeliness] = []
     for sc in sorted(expected, key=lambda x: x.code):
         d = await dl.of(sc.province_code)
-        receipts = sorted(
-            (j for j in jobs.get(sc.code, []) if j.state == JobState.DELIVERED and j.receipt_at),
-            key=lambda j: j.receipt_at or d.closes_at(),
-        )
-        first = receipts[0] if receipts else None
+        stands = standing(jobs.get(sc.code, []))
         status = (
             Timeliness.MISSING
-            if first is None or first.receipt_at is None
+            if stands is None or stands.receipt_at is None
             else Timeliness.ON_TIME
-            if d.on_time(first.receipt_at)
+            if d.on_time(stands.receipt_at)
             else Timeliness.LATE
         )
         rows.append(
@@ -125,13 +145,16 @@ async def timeliness(
                 province_code=sc.province_code,
                 on_time_deadline=d.on_time_deadline,
                 status=status,
-                receipt_id=first.receipt_id if first else None,
-                receipt_at=first.receipt_at if first else None,
+                receipt_id=stands.receipt_id if stands else None,
+                receipt_at=stands.receipt_at if stands else None,
+                withdrawn_receipt_ids=withdrawn.get(sc.code, []),
             )
         )
     return TimelinessOut(
         school_year=year,
         kind=kind.value,
+        expected_as_of=deadline_day,
+        scope_as_of=today(),
         expected=len(rows),
         on_time=sum(r.status == Timeliness.ON_TIME for r in rows),
         late=sum(r.status == Timeliness.LATE for r in rows),

@@ -22,6 +22,15 @@ class JobState(StrEnum):
     DELIVERED = "delivered"
     SUPERSEDED = "superseded"  # a newer version arrived before this one was sent
     DEAD = "dead"  # retry budget spent, or a final error; a manual re-send revives it
+    CANCELLED = "cancelled"  # returned before any attempt: it never reached CSDL, nothing to withdraw
+    WITHDRAWN = "withdrawn"  # delivered, then withdrawn from CSDL (thu hồi) with its receipt
+
+
+class WithdrawalState(StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DONE = "done"
+    DEAD = "dead"
 
 
 class DeliveryJob(SyncModel, table=True):
@@ -65,6 +74,13 @@ class DeliveryJob(SyncModel, table=True):
         return submission_from_snapshot(AssessmentSnapshot.model_validate(self.payload))
 
 
+def standing(jobs: list[DeliveryJob]) -> DeliveryJob | None:
+    """The result that stands for a school: its newest delivered version not withdrawn (`jobs`
+    already leaves out what was withdrawn, cancelled or superseded)."""
+    delivered = [j for j in jobs if j.state == JobState.DELIVERED and j.receipt_at is not None]
+    return max(delivered, key=lambda j: j.version) if delivered else None
+
+
 class DeliveryAttempt(SyncModel, table=True):
     __tablename__ = "delivery_attempt"
 
@@ -76,3 +92,28 @@ class DeliveryAttempt(SyncModel, table=True):
     status_code: int | None = None
     error: str | None = Field(default=None, max_length=2000)
     duration_ms: int = 0
+
+
+class DeliveryWithdrawal(SyncModel, table=True):
+    """Thu hồi: tells CSDL ngành that a delivered result no longer stands (returned, reopened or
+    superseded at the source). One per delivery job, so CSDL is told exactly once; sent only once
+    the job holds its receipt, with retries, backoff and a dead letter like a delivery."""
+
+    __tablename__ = "delivery_withdrawal"
+    __table_args__ = (Index("ix_delivery_withdrawal_claim", "state", "next_attempt_at"),)
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    job_id: str = Field(foreign_key="delivery_job.id", max_length=36, unique=True)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    reason: str = Field(max_length=16)  # returned | reopened | superseded
+    detail: str | None = Field(default=None, max_length=500)  # the return's reason, for CSDL
+    event_id: int | None = None
+    state: str = Field(default=WithdrawalState.PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=2000)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # CSDL's time
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

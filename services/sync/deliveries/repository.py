@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob, JobState
+from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob, DeliveryWithdrawal, JobState
+from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.contracts import AssessmentSnapshot
 
 
@@ -28,6 +30,16 @@ def _claimable(now: datetime) -> object:
     return or_(
         and_(DeliveryJob.state == JobState.PENDING, DeliveryJob.next_attempt_at <= now),
         and_(DeliveryJob.state == JobState.IN_FLIGHT, DeliveryJob.lease_until < now),
+    )
+
+
+GONE = (JobState.SUPERSEDED, JobState.CANCELLED, JobState.WITHDRAWN)
+
+
+def _standing(q: Select[Any]) -> Select[Any]:
+    """Restrict to jobs whose result stands or may yet: no withdrawal asked for, not gone."""
+    return q.outerjoin(DeliveryWithdrawal, DeliveryWithdrawal.job_id == DeliveryJob.id).where(
+        DeliveryWithdrawal.id.is_(None), DeliveryJob.state.not_in(GONE)
     )
 
 
@@ -68,45 +80,71 @@ class DeliveryRepository:
         return int(r.rowcount or 0)  # type: ignore[attr-defined]
 
     async def enqueue(self, snap: AssessmentSnapshot, event_id: int, deadline: date, now: datetime) -> str:
-        """One job per distinct content: `created`, `duplicate`, `revived` or `stale`."""
+        """One job per distinct content: `created`, `duplicate`, `revived` or `stale`. Older results
+        that reached CSDL are withdrawn (superseded) once a newer version is queued."""
         kind = snap.kind.value
         key = idempotency_key(snap.school_code, snap.school_year, kind, snap.content_hash)
-        payload = snap.model_dump(mode="json")
         existing = await self.by_key(key)
+        if existing is not None and await self._withdrawn(existing):
+            # that content's record was withdrawn from CSDL: sending it again is a new record, so
+            # it needs its own key (the old one would be answered with the withdrawn record)
+            key = idempotency_key(
+                snap.school_code, snap.school_year, kind, f"{snap.content_hash}|v{snap.version}"
+            )
+            existing = await self.by_key(key)
         newest = await self.newest_version(snap.school_code, snap.school_year, kind)
         if existing is not None:
-            if existing.state != JobState.SUPERSEDED or snap.version <= newest:
+            comeback = existing.state in (JobState.SUPERSEDED, JobState.CANCELLED)
+            if not comeback or snap.version <= newest:
                 return "duplicate"
             # the same content came back after a newer one (re-approval of an earlier text)
-            existing.state, existing.version, existing.payload = JobState.PENDING, snap.version, payload
+            existing.state, existing.version = JobState.PENDING, snap.version
+            existing.payload = snap.model_dump(mode="json")
             existing.event_id, existing.attempts, existing.next_attempt_at = event_id, 0, now
             existing.updated_at = now
-            await self.supersede_older(snap.school_code, snap.school_year, kind, snap.version, now)
+            await self._supersede(snap, event_id, now)
             await self.session.flush()
             return "revived"
         stale = snap.version < newest
-        job = DeliveryJob(
+        self.session.add(self._job(snap, key, event_id, deadline, stale, now))
+        if not stale:
+            await self._supersede(snap, event_id, now)
+        await self.session.flush()
+        return "stale" if stale else "created"
+
+    def _job(
+        self, snap: AssessmentSnapshot, key: str, event_id: int, deadline: date, stale: bool, now: datetime
+    ) -> DeliveryJob:
+        return DeliveryJob(
             idempotency_key=key,
             school_code=snap.school_code,
             province_code=snap.province_code,
             school_year=snap.school_year,
-            kind=kind,
+            kind=snap.kind.value,
             assessment_id=snap.assessment_id,
             version=snap.version,
             content_hash=snap.content_hash,
             event_id=event_id,
-            payload=payload,
+            payload=snap.model_dump(mode="json"),
             deadline=deadline,
             state=JobState.SUPERSEDED if stale else JobState.PENDING,
             next_attempt_at=now,
             created_at=now,
             updated_at=now,
         )
-        self.session.add(job)
-        if not stale:
-            await self.supersede_older(snap.school_code, snap.school_year, kind, snap.version, now)
-        await self.session.flush()
-        return "stale" if stale else "created"
+
+    async def _supersede(self, snap: AssessmentSnapshot, event_id: int, now: datetime) -> None:
+        school, year, kind, version = snap.school_code, snap.school_year, snap.kind.value, snap.version
+        await self.supersede_older(school, year, kind, version, now)
+        await WithdrawalRepository(self.session).supersede_delivered(
+            school, year, kind, version, event_id, now
+        )
+
+    async def _withdrawn(self, job: DeliveryJob) -> bool:
+        """Withdrawn from CSDL, or about to be: its key can no longer deliver a standing record."""
+        return job.state == JobState.WITHDRAWN or bool(
+            await WithdrawalRepository(self.session).of_jobs([job.id])
+        )
 
     async def claim(self, worker: str, now: datetime, lease: float, limit: int) -> list[DeliveryJob]:
         order = (DeliveryJob.deadline, DeliveryJob.next_attempt_at, DeliveryJob.created_at)
@@ -207,13 +245,25 @@ class DeliveryRepository:
         return list((await self.session.execute(q)).scalars())
 
     async def latest_per_school(self, year: str, kind: str) -> list[DeliveryJob]:
-        """Every non-superseded job of a year and kind (the caller picks per school)."""
-        q = select(DeliveryJob).where(
-            DeliveryJob.school_year == year,
-            DeliveryJob.kind == kind,
-            DeliveryJob.state != JobState.SUPERSEDED,
-        )
+        """Every job of a year and kind whose result still stands or may yet (the caller picks per
+        school): not superseded, cancelled or withdrawn, and no withdrawal requested."""
+        q = _standing(select(DeliveryJob)).where(DeliveryJob.school_year == year, DeliveryJob.kind == kind)
         return list((await self.session.execute(q)).scalars())
+
+    async def withdrawn_receipts(self, year: str, kind: str) -> dict[str, list[str]]:
+        """Per school, the receipts withdrawn (or being withdrawn) from CSDL."""
+        q = (
+            select(DeliveryJob.school_code, DeliveryJob.receipt_id)
+            .join(DeliveryWithdrawal, DeliveryWithdrawal.job_id == DeliveryJob.id)
+            .where(
+                DeliveryJob.school_year == year, DeliveryJob.kind == kind, DeliveryJob.receipt_id.is_not(None)
+            )
+            .order_by(DeliveryJob.school_code, DeliveryJob.version)
+        )
+        out: dict[str, list[str]] = {}
+        for school, receipt in (await self.session.execute(q)).all():
+            out.setdefault(school, []).append(receipt)
+        return out
 
     async def latest_result_per_school(self, year: str, kind: str, province: str | None) -> list[DeliveryJob]:
         """Per school, the job of its newest version (a window in SQL, not a loop over versions)."""
@@ -225,10 +275,8 @@ class DeliveryRepository:
             )
             .label("rank")
         )
-        ranked = select(DeliveryJob.id, rank).where(  # type: ignore[call-overload]
-            DeliveryJob.school_year == year,
-            DeliveryJob.kind == kind,
-            DeliveryJob.state != JobState.SUPERSEDED,
+        ranked = _standing(select(DeliveryJob.id, rank)).where(  # type: ignore[call-overload]
+            DeliveryJob.school_year == year, DeliveryJob.kind == kind
         )
         if province is not None:
             ranked = ranked.where(DeliveryJob.province_code == province)

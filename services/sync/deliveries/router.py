@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.schemas import DeliveryOut, SchoolStatus
@@ -14,6 +16,8 @@ from shared.errors import NotFound, problem_responses
 from shared.principal import Role
 
 router = APIRouter(prefix="/api/v1/sync", tags=["deliveries"])
+SCHOOL_CODE_PATTERN = r"^[0-9A-Za-z]{4,32}$"
+SchoolCodeP = Annotated[str, Path(pattern=SCHOOL_CODE_PATTERN, description="school code (mã trường)")]
 
 
 @router.get(
@@ -22,7 +26,7 @@ router = APIRouter(prefix="/api/v1/sync", tags=["deliveries"])
     responses=problem_responses(401, 403, 404, 422),
 )
 async def status(
-    code: str, school_year: SchoolYear, p: PrincipalDep, session: SessionDep, scoring: ScoringDep
+    code: SchoolCodeP, school_year: SchoolYear, p: PrincipalDep, session: SessionDep, scoring: ScoringDep
 ) -> SchoolStatus:
     """What was sent for a school and year, when, the receipts, attempts and errors."""
     require(p, *READERS)

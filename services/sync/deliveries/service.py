@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.sync.deliveries.models import DeliveryJob, JobState
+from services.sync.deliveries.models import DeliveryJob, JobState, standing
 from services.sync.deliveries.repository import DeliveryRepository
-from services.sync.deliveries.schemas import AttemptOut, DeliveryOut, SchoolStatus
+from services.sync.deliveries.schemas import AttemptOut, DeliveryOut, SchoolStatus, WithdrawalOut
+from services.sync.withdrawals.repository import WithdrawalRepository
+from shared.contracts import AssessmentKind
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound
 from shared.i18n import msg
@@ -35,19 +37,29 @@ async def resend(s: AsyncSession, job_id: str, actor: str) -> DeliveryJob:
 
 
 async def school_status(s: AsyncSession, school: str, year: str) -> SchoolStatus:
+    """Every delivery of the school and year with its attempts and withdrawal, and per kind the
+    one that stands: the newest delivered version with no withdrawal asked for."""
     repo = DeliveryRepository(s)
     js = await repo.for_school(school, year)
     attempts = await repo.attempts_of([j.id for j in js])
+    withdrawals = await WithdrawalRepository(s).of_jobs([j.id for j in js])
     by_job: dict[str, list[AttemptOut]] = {}
     for a in attempts:
         by_job.setdefault(a.job_id, []).append(AttemptOut.model_validate(a, from_attributes=True))
-    return SchoolStatus(
-        school_code=school,
-        school_year=year,
-        deliveries=[
+    current: dict[str, str | None] = {}
+    for kind in AssessmentKind:
+        stands = standing([j for j in js if j.kind == kind.value and j.id not in withdrawals])
+        current[kind.value] = stands.id if stands else None
+    out = []
+    for j in js:
+        w = withdrawals.get(j.id)
+        out.append(
             DeliveryOut.model_validate(j, from_attributes=True).model_copy(
-                update={"attempt_log": by_job.get(j.id, [])}
+                update={
+                    "attempt_log": by_job.get(j.id, []),
+                    "current": j.id in current.values(),
+                    "withdrawal": WithdrawalOut.model_validate(w, from_attributes=True) if w else None,
+                }
             )
-            for j in js
-        ],
-    )
+        )
+    return SchoolStatus(school_code=school, school_year=year, current=current, deliveries=out)

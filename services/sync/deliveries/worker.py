@@ -160,6 +160,7 @@ class DeliveryWorker:
 
 def _event_body(j: DeliveryJob, receipt: Receipt | None, error: str | None) -> dict[str, object]:
     return {
+        "operation": "delivery",
         "school_code": j.school_code,
         "school_year": j.school_year,
         "kind": j.kind,

@@ -4,16 +4,16 @@ file uploaded to CSDL ngành by hand where no API connection exists (DESIGN §5,
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
-from services.sync.deadlines.service import Deadlines
+from services.sync.deadlines.router import ProvinceQ
+from services.sync.deadlines.rules import check_year
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
 from services.sync.exports.workbook import MEDIA_TYPE, ExportRow, build_workbook
-from services.sync.scope import READERS, require, schools_in_scope
+from services.sync.scope import READERS, require, today, visible_now
 from shared.contracts import AssessmentKind, SchoolYear
 from shared.errors import problem_responses
 
@@ -34,15 +34,16 @@ async def export_results(
     session: SessionDep,
     scoring: ScoringDep,
     kind: AssessmentKind = AssessmentKind.SELF,
-    province: Annotated[str | None, Query(max_length=8, description="province code (mã tỉnh)")] = None,
+    province: ProvinceQ = None,
 ) -> Response:
     """Each school's latest approved (self) or recognised (external) result of the year, exactly
     as the API channel sends it, with its delivery state and CSDL receipt: the schools in the
-    caller's scope on the on-time deadline."""
+    caller's scope now (today's placement of each school)."""
     require(p, *READERS)
-    deadline = (await Deadlines(session, school_year, kind).of(province)).on_time_deadline
-    visible = {s.code: s for s in await schools_in_scope(scoring, p, deadline, province)}
+    check_year(school_year)
     jobs = await DeliveryRepository(session).latest_result_per_school(school_year, kind.value, province)
+    # a school's data follows the caller's scope now: after a move, its new office reads it
+    visible = await visible_now(scoring, p, [j.school_code for j in jobs], province)
     rows = [
         ExportRow(
             school_code=j.school_code,
@@ -68,5 +69,6 @@ async def export_results(
             "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
             "Cache-Control": "no-store",
             "X-Chiso-Rows": str(len(rows)),
+            "X-Chiso-Scope-As-Of": today().isoformat(),
         },
     )

@@ -19,10 +19,12 @@ from services.sync.csdl.contract import (
     REPLAYED_HEADER,
     SUBMIT_PATH,
     TOKEN_PATH,
+    WITHDRAW_SUFFIX,
     Receipt,
     RecordedResult,
     Submission,
     Token,
+    WithdrawalRequest,
 )
 from services.sync.fake_csdl.store import Counts, FakeState, Faults
 from shared.contracts import AssessmentKind
@@ -82,6 +84,22 @@ def _authorise(state: FakeState, authorization: str | None) -> None:
         )
 
 
+async def _inject_faults(state: FakeState) -> None:
+    """Latency, 429, 503 (nothing recorded) or a hang (then recorded), as configured."""
+    f = state.faults
+    if f.latency_ms:
+        await asyncio.sleep(f.latency_ms / 1000)
+    if state.roll(f.rate_limit_rate):
+        state.faults_injected["429"] += 1
+        raise RateLimited(headers={"Retry-After": str(f.retry_after_seconds)})
+    if state.roll(f.error_rate):
+        state.faults_injected["503"] += 1
+        raise ServiceUnavailable()
+    if state.roll(f.timeout_rate):
+        state.faults_injected["timeout"] += 1
+        await asyncio.sleep(f.timeout_seconds)
+
+
 def _check_rules(sub: Submission) -> None:
     errors = []
     if sub.kind == AssessmentKind.SELF and sub.approval is None:
@@ -137,18 +155,7 @@ async def submit(
     state = _state(request)
     _authorise(state, authorization)
     state.requests_per_key[idempotency_key] += 1
-    f = state.faults
-    if f.latency_ms:
-        await asyncio.sleep(f.latency_ms / 1000)
-    if state.roll(f.rate_limit_rate):
-        state.faults_injected["429"] += 1
-        raise RateLimited(headers={"Retry-After": str(f.retry_after_seconds)})
-    if state.roll(f.error_rate):
-        state.faults_injected["503"] += 1
-        raise ServiceUnavailable()
-    if state.roll(f.timeout_rate):
-        state.faults_injected["timeout"] += 1
-        await asyncio.sleep(f.timeout_seconds)
+    await _inject_faults(state)
     _check_rules(sub)
     stored, replayed = state.record(idempotency_key, sub)
     if replayed and stored.body_hash != hashlib.sha256(sub.model_dump_json().encode()).hexdigest():
@@ -158,7 +165,7 @@ async def submit(
             ),
             code="idempotency_key_reused",
         )
-    if not replayed and state.roll(f.drop_after_commit_rate):
+    if not replayed and state.roll(state.faults.drop_after_commit_rate):
         state.faults_injected["drop_after_commit"] += 1
         raise ConnectionDropped("connection dropped after commit")
     if replayed:
@@ -180,6 +187,39 @@ async def lookup(
     if st is None:
         raise NotFound()
     return st.result
+
+
+@api.post(SUBMIT_PATH + "/{receipt_id}" + WITHDRAW_SUFFIX, response_model=RecordedResult)
+async def withdraw(
+    request: Request,
+    response: Response,
+    receipt_id: str,
+    body: WithdrawalRequest,
+    idempotency_key: Annotated[str, Header(min_length=8, max_length=200)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> RecordedResult:
+    """Thu hồi: mark a record withdrawn; the same `Idempotency-Key` again answers the same."""
+    state = _state(request)
+    _authorise(state, authorization)
+    state.requests_per_key[idempotency_key] += 1
+    await _inject_faults(state)
+    stored, replayed = state.withdraw(idempotency_key, receipt_id, body.reason)
+    if stored is None:
+        raise NotFound(msg("Không có biên nhận này.", "No such receipt."), code="receipt_not_found")
+    if replayed is None:
+        raise Conflict(
+            msg(
+                "Khóa Idempotency-Key đã dùng cho yêu cầu khác.",
+                "Idempotency-Key reused for another request.",
+            ),
+            code="idempotency_key_reused",
+        )
+    if not replayed and state.roll(state.faults.drop_after_commit_rate):
+        state.faults_injected["drop_after_commit"] += 1
+        raise ConnectionDropped("connection dropped after commit")
+    if replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return stored.result
 
 
 admin = APIRouter(prefix="/admin", tags=["admin"])

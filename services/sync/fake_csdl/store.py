@@ -38,6 +38,9 @@ class Counts(BaseModel):
         description="records per (school, year, kind, content hash): more than 1 means a double send"
     )
     faults_injected: dict[str, int]
+    withdrawals_per_receipt: dict[str, int] = Field(
+        default_factory=dict, description="distinct withdrawal keys applied per receipt: 1 means once"
+    )
 
 
 @dataclass
@@ -60,18 +63,24 @@ class FakeState:
     records_per_key: Counter[str] = field(default_factory=Counter)
     records_per_content: Counter[str] = field(default_factory=Counter)
     faults_injected: Counter[str] = field(default_factory=Counter)
+    # the current record of each (school, year, kind): a later delivery replaces it
+    current: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    # withdrawal key → (receipt, reason): the same key again replays, never withdraws twice
+    withdrawal_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    withdrawals_per_receipt: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)  # noqa: S311  fault injection, not cryptography
 
     def reset(self) -> None:
-        for c in (self.by_key, self.by_receipt, self.tokens):
+        for c in (self.by_key, self.by_receipt, self.tokens, self.current, self.withdrawal_keys):
             c.clear()
         for n in (
             self.requests_per_key,
             self.records_per_key,
             self.records_per_content,
             self.faults_injected,
+            self.withdrawals_per_receipt,
         ):
             n.clear()
 
@@ -106,6 +115,26 @@ class FakeState:
         self.by_receipt[result.receipt_id] = st
         self.records_per_key[key] += 1
         self.records_per_content[f"{sub.school_code}|{sub.school_year}|{sub.kind}|{sub.content_hash}"] += 1
+        subject = (sub.school_code, sub.school_year, sub.kind.value)
+        previous = self.by_receipt.get(self.current.get(subject, ""))
+        if previous is not None:
+            previous.result.replaced_by = result.receipt_id
+        self.current[subject] = result.receipt_id
+        return st, False
+
+    def withdraw(self, key: str, receipt_id: str, reason: str) -> tuple[Stored | None, bool | None]:
+        """(stored, replayed); stored None: no such receipt; replayed None: the key was used for
+        another receipt or reason (a conflict). A receipt already withdrawn stays as it was."""
+        st = self.by_receipt.get(receipt_id)
+        if st is None:
+            return None, False
+        seen = self.withdrawal_keys.get(key)
+        if seen is not None:
+            return st, True if seen == (receipt_id, reason) else None
+        self.withdrawal_keys[key] = (receipt_id, reason)
+        if st.result.withdrawn_at is None:
+            st.result.withdrawn_at, st.result.withdrawal_reason = datetime.now(UTC), reason
+        self.withdrawals_per_receipt[receipt_id] += 1
         return st, False
 
     def counts(self) -> Counts:
@@ -116,4 +145,5 @@ class FakeState:
             records_per_key=dict(self.records_per_key),
             records_per_content=dict(self.records_per_content),
             faults_injected=dict(self.faults_injected),
+            withdrawals_per_receipt=dict(self.withdrawals_per_receipt),
         )

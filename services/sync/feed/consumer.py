@@ -20,6 +20,10 @@ from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.feed.models import FeedCursor
 from services.sync.feed.repository import lock_cursor
 from services.sync.scoring_client import ScoringClient
+from services.sync.webhooks.models import WebhookSubscription
+from services.sync.webhooks.repository import WebhookRepository
+from services.sync.webhooks.service import WORKFLOW_EVENTS, notify, workflow_body
+from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.contracts import AssessmentSnapshot, ChangeEvent, EventType
 from shared.db import utcnow
 
@@ -27,6 +31,8 @@ log = logging.getLogger("services.sync.feed")
 
 CURSOR = "scoring"
 DELIVERABLE = {EventType.ASSESSMENT_APPROVED.value, EventType.ASSESSMENT_RECOGNISED.value}
+# the result no longer stands: what reached CSDL is withdrawn, what did not is not sent
+WITHDRAWING = {EventType.ASSESSMENT_RETURNED.value: "returned", "assessment.reopened": "reopened"}
 
 
 class FeedConsumer:
@@ -54,16 +60,31 @@ class FeedConsumer:
         async with self.factory() as s:
             cursor = await lock_cursor(s, CURSOR)
             page = await self.scoring.events(cursor.position, self.batch)
+            subs = await WebhookRepository(s).active() if page.events else []
             for ev in page.events:
-                await apply(s, ev)
+                await apply(s, ev, subs)
             cursor.position = page.next_cursor
             cursor.updated_at = utcnow()
             await s.commit()
             return len(page.events)
 
 
-async def apply(s: AsyncSession, ev: ChangeEvent) -> str:
-    """Turn one event into a job; other event types need nothing from us."""
+async def apply(s: AsyncSession, ev: ChangeEvent, subs: list[WebhookSubscription] | None = None) -> str:
+    """Turn one event into a job or a withdrawal, and pass workflow events on to webhooks (queued
+    in the transaction that moves the cursor, so each is queued exactly once)."""
+    if ev.type in WORKFLOW_EVENTS:
+        await notify(s, ev.type, ev.school_code, workflow_body(ev), subs)
+    if ev.type in WITHDRAWING:
+        detail = ev.payload.get("reason")
+        n = await WithdrawalRepository(s).for_assessment(
+            ev.assessment_id,
+            ev.school_year,
+            WITHDRAWING[ev.type],
+            str(detail) if detail else None,
+            ev.id,
+            utcnow(),
+        )
+        return f"withdrawing {n}"
     if ev.type not in DELIVERABLE:
         return "ignored"
     try:

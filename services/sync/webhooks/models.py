@@ -18,6 +18,9 @@ class WebhookSubscription(SyncModel, table=True):
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
     owner: str = Field(max_length=128, index=True)
+    owner_kind: str = Field(default="client", max_length=16)  # user | client: how the gateway knows it
+    # the owner's grant when subscribing: the scope check's fallback where no gateway is configured
+    grant: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     url: str = Field(max_length=1000)
     secret: str = Field(max_length=128)
     events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -35,8 +38,10 @@ class WebhookDelivery(SyncModel, table=True):
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
     subscription_id: str = Field(foreign_key="webhook_subscription.id", max_length=36, index=True)
     event: str = Field(max_length=32)
+    school_code: str | None = Field(default=None, max_length=32)  # re-checked against scope at send
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    state: str = Field(default="pending", max_length=16)  # pending | delivered | failed
+    # pending | sending | delivered | failed | dropped (out of the subscriber's scope at send)
+    state: str = Field(default="pending", max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_status: int | None = None

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from services.sync.deadlines.calendar import VN_TZ
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep, SettingsDep
+from services.sync.grants import snapshot
 from services.sync.scope import READERS, require, school_in_scope, schools_in_scope
 from services.sync.webhooks.models import WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
@@ -57,6 +58,8 @@ async def subscribe(
             schools = sorted(s.code for s in await schools_in_scope(scoring, p, today))
     sub = WebhookSubscription(
         owner=p.sub,
+        owner_kind=p.kind.value,
+        grant=snapshot(p),
         url=str(url),
         secret=secrets.token_urlsafe(32),
         events=list(body.events),

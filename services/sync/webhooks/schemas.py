@@ -1,11 +1,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-EventName = Literal["sync.delivered", "sync.failed", "deadline.at_risk"]
+EventName = Literal[
+    "sync.delivered",
+    "sync.failed",
+    "sync.withdrawn",
+    "deadline.at_risk",
+    "assessment.submitted",
+    "assessment.approved",
+    "assessment.returned",
+    "assessment.accepted",
+    "assessment.concluded",
+    "assessment.recognised",
+    "assessment.reopened",
+]
 
 
 class SubscriptionIn(BaseModel):
@@ -15,8 +27,9 @@ class SubscriptionIn(BaseModel):
         examples=["https://vendor.example/hooks/chiso"],
     )
     events: list[EventName] = Field(min_length=1)
-    schools: list[str] = Field(
+    schools: list[Annotated[str, Field(pattern=r"^[0-9A-Za-z]{4,32}$")]] = Field(
         default_factory=list,
+        max_length=50_000,
         description="only these schools (each must be in the caller's scope); empty: all",
     )
 

@@ -15,15 +15,46 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.deliveries.backoff import delay
+from services.sync.grants import GatewayClient, GrantsUnavailable, ScopeCheck
+from services.sync.scoring_client import ScoringClient
 from services.sync.webhooks.models import WebhookDelivery, WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.signing import EVENT_HEADER, SIGNATURE_HEADER, sign
+from shared.contracts import ChangeEvent
 from shared.db import utcnow
 from shared.outbound import Resolver, pinned, public_address, system_resolver
 
 log = logging.getLogger("services.sync.webhooks")
 
-EVENTS = ("sync.delivered", "sync.failed", "deadline.at_risk")
+WORKFLOW_EVENTS = (
+    "assessment.submitted",
+    "assessment.approved",
+    "assessment.returned",
+    "assessment.accepted",
+    "assessment.concluded",
+    "assessment.recognised",
+    "assessment.reopened",
+)
+EVENTS = ("sync.delivered", "sync.failed", "sync.withdrawn", "deadline.at_risk", *WORKFLOW_EVENTS)
+# what a workflow event tells a vendor: the act, its reason and, for a return, the item comments
+WORKFLOW_FIELDS = ("action", "reason", "item_comments", "kind", "state", "framework", "content_hash")
+
+
+def workflow_body(ev: ChangeEvent) -> dict[str, Any]:
+    """The webhook body of a scoring feed event (the snapshot events give the scored result)."""
+    body: dict[str, Any] = {
+        "school_code": ev.school_code,
+        "school_year": ev.school_year,
+        "assessment_id": ev.assessment_id,
+        "version": ev.version,
+        "occurred_at": ev.occurred_at.isoformat(),
+    }
+    body.update({k: ev.payload[k] for k in WORKFLOW_FIELDS if ev.payload.get(k) is not None})
+    if "groups" in ev.payload:
+        body["groups"] = [
+            {k: g.get(k) for k in ("code", "points", "level", "mandatory_met")} for g in ev.payload["groups"]
+        ]
+    return body
 
 
 async def notify(
@@ -38,7 +69,14 @@ async def notify(
     n = 0
     for sub in subs if subs is not None else await WebhookRepository(s).active():
         if event in sub.events and (sub.all_schools or school_code in sub.schools):
-            s.add(WebhookDelivery(subscription_id=sub.id, event=event, body={"event": event, "data": body}))
+            s.add(
+                WebhookDelivery(
+                    subscription_id=sub.id,
+                    event=event,
+                    school_code=school_code,
+                    body={"event": event, "data": body},
+                )
+            )
             n += 1
     return n
 
@@ -55,11 +93,14 @@ class WebhookDispatcher:
         cap: float = 600.0,
         poll: float = 1.0,
         resolver: Resolver | None = system_resolver,
+        scoring: ScoringClient,
+        gateway: GatewayClient | None = None,
     ) -> None:
         """`resolver=None` sends to the URL as given, private addresses included (the
         `webhook_allow_private_addresses` setting); otherwise every send goes to a checked public
-        address."""
+        address. `scoring` and `gateway` answer the scope check made before every send."""
         self.factory, self.http, self.resolver = factory, http, resolver
+        self.scoring, self.gateway = scoring, gateway
         self.max_attempts, self.timeout, self.base, self.cap, self.poll = (
             max_attempts,
             timeout,
@@ -85,9 +126,31 @@ class WebhookDispatcher:
         async with self.factory() as s:
             claimed = await WebhookRepository(s).claim_due(now, limit)
             await s.commit()
+        scope = ScopeCheck(self.scoring, self.gateway)
         for d, sub in claimed:
-            await self._send(d, sub)
+            if await self._in_scope(scope, d, sub):
+                await self._send(d, sub)
         return len(claimed)
+
+    async def _in_scope(self, scope: ScopeCheck, d: WebhookDelivery, sub: WebhookSubscription) -> bool:
+        """Scope is re-checked at every send, not only at subscription: a subscriber that lost the
+        school (its grant changed, or the school moved out of its units) gets nothing more."""
+        if d.school_code is None:
+            return True
+        try:
+            ok = await scope.allows(sub.owner_kind, sub.owner, sub.grant, d.school_code)
+        except GrantsUnavailable as e:  # cannot tell now: try again later, never send blindly
+            await self._finish(d, None, f"scope_check_unavailable: {e}")
+            return False
+        if not ok:
+            async with self.factory() as s:
+                values = {
+                    "state": "dropped",
+                    "last_error": "out_of_scope: the subscriber no longer sees this school",
+                }
+                await WebhookRepository(s).finish(d.id, values)
+                await s.commit()
+        return ok
 
     async def _send(self, d: WebhookDelivery, sub: WebhookSubscription) -> None:
         body = json.dumps({"id": d.id, **d.body}, separators=(",", ":"), ensure_ascii=False).encode()
@@ -106,6 +169,10 @@ class WebhookDispatcher:
                 error = f"receiver answered {status}"
         except (httpx.HTTPError, OSError, TimeoutError) as e:
             error = f"transport: {type(e).__name__}"
+        await self._finish(d, status, error)
+
+    async def _finish(self, d: WebhookDelivery, status: int | None, error: str | None) -> None:
+        """Delivered, or retried with backoff until the budget is spent, then failed."""
         now = utcnow()
         attempts = d.attempts + 1
         values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}

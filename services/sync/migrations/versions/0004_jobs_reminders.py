@@ -1,7 +1,7 @@
 """scheduled job runs, at-risk announcements, reminder contacts and sent-log
 
-Revision ID: 0002_jobs_reminders
-Revises: 0001
+Revision ID: 0004_jobs_reminders
+Revises: 0003_webhook_scope
 Create Date: 2026-12-02
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_jobs_reminders"
-down_revision: str | None = "0001"
+revision: str = "0004_jobs_reminders"
+down_revision: str | None = "0003_webhook_scope"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,10 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticUndefined
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from services.scoring.assessments import workflow
 from services.scoring.assessments.models import Assessment, AuditEntry, CriterionScore, State
 from services.scoring.assessments.scoring import apply_result, content_hash, score_document
+from services.scoring.assessments.service import stale
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.org.models import School
 from services.scoring.org.scope import visible_schools
@@ -294,13 +296,16 @@ class BulkService:
     async def _write(
         self, new_rows: list[Any], criteria: list[dict[str, Any]], audits: list[dict[str, Any]]
     ) -> None:
-        await self.session.flush()  # the updated rows (ORM objects from _prefetch)
+        try:  # the updated rows (ORM objects from _prefetch), each `WHERE version = <read>`
+            await self.session.flush()
+        except StaleDataError:
+            raise stale(None) from None  # a row changed since the prefetch: the batch writes nothing
         if new_rows:
             await self.session.execute(insert(Assessment), [vars(a) for a in new_rows])
         new_ids = {a.id for a in new_rows}
-        stale = sorted({c["assessment_id"] for c in criteria} - new_ids)
-        for start in range(0, len(stale), 500):
-            chunk = stale[start : start + 500]
+        rescored = sorted({c["assessment_id"] for c in criteria} - new_ids)
+        for start in range(0, len(rescored), 500):
+            chunk = rescored[start : start + 500]
             await self.session.execute(delete(CriterionScore).where(CriterionScore.assessment_id.in_(chunk)))  # type: ignore[attr-defined]
         if criteria:
             await self.session.execute(insert(CriterionScore), criteria)

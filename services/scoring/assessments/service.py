@@ -10,7 +10,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from services.scoring.assessments import workflow
 from services.scoring.assessments.models import Assessment, AuditEntry, State
@@ -35,6 +37,7 @@ from shared.errors import (
     Forbidden,
     NotFound,
     PreconditionFailed,
+    Problem,
     SchoolNotFound,
     Unprocessable,
 )
@@ -225,6 +228,7 @@ class AssessmentService:
         )
         a.version = a.version if created else a.version + 1
         a.updated_at = _now()
+        await self.save(a, if_match)
         await self.repo.replace_criteria(a.id, apply_result(a, scored.result))
         self._audit(p, a, "create" if created else "update", before)
         await self.session.flush()
@@ -265,8 +269,20 @@ class AssessmentService:
             state=state,
         )
         self.session.add(a)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError:  # another request created it first (the unique school/year/kind)
+            raise stale(None) from None
         return a
+
+    async def save(self, a: Assessment, if_match: str | None = None) -> None:
+        """Write the row as `UPDATE ... WHERE id = ? AND version = <read>` (the model's version
+        column): zero rows means another request changed it since it was read, and this one loses
+        whole (the request's transaction rolls back)."""
+        try:
+            await self.session.flush()
+        except StaleDataError:
+            raise stale(if_match) from None
 
     def _check_version(self, a: Assessment, if_match: str | None) -> None:
         if if_match is None or if_match.strip() == "*":
@@ -359,6 +375,7 @@ class AssessmentService:
         self._apply(p, a, action, body)
         TRANSITIONS.labels(kind.value, action).inc()
         a.state, a.version, a.updated_at = t.target, a.version + 1, _now()
+        await self.save(a)
         self._audit(p, a, action, before, reason)
         await self._emit(a, EVENT_OF[action], {"action": action, "by": p.sub, "reason": reason})
         await self.session.flush()
@@ -407,6 +424,7 @@ class AssessmentService:
             )
         before = _doc(a)
         a.external_requested, a.version, a.updated_at = True, a.version + 1, _now()
+        await self.save(a)
         self._audit(p, a, "request_external", before)
         await self.session.flush()
         return a
@@ -414,6 +432,17 @@ class AssessmentService:
     async def audit(self, p: Principal, code: str, year: str, kind: AssessmentKind) -> list[AuditEntry]:
         a = await self.get(p, code, year, kind)
         return await self.repo.audit(a.id)
+
+
+def stale(if_match: str | None) -> Problem:
+    """Another request changed the assessment between this one's read and its write."""
+    text = msg(
+        "Bản đánh giá vừa được thay đổi bởi một yêu cầu khác; hãy tải lại rồi thử lại.",
+        "The assessment was just changed by another request; reload it and try again.",
+    )
+    if if_match is not None and if_match.strip() != "*":
+        return PreconditionFailed(text)
+    return Conflict(text, code="concurrent_change")
 
 
 def _now() -> datetime:

@@ -302,3 +302,74 @@ class TestIdempotency:
         assert (await org.post(SELF + "/approve", headers=h)).status_code == 409  # not submitted yet
         await org.post(SELF + "/submit", headers=STAFF)
         assert (await org.post(SELF + "/approve", headers=h)).status_code == 200
+
+
+class TestReturns:
+    async def _approved(self, c: httpx.AsyncClient) -> None:
+        await put(c, STAFF, FULL)
+        await c.post(SELF + "/submit", headers=STAFF)
+        await c.post(SELF + "/approve", headers=HEAD)
+
+    async def test_unknown_item_is_422_with_pointer(self, org):
+        await self._approved(org)
+        body = {"reason": "Bổ sung", "item_comments": {"9.9.9": "?", "1.4.1": "Thiếu học liệu"}}
+        r = await org.post(SELF + "/return", json=body, headers=OFFICER_A)
+        assert r.status_code == 422
+        assert [(e["pointer"], e["code"]) for e in r.json()["validation_errors"]] == [
+            ("/item_comments/9.9.9", "unknown_item")
+        ]
+        assert (await org.get(SELF, headers=HEAD)).json()["state"] == "approved"
+        r = await org.post(
+            SELF + "/return", json={"reason": "x", "item_comments": {"1.4.1": " "}}, headers=OFFICER_A
+        )
+        assert r.json()["validation_errors"][0]["code"] == "comment_required"
+
+    async def test_head_return_with_unknown_item_is_422(self, org):
+        await put(org, STAFF, FULL)
+        await org.post(SELF + "/submit", headers=STAFF)
+        r = await org.post(
+            SELF + "/return", json={"reason": "x", "item_comments": {"9.9": "?"}}, headers=HEAD
+        )
+        assert r.json()["validation_errors"][0]["pointer"] == "/item_comments/9.9"
+
+    async def test_reason_without_items_is_refused_never_a_lock_out(self, org):
+        await self._approved(org)
+        r = await org.post(SELF + "/return", json={"reason": "Bổ sung"}, headers=OFFICER_A)
+        assert (r.status_code, r.json()["validation_errors"][0]["code"]) == (422, "items_required")
+        r = await org.post(
+            SELF + "/return", json={"reason": "Làm lại", "reopen_all": True}, headers=OFFICER_A
+        )
+        assert (r.status_code, r.json()["open_items"]) == (200, None)
+        assert (await put(org, STAFF, {**FULL, "1.3.1": {"deployed": False}})).status_code == 200
+
+    async def test_reopened_item_brings_what_it_requires(self, org):
+        await self._approved(org)
+        r = await org.post(
+            SELF + "/return",
+            json={"reason": "Bổ sung", "item_comments": {"1.5.2": "Chưa kết nối"}},
+            headers=OFFICER_A,
+        )
+        assert r.json()["open_items"] == ["1.5.1", "1.5.2"]
+        assert (await put(org, STAFF, {**FULL, "1.5.1": {"deployed": False}})).status_code == 200
+
+    async def test_returned_event_carries_comments_and_reason(self, org):
+        await self._approved(org)
+        comments = {"1.4.1": "Thiếu danh mục học liệu"}
+        await org.post(
+            SELF + "/return", json={"reason": "Bổ sung", "item_comments": comments}, headers=OFFICER_A
+        )
+        (ev,) = [e for e in await events(org) if e["type"] == "assessment.returned"]
+        assert ev["payload"]["item_comments"] == comments
+        assert ev["payload"]["reason"] == "Bổ sung"
+        assert ev["payload"]["open_items"] == ["1.4.1"]
+
+    async def test_reopen_emits_reopened(self, org):
+        await self._approved(org)
+        await org.post(SELF + "/accept", headers=OFFICER_A)
+        await org.post(SELF + "/request-external", headers=HEAD)
+        await put(org, ASSESSOR_A, FULL, url=EXT)
+        await org.post(EXT + "/conclude", headers=ASSESSOR_A)
+        r = await org.post(EXT + "/reopen", json={"reason": "Kiểm tra lại 1.7.2"}, headers=OFFICER_A)
+        assert r.json()["state"] == "in_progress"
+        ev = (await events(org))[-1]
+        assert (ev["type"], ev["payload"]["reason"]) == ("assessment.reopened", "Kiểm tra lại 1.7.2")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.scoring.assessments import workflow
+from services.scoring.assessments import rules, workflow
 from services.scoring.assessments.models import Assessment, AuditEntry, State
 from services.scoring.assessments.repository import AssessmentRepository
 from services.scoring.assessments.schemas import ActionBody, AssessmentWrite, Permissions, RecogniseBody
@@ -52,7 +52,7 @@ EVENT_OF = {
     "return": EventType.ASSESSMENT_RETURNED,
     "accept": EventType.ASSESSMENT_ACCEPTED,
     "conclude": EventType.ASSESSMENT_CONCLUDED,
-    "reopen": EventType.ASSESSMENT_RETURNED,
+    "reopen": EventType.ASSESSMENT_REOPENED,
     "recognise": EventType.ASSESSMENT_RECOGNISED,
 }
 SNAPSHOT_EVENTS = {EventType.ASSESSMENT_APPROVED, EventType.ASSESSMENT_RECOGNISED}
@@ -298,8 +298,9 @@ class AssessmentService:
             )
 
     def _check_open_items(self, a: Assessment, body: AssessmentWrite) -> None:
-        """After a reviewer's return only the items concerned reopen (and their facts)."""
-        if a.open_items is None:
+        """After a reviewer's return only the items concerned reopen (and their facts). An empty
+        list (rows from before returns had to name items) locks nothing: never a lock-out."""
+        if not a.open_items:
             return
         open_ = set(a.open_items)
         changed = {k for k in set(a.facts) | set(body.facts) if a.facts.get(k) != body.facts.get(k)}
@@ -371,17 +372,38 @@ class AssessmentService:
                     )
                 ]
             )
+        open_items = self._return_scope(a, body) if action == "return" else None
         before = _doc(a)
-        self._apply(p, a, action, body)
+        self._apply(p, a, action, body, open_items)
         TRANSITIONS.labels(kind.value, action).inc()
         a.state, a.version, a.updated_at = t.target, a.version + 1, _now()
         await self.save(a)
         self._audit(p, a, action, before, reason)
-        await self._emit(a, EVENT_OF[action], {"action": action, "by": p.sub, "reason": reason})
+        extra: dict[str, Any] = {"action": action, "by": p.sub, "reason": reason}
+        if action == "return" and isinstance(body, ActionBody):
+            extra |= {"item_comments": dict(body.item_comments), "open_items": open_items}
+        await self._emit(a, EVENT_OF[action], extra)
         await self.session.flush()
         return a
 
-    def _apply(self, p: Principal, a: Assessment, action: str, body: ActionBody | RecogniseBody) -> None:
+    def _return_scope(self, a: Assessment, body: ActionBody | RecogniseBody) -> list[str] | None:
+        """What a return reopens: the head's reopens everything (its submission goes back whole);
+        a reviewer's the items it names, which must exist in the pinned framework."""
+        assert isinstance(body, ActionBody)
+        fw = self.published(a).framework
+        if State(a.state) == State.SUBMITTED:
+            rules.reviewer_return(fw, body.model_copy(update={"reopen_all": True}))
+            return None
+        return rules.reviewer_return(fw, body)
+
+    def _apply(
+        self,
+        p: Principal,
+        a: Assessment,
+        action: str,
+        body: ActionBody | RecogniseBody,
+        open_items: list[str] | None,
+    ) -> None:
         now = _now()
         if action == "submit":
             a.submitted_at = now
@@ -389,8 +411,7 @@ class AssessmentService:
             a.approved_at, a.approved_by, a.approved_by_name, a.open_items = now, p.sub, p.name, None
         elif action == "return" and isinstance(body, ActionBody):
             a.review_comment, a.item_comments = body.reason, dict(body.item_comments)
-            # the head's return reopens everything; a reviewer's only the items it names
-            a.open_items = None if State(a.state) == State.SUBMITTED else sorted(body.item_comments)
+            a.open_items = open_items
             a.approved_at = a.approved_by = None
         elif action == "accept" and isinstance(body, ActionBody):
             a.review_comment, a.item_comments = body.reason, dict(body.item_comments)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.principal import Principal, Role, sign_principal
+from shared.principal import Principal, PrincipalKind, Role, sign_principal
 from tests.conftest import SECRET
 from tests.scoring.conftest import (
     ADMIN,
@@ -127,7 +127,7 @@ class TestSelfAssessment:
         await put(org, STAFF, FULL)
         r = await org.post(SELF + "/approve", headers=HEAD)
         assert r.status_code == 409
-        assert r.json()["allowed_actions"] == ["submit"]
+        assert r.json()["allowed_actions"] == ["edit", "submit"]
 
     async def test_head_return_needs_reason_and_reopens_all(self, org):
         await put(org, STAFF, FULL)
@@ -373,3 +373,48 @@ class TestReturns:
         assert r.json()["state"] == "in_progress"
         ev = (await events(org))[-1]
         assert (ev["type"], ev["payload"]["reason"]) == ("assessment.reopened", "Kiểm tra lại 1.7.2")
+
+
+class TestPermissions:
+    """`allowed_actions` and every `may_*` flag come from one table."""
+
+    async def _flags_agree(self, c: httpx.AsyncClient, url: str, *callers: dict[str, str]) -> None:
+        for h in callers:
+            perms = (await c.get(url, headers=h)).json()["permissions"]
+            acts = set(perms.pop("allowed_actions"))
+            flags = {k.removeprefix("may_").replace("_", "-") for k, v in perms.items() if v}
+            assert flags == acts, (h, perms, acts)
+
+    async def test_flags_equal_allowed_actions_in_every_state(self, org):
+        callers = (STAFF, HEAD, VENDOR, OFFICER_A, ASSESSOR_A)
+        await put(org, STAFF, FULL)
+        await self._flags_agree(org, SELF, *callers)
+        for action, h in (("submit", STAFF), ("approve", HEAD), ("accept", OFFICER_A)):
+            assert (await org.post(f"{SELF}/{action}", headers=h)).status_code == 200
+            await self._flags_agree(org, SELF, *callers)
+        perms = (await org.get(SELF, headers=ASSESSOR_A)).json()["permissions"]
+        assert (perms["may_start_external"], perms["may_request_external"]) == (False, False)
+        await org.post(SELF + "/request-external", headers=HEAD)
+        perms = (await org.get(SELF, headers=ASSESSOR_A)).json()["permissions"]
+        assert perms["may_start_external"]
+        assert "start-external" in perms["allowed_actions"]
+        await put(org, ASSESSOR_A, FULL, url=EXT)
+        await self._flags_agree(org, SELF, *callers)
+        await self._flags_agree(org, EXT, *callers)
+
+    async def test_a_client_never_acts_with_a_persons_role(self, org):
+        head_client = Principal(
+            sub="vendor-x",
+            kind=PrincipalKind.CLIENT,
+            roles=frozenset({Role.VENDOR_CLIENT, Role.SCHOOL_HEAD}),
+            schools=frozenset({"79701001"}),
+        )
+        h = {"X-Chiso-Principal": sign_principal(head_client, SECRET, ttl=3600)}
+        await put(org, h, FULL)
+        await org.post(SELF + "/submit", headers=h)
+        body = (await org.get(SELF, headers=h)).json()
+        assert not body["permissions"]["may_approve"]
+        r = await org.post(SELF + "/approve", headers=h)
+        assert r.status_code == 403
+        assert "person's role" in r.json()["hint"]
+        assert (await org.get(SELF, headers=HEAD)).json()["state"] == "submitted"

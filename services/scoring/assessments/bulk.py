@@ -141,7 +141,7 @@ class BulkService:
         return schools, existing
 
     async def submit(self, p: Principal, body: BulkRequest, dry_run: bool) -> BulkSummary:
-        if not p.roles & workflow.SCHOOL_WRITERS:
+        if not p.acting_roles & workflow.SCHOOL_WRITERS:
             raise Forbidden(
                 msg("Vai trò này không được gửi bản đánh giá.", "This role may not write assessments.")
             )

@@ -139,25 +139,10 @@ class AssessmentService:
         }
 
     def permissions(self, p: Principal, a: Assessment) -> Permissions:
-        kind, state, roles = AssessmentKind(a.kind), State(a.state), p.roles
-        acts = workflow.allowed(kind, state, roles)
+        """Every flag read from the one table: `may_x` is exactly "x" in `allowed_actions`."""
+        acts = workflow.allowed(AssessmentKind(a.kind), State(a.state), p, a)
         return Permissions(
-            may_edit=state in workflow.EDITABLE[kind] and bool(roles & workflow.EDITORS[kind]),
-            may_submit="submit" in acts,
-            may_approve="approve" in acts,
-            may_return="return" in acts,
-            may_accept="accept" in acts,
-            may_request_external=kind is S
-            and state in {State.APPROVED, State.ACCEPTED}
-            and not a.external_requested
-            and Role.SCHOOL_HEAD in roles,
-            may_start_external=kind is S
-            and state == State.ACCEPTED
-            and a.external_requested
-            and bool(roles & {Role.ASSESSOR, Role.OFFICER}),
-            may_conclude="conclude" in acts,
-            may_reopen="reopen" in acts,
-            may_recognise="recognise" in acts,
+            **{f"may_{name.replace('-', '_')}": name in acts for name in workflow.FLAGS},
             allowed_actions=acts,
         )
 
@@ -193,17 +178,17 @@ class AssessmentService:
         """Create or replace the document (PUT). Returns the assessment and whether it was created."""
         check_year(year)
         school = await self._school(p, code)
-        if not p.roles & workflow.EDITORS[kind]:
+        if not p.acting_roles & workflow.EDITORS[kind]:
             raise Forbidden(
                 msg("Vai trò này không được sửa bản đánh giá.", "This role may not edit the assessment."),
-                hint=f"editing needs one of {sorted(r.value for r in workflow.EDITORS[kind])}",
+                hint=f"editing needs one of {workflow.roles_for(kind, 'edit')}{_person_note(p)}",
             )
         a = await self.repo.get(p, code, year, kind, lock=True)
         created = a is None
         if a is None:
             a = await self._new(p, school, year, kind)
         self._check_version(a, if_match)
-        if State(a.state) not in workflow.EDITABLE[kind]:
+        if workflow.find(kind, "edit", State(a.state), p, a) is None:
             raise Conflict(
                 msg(
                     f"Bản đánh giá ở trạng thái {a.state}: chỉ đọc.",
@@ -211,7 +196,7 @@ class AssessmentService:
                 ),
                 code="not_editable",
                 state=a.state,
-                allowed_actions=workflow.allowed(kind, State(a.state), p.roles),
+                allowed_actions=workflow.allowed(kind, State(a.state), p, a),
             )
         pub = self.published(a)
         self._check_open_items(a, body)
@@ -237,7 +222,7 @@ class AssessmentService:
     async def _new(self, p: Principal, school: School, year: str, kind: AssessmentKind) -> Assessment:
         if kind is E:
             self_a = await self.repo.get(p, school.code, year, S)
-            if self_a is None or self_a.state != State.ACCEPTED or not self_a.external_requested:
+            if self_a is None or not workflow.find(S, "start-external", State(self_a.state), p, self_a):
                 raise Conflict(
                     msg(
                         "Chỉ đánh giá ngoài khi bản tự đánh giá đã được tiếp nhận và trường đã đề nghị.",
@@ -339,17 +324,13 @@ class AssessmentService:
     ) -> Assessment:
         a = await self.get(p, code, year, kind)
         a = await self.repo.get(p, code, year, kind, lock=True) or a
-        t = workflow.find(kind, action, State(a.state), p.roles)
-        if t is None and workflow.find(kind, action, State(a.state), frozenset(Role)) is not None:
-            need = sorted(
-                r.value
-                for tr in workflow.TRANSITIONS
-                if tr.kind == kind and tr.action == action
-                for r in tr.roles
-            )
+        t = workflow.find(kind, action, State(a.state), p, a)
+        if t is None and workflow.find(kind, action, State(a.state), frozenset(Role), a) is not None:
+            need = workflow.roles_for(kind, action)
             raise Forbidden(
                 msg(f"Vai trò này không được '{action}'.", f"This role may not '{action}'."),
-                hint=f"'{action}' needs one of {need}; this token has {sorted(r.value for r in p.roles)}",
+                hint=f"'{action}' needs one of {need}; this token has "
+                f"{sorted(r.value for r in p.roles)}{_person_note(p)}",
             )
         if t is None:
             raise Conflict(
@@ -359,7 +340,7 @@ class AssessmentService:
                 ),
                 code="illegal_transition",
                 state=a.state,
-                allowed_actions=workflow.allowed(kind, State(a.state), p.roles),
+                allowed_actions=workflow.allowed(kind, State(a.state), p, a),
             )
         reason = body.reason if isinstance(body, ActionBody) else None
         if t.needs_reason and not (reason and reason.strip()):
@@ -376,7 +357,7 @@ class AssessmentService:
         before = _doc(a)
         self._apply(p, a, action, body, open_items)
         TRANSITIONS.labels(kind.value, action).inc()
-        a.state, a.version, a.updated_at = t.target, a.version + 1, _now()
+        a.state, a.version, a.updated_at = t.target or a.state, a.version + 1, _now()
         await self.save(a)
         self._audit(p, a, action, before, reason)
         extra: dict[str, Any] = {"action": action, "by": p.sub, "reason": reason}
@@ -434,14 +415,14 @@ class AssessmentService:
 
     async def request_external(self, p: Principal, code: str, year: str) -> Assessment:
         a = await self.get(p, code, year, S)
-        if not self.permissions(p, a).may_request_external:
+        if workflow.find(S, "request-external", State(a.state), p, a) is None:
             raise Conflict(
                 msg(
                     "Không thể đề nghị đánh giá ngoài lúc này.", "Cannot request an external assessment now."
                 ),
                 code="illegal_transition",
                 state=a.state,
-                allowed_actions=workflow.allowed(S, State(a.state), p.roles),
+                allowed_actions=workflow.allowed(S, State(a.state), p, a),
             )
         before = _doc(a)
         a.external_requested, a.version, a.updated_at = True, a.version + 1, _now()
@@ -453,6 +434,16 @@ class AssessmentService:
     async def audit(self, p: Principal, code: str, year: str, kind: AssessmentKind) -> list[AuditEntry]:
         a = await self.get(p, code, year, kind)
         return await self.repo.audit(a.id)
+
+
+def _person_note(p: Principal) -> str:
+    if p.roles == p.acting_roles:
+        return ""
+    return (
+        " (an API client never acts with a person's role: "
+        + ", ".join(sorted(r.value for r in p.roles - p.acting_roles))
+        + ")"
+    )
 
 
 def stale(if_match: str | None) -> Problem:

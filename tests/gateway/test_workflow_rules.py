@@ -1,0 +1,104 @@
+"""The workflow's rules through the gateway of the embedded run (every service in one process):
+each answer is what a school, a Phòng/Sở officer or a vendor gets over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.gateway.admin.schemas import UserCreate
+from services.gateway.admin.service import AdminService
+from services.run import embedded
+from services.sync.deadlines.calendar import VN_TZ
+from shared.principal import Role
+from tests.scoring.test_engine_levels import FULL
+
+YEAR = "2024-2025"
+CODE = "79100001"  # a demo school of Phòng Quận 1, not started in the demo
+BASE = f"/api/v1/schools/{CODE}/assessments/{YEAR}"
+PASSWORD = "rules-password-1"
+
+
+def today() -> str:
+    return datetime.now(VN_TZ).date().isoformat()
+
+
+async def _users(app: Any) -> None:
+    async with app.state.session_factory() as s:
+        svc = AdminService(s)
+        for username, roles, scope in [
+            ("head", [Role.SCHOOL_HEAD], {"schools": [CODE]}),
+            ("staff", [Role.SCHOOL_STAFF], {"schools": [CODE]}),
+            ("so", [Role.OFFICER, Role.ASSESSOR], {"org_units": ["so-79"]}),
+            ("root", [Role.ADMIN], {"all_orgs": True}),
+        ]:
+            await svc.create_user(
+                UserCreate(username=username, name=username, password=PASSWORD, roles=roles, **scope)
+            )
+        await s.commit()
+
+
+@pytest.fixture
+async def gw(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, dict[str, str]]]]:
+    async with embedded(tmp_path / "data") as e:
+        await _users(e.gateway)
+        transport = httpx.ASGITransport(app=e.gateway)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
+            who = {}
+            for u in ("head", "staff", "so", "root"):
+                r = await c.post("/auth/login", json={"username": u, "password": PASSWORD})
+                who[u] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            yield c, who
+
+
+async def _approved(c: httpx.AsyncClient, who: dict[str, dict[str, str]]) -> None:
+    assert (await c.put(f"{BASE}/self", json={"facts": FULL}, headers=who["staff"])).status_code == 201
+    assert (await c.post(f"{BASE}/self/submit", headers=who["staff"])).status_code == 200
+    assert (await c.post(f"{BASE}/self/approve", headers=who["head"])).status_code == 200
+
+
+async def test_returns_name_existing_items(gw):
+    c, who = gw
+    await _approved(c, who)
+    r = await c.post(
+        f"{BASE}/self/return", json={"reason": "Bổ sung", "item_comments": {"9.9.9": "?"}}, headers=who["so"]
+    )
+    assert (r.status_code, r.json()["validation_errors"][0]["pointer"]) == (422, "/item_comments/9.9.9")
+    r = await c.post(f"{BASE}/self/return", json={"reason": "Bổ sung"}, headers=who["so"])
+    assert (r.status_code, r.json()["validation_errors"][0]["code"]) == (422, "items_required")
+    r = await c.post(
+        f"{BASE}/self/return",
+        json={"reason": "Bổ sung", "item_comments": {"1.4.1": "Thiếu"}},
+        headers=who["so"],
+    )
+    assert (r.status_code, r.json()["open_items"]) == (200, ["1.4.1"])
+    r = await c.put(f"{BASE}/self", json={"facts": {**FULL, "1.4.1": {"count": 20}}}, headers=who["staff"])
+    assert r.status_code == 200, r.text
+
+
+async def test_a_client_cannot_be_registered_with_a_persons_role(gw):
+    c, who = gw
+    body = {"id": "vendor-head", "name": "x", "roles": ["vendor_client", "school_head"], "schools": [CODE]}
+    r = await c.post("/admin/v1/clients", json=body, headers=who["root"])
+    assert (r.status_code, r.json()["validation_errors"][0]["code"]) == (422, "person_role_for_client")
+    body["roles"] = ["vendor_client"]
+    assert (await c.post("/admin/v1/clients", json=body, headers=who["root"])).status_code == 201
+    r = await c.patch("/admin/v1/clients/vendor-head", json={"roles": ["officer"]}, headers=who["root"])
+    assert r.status_code == 422
+
+
+async def test_permissions_come_from_one_table(gw):
+    c, who = gw
+    await _approved(c, who)
+    for h in (who["head"], who["so"], who["staff"]):
+        perms = (await c.get(f"{BASE}/self", headers=h)).json()["permissions"]
+        acts = set(perms.pop("allowed_actions"))
+        assert {k[4:].replace("_", "-") for k, v in perms.items() if v} == acts
+
+
+_ = timedelta

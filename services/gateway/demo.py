@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -153,7 +154,7 @@ class Seeder:
             ("PUT", f"{base}/external", {"facts": facts_for(code, strength * 0.95)}, self.officer),
             ("POST", f"{base}/external/conclude", None, self.officer),
             ("POST", f"{base}/external/recognise", {"decision_number": f"{100 + index}/QĐ-SGDĐT",
-                                                      "decision_date": "2025-06-15"}, self.officer),
+                                                      "decision_date": _today()}, self.officer),
         ]  # fmt: skip
         upto = {"draft": 1, "submitted": 2, "approved": 3, "accepted": 5, "in_progress": 6, "concluded": 7}
         for method, path, body, headers in steps[: upto.get(stage, len(steps))]:
@@ -161,6 +162,11 @@ class Seeder:
             if r.status_code >= 400:
                 log.warning("demo: %s %s → %s %s", method, path, r.status_code, r.text[:300])
                 return
+
+
+def _today() -> str:
+    """A recognition is dated neither before its conclusion (seeded now) nor in the future."""
+    return (datetime.now(UTC) + timedelta(hours=7)).date().isoformat()  # Vietnam's day
 
 
 async def seed_scoring(scoring: httpx.AsyncClient, secret: str) -> list[str]:

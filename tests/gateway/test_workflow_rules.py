@@ -101,4 +101,31 @@ async def test_permissions_come_from_one_table(gw):
         assert {k[4:].replace("_", "-") for k, v in perms.items() if v} == acts
 
 
-_ = timedelta
+async def test_recognition_is_validated_and_batched(gw):
+    c, who = gw
+    await _approved(c, who)
+    for method, path, h in [
+        ("POST", "/self/request-external", "head"),
+        ("POST", "/self/accept", "so"),
+        ("PUT", "/external", "so"),
+        ("POST", "/external/conclude", "so"),
+    ]:
+        r = await c.request(
+            method, BASE + path, json={"facts": FULL} if method == "PUT" else None, headers=who[h]
+        )
+        assert r.status_code < 300, r.text
+    tomorrow = (datetime.now(VN_TZ).date() + timedelta(days=1)).isoformat()
+    for body, code in [
+        ({"decision_number": " ", "decision_date": today()}, "decision_number_format"),
+        ({"decision_number": "45/QĐ-SGDĐT", "decision_date": tomorrow}, "decision_date_future"),
+        ({"decision_number": "45/QĐ-SGDĐT", "decision_date": "2025-06-15"}, "decision_before_conclusion"),
+    ]:
+        r = await c.post(f"{BASE}/external/recognise", json=body, headers=who["so"])
+        assert (r.status_code, r.json()["validation_errors"][0]["code"]) == (422, code)
+    batch = {"school_year": YEAR, "decision_number": "45/QĐ-SGDĐT", "decision_date": today()}
+    r = await c.post(
+        "/api/v1/bulk/recognitions", json={**batch, "schools": [CODE, "79100002"]}, headers=who["so"]
+    )
+    assert (r.status_code, [p["index"] for p in r.json()["problems"]]) == (422, [1])
+    r = await c.post("/api/v1/bulk/recognitions", json={**batch, "schools": [CODE]}, headers=who["so"])
+    assert (r.status_code, r.json()["recognised"][0]["school_code"]) == (200, CODE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -21,10 +22,12 @@ from tests.scoring.conftest import (
     STAFF,
     VENDOR,
     seed_org,
+    who,
 )
 from tests.scoring.test_engine_levels import FULL
 
 pytestmark = pytest.mark.asyncio
+TODAY = datetime.now(timezone(timedelta(hours=7))).date().isoformat()
 SELF = "/api/v1/schools/79701001/assessments/2024-2025/self"
 EXT = "/api/v1/schools/79701001/assessments/2024-2025/external"
 
@@ -212,7 +215,7 @@ class TestExternal:
         assert (
             await org.post(
                 EXT + "/recognise",
-                json={"decision_number": "12/QĐ-PGDĐT", "decision_date": "2025-06-10"},
+                json={"decision_number": "12/QĐ-PGDĐT", "decision_date": TODAY},
                 headers=OFFICER_A,
             )
         ).status_code == 409
@@ -221,13 +224,13 @@ class TestExternal:
         assert (
             await org.post(
                 EXT + "/recognise",
-                json={"decision_number": "x", "decision_date": "2025-06-10"},
+                json={"decision_number": "x", "decision_date": TODAY},
                 headers=ASSESSOR_A,
             )
         ).status_code == 403
         r = await org.post(
             EXT + "/recognise",
-            json={"decision_number": "12/QĐ-PGDĐT", "decision_date": "2025-06-10"},
+            json={"decision_number": "12/QĐ-PGDĐT", "decision_date": TODAY},
             headers=OFFICER_A,
         )
         body = r.json()
@@ -418,3 +421,100 @@ class TestPermissions:
         assert r.status_code == 403
         assert "person's role" in r.json()["hint"]
         assert (await org.get(SELF, headers=HEAD)).json()["state"] == "submitted"
+
+
+async def concluded(c: httpx.AsyncClient, code: str = "79701001") -> str:
+    """The school's external assessment, concluded today; returns its URL."""
+    base = f"/api/v1/schools/{code}/assessments/2024-2025"
+    steps = [
+        ("PUT", "/self", {"facts": FULL}, VENDOR),
+        ("POST", "/self/submit", None, VENDOR),
+        ("POST", "/self/approve", None, who("head", Role.SCHOOL_HEAD, schools=(code,))),
+        ("POST", "/self/request-external", None, who("head", Role.SCHOOL_HEAD, schools=(code,))),
+        ("POST", "/self/accept", None, OFFICER_A),
+        ("PUT", "/external", {"facts": FULL}, ASSESSOR_A),
+        ("POST", "/external/conclude", None, ASSESSOR_A),
+    ]
+    for method, path, body, h in steps:
+        r = await c.request(method, base + path, json=body, headers=h)
+        assert r.status_code < 300, (path, r.text)
+    return base + "/external"
+
+
+class TestRecognition:
+    @pytest.mark.parametrize(
+        ("number", "day", "pointer", "code"),
+        [
+            (" ", TODAY, "/decision_number", "decision_number_format"),
+            ("quyết định 45", TODAY, "/decision_number", "decision_number_format"),
+            ("45/QĐ-SGDĐT", (date.fromisoformat(TODAY) + timedelta(days=1)).isoformat(), "/decision_date",
+             "decision_date_future"),
+            ("45/QĐ-SGDĐT", (date.fromisoformat(TODAY) - timedelta(days=1)).isoformat(), "/decision_date",
+             "decision_before_conclusion"),
+        ],
+    )  # fmt: skip
+    async def test_decision_is_validated(self, org, number, day, pointer, code):
+        ext = await concluded(org)
+        r = await org.post(
+            ext + "/recognise", json={"decision_number": number, "decision_date": day}, headers=OFFICER_A
+        )
+        assert r.status_code == 422, r.text
+        assert [(e["pointer"], e["code"]) for e in r.json()["validation_errors"]] == [(pointer, code)]
+        assert (await org.get(ext, headers=OFFICER_A)).json()["state"] == "concluded"
+
+    async def test_usual_forms_are_accepted_and_normalised(self, org):
+        ext = await concluded(org)
+        r = await org.post(
+            ext + "/recognise",
+            json={"decision_number": " 123/qđ-sgdđt ", "decision_date": TODAY},
+            headers=OFFICER_A,
+        )
+        assert (r.status_code, r.json()["decision_number"]) == (200, "123/QĐ-SGDĐT")
+
+    async def test_batch_is_all_or_nothing(self, org):
+        await concluded(org, "79701001")
+        await put(org, VENDOR, FULL, url="/api/v1/schools/79701002/assessments/2024-2025/self")
+        body = {
+            "school_year": "2024-2025",
+            "decision_number": "45/QĐ-PGDĐT",
+            "decision_date": TODAY,
+            "schools": ["79701001", "79701002", "79702001", "79701001"],
+        }
+        r = await org.post("/api/v1/bulk/recognitions", json=body, headers=OFFICER_A)
+        assert (r.status_code, r.json()["code"]) == (422, "batch_rejected")
+        assert [(x["index"], x["problem"]["code"]) for x in r.json()["problems"]] == [
+            (1, "assessment_not_found"),
+            (2, "school_not_found"),
+            (3, "duplicate_school"),
+        ]
+        assert (await org.get(EXT, headers=OFFICER_A)).json()["state"] == "concluded"
+        await org.post("/api/v1/schools/79701002/assessments/2024-2025/self/submit", headers=VENDOR)
+        await concluded_rest(org, "79701002")
+        body["schools"] = ["79701001", "79701002"]
+        r = await org.post("/api/v1/bulk/recognitions", json=body, headers=OFFICER_A)
+        assert r.status_code == 200, r.text
+        assert [x["school_code"] for x in r.json()["recognised"]] == ["79701001", "79701002"]
+        recs = [e for e in await events(org) if e["type"] == "assessment.recognised"]
+        assert {e["payload"]["approval"]["decision_number"] for e in recs} == {"45/QĐ-PGDĐT"}
+        assert len(recs) == 2
+
+    async def test_batch_needs_an_officer_person(self, org):
+        await concluded(org)
+        body = {"school_year": "2024-2025", "decision_number": "45/QĐ-PGDĐT", "decision_date": TODAY,
+                "schools": ["79701001"]}  # fmt: skip
+        r = await org.post("/api/v1/bulk/recognitions", json=body, headers=ASSESSOR_A)
+        assert r.json()["problems"][0]["problem"]["status"] == 403
+
+
+async def concluded_rest(c: httpx.AsyncClient, code: str) -> None:
+    base = f"/api/v1/schools/{code}/assessments/2024-2025"
+    head = who("head", Role.SCHOOL_HEAD, schools=(code,))
+    for method, path, body, h in [
+        ("POST", "/self/approve", None, head),
+        ("POST", "/self/request-external", None, head),
+        ("POST", "/self/accept", None, OFFICER_A),
+        ("PUT", "/external", {"facts": FULL}, ASSESSOR_A),
+        ("POST", "/external/conclude", None, ASSESSOR_A),
+    ]:
+        r = await c.request(method, base + path, json=body, headers=h)
+        assert r.status_code < 300, (path, r.text)

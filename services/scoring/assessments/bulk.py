@@ -69,7 +69,7 @@ class BulkSummary(BaseModel):
     results: list[BulkResult]
 
 
-def _problem(e: Problem) -> dict[str, Any]:
+def problem_body(e: Problem) -> dict[str, Any]:
     # the same members a single request's problem+json carries, so clients parse one shape
     return {
         "type": TYPE_BASE + e.code,
@@ -89,7 +89,7 @@ def _reject(i: int, row: BulkRow, e: Problem) -> BulkResult:
         school_code=row.school_code,
         school_year=row.school_year,
         outcome="rejected",
-        problem=_problem(e),
+        problem=problem_body(e),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.scoring.assessments.bulk import BulkRequest, BulkService, BulkSummary
 from services.scoring.assessments.compare import compare
 from services.scoring.assessments.idempotency import run_idempotent
+from services.scoring.assessments.recognition import BatchRecognition, BatchRecognitionOut, recognise_batch
 from services.scoring.assessments.schemas import (
     ActionBody,
     AssessmentOut,
@@ -207,5 +208,30 @@ async def bulk_assessments(
 
     status, out = await run_idempotent(
         factory, session, p.sub, key, {"bulk": body.model_dump(mode="json"), "dry_run": dry_run}, run
+    )
+    return JSONResponse(out, status_code=status)
+
+
+@bulk_router.post(
+    "/recognitions", response_model=BatchRecognitionOut, responses=problem_responses(403, 404, 409, 422)
+)
+async def batch_recognition(
+    body: BatchRecognition,
+    p: PrincipalDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    factory: FactoryDep,
+    key: IdemKey = None,
+) -> Response:
+    """One decision (QĐ công nhận) recognising many schools' concluded external assessments: all
+    or nothing; a refusal (422 `batch_rejected`) lists each school that cannot be recognised and
+    why, and writes nothing."""
+
+    async def run() -> tuple[int, dict[str, Any]]:
+        out = await recognise_batch(AssessmentService(session, registry), p, body)
+        return 200, out.model_dump(mode="json")
+
+    status, out = await run_idempotent(
+        factory, session, p.sub, key, {"recognitions": body.model_dump(mode="json")}, run
     )
     return JSONResponse(out, status_code=status)

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from services.scoring.assessments.schemas import ActionBody, RecogniseBody
 from shared.errors import FieldError, Unprocessable
 from shared.framework.model import CriterionKind, Framework
 from shared.i18n import msg
+
+VN_TZ = timezone(timedelta(hours=7))  # the Decision's days are days in Vietnam time (I-9)
+
+
+def vn_today() -> date:
+    return datetime.now(VN_TZ).date()
 
 
 def returnable_codes(fw: Framework) -> dict[str, list[str]]:

@@ -323,9 +323,17 @@ class AssessmentService:
         body: ActionBody | RecogniseBody,
     ) -> Assessment:
         a = await self.get(p, code, year, kind)
-        a = await self.repo.get(p, code, year, kind, lock=True) or a
-        t = workflow.find(kind, action, State(a.state), p, a)
-        if t is None and workflow.find(kind, action, State(a.state), frozenset(Role), a) is not None:
+        t = await self.check(p, a, action, body)
+        return await self.perform(p, a, t, action, body)
+
+    async def check(
+        self, p: Principal, a: Assessment, action: str, body: ActionBody | RecogniseBody, at: str = ""
+    ) -> workflow.Transition:
+        """Everything that decides whether `action` may happen, before anything is written; `at`
+        prefixes the pointers (a batch names its row)."""
+        kind, state = AssessmentKind(a.kind), State(a.state)
+        t = workflow.find(kind, action, state, p, a)
+        if t is None and workflow.find(kind, action, state, frozenset(Role), a) is not None:
             need = workflow.roles_for(kind, action)
             raise Forbidden(
                 msg(f"Vai trò này không được '{action}'.", f"This role may not '{action}'."),
@@ -340,19 +348,40 @@ class AssessmentService:
                 ),
                 code="illegal_transition",
                 state=a.state,
-                allowed_actions=workflow.allowed(kind, State(a.state), p, a),
+                allowed_actions=workflow.allowed(kind, state, p, a),
             )
         reason = body.reason if isinstance(body, ActionBody) else None
         if t.needs_reason and not (reason and reason.strip()):
             raise Unprocessable(
                 errors=[
                     FieldError(
-                        pointer="/reason",
+                        pointer=f"{at}/reason",
                         code="reason_required",
                         message=msg("Cần nêu lý do.", "A reason is required."),
                     )
                 ]
             )
+        if action == "return":
+            self._return_scope(a, body)
+        if isinstance(body, RecogniseBody):
+            concluded = await self.repo.last_action_at(a.id, "conclude")
+            on = concluded.astimezone(rules.VN_TZ).date() if concluded else None
+            errors = rules.recognition(body, on, rules.vn_today(), at)
+            if errors:
+                raise Unprocessable(errors=errors)
+        return t
+
+    async def perform(
+        self,
+        p: Principal,
+        a: Assessment,
+        t: workflow.Transition,
+        action: str,
+        body: ActionBody | RecogniseBody,
+    ) -> Assessment:
+        """Apply a checked action: the row (one conditional UPDATE), its audit entry, its event."""
+        kind = AssessmentKind(a.kind)
+        reason = body.reason if isinstance(body, ActionBody) else None
         open_items = self._return_scope(a, body) if action == "return" else None
         before = _doc(a)
         self._apply(p, a, action, body, open_items)
@@ -398,7 +427,7 @@ class AssessmentService:
             a.review_comment, a.item_comments = body.reason, dict(body.item_comments)
         elif action == "recognise" and isinstance(body, RecogniseBody):
             a.decision_number, a.decision_date, a.recognised_at, a.recognised_by = (
-                body.decision_number,
+                rules.decision_number(body.decision_number) or body.decision_number,
                 body.decision_date,
                 now,
                 p.sub,

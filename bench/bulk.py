@@ -106,7 +106,12 @@ async def _seed_registry(factory: Any, n: int) -> list[tuple[str, str]]:
 
 async def _through_the_service(url: str, schools: list[tuple[str, str]]) -> float:
     settings = ScoringSettings(
-        database_url=url, migrate_on_start=False, internal_secret=SECRET, environment="test"
+        database_url=url,
+        migrate_on_start=False,
+        internal_secret=SECRET,
+        environment="test",
+        sync_url=None,  # no calendar: the bench measures writing, not the edit lock
+        school_years=["2024-2025"],  # the dataset's (past) school year
     )
     app = create_app(settings)
     vendor = Principal(

@@ -26,6 +26,7 @@ from services.evidence.config import EvidenceSettings
 from services.evidence.main import create_app as create_evidence
 from services.gateway.config import GatewaySettings
 from services.gateway.demo import PASSWORD, DemoInfo, seed_gateway, seed_scoring
+from services.gateway.demo import YEAR as DEMO_YEAR
 from services.gateway.main import create_app as create_gateway
 from services.scoring.config import ScoringSettings
 from services.scoring.main import create_app as create_scoring
@@ -55,11 +56,14 @@ async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]
     secret = gw_settings.internal_secret.get_secret_value()
     async with AsyncExitStack() as stack:
         scoring_settings = ScoringSettings(
-            database_url=f"sqlite+aiosqlite:///{data_dir / 'scoring.db'}", internal_secret=secret
+            database_url=f"sqlite+aiosqlite:///{data_dir / 'scoring.db'}",
+            internal_secret=secret,
+            sync_url=None,  # sync runs in-process: connected below once it exists
+            # the demo province's school year is a past one, opened explicitly for it
+            school_years=["current", "next", *([DEMO_YEAR] if demo else [])],
         )
-        clients: dict[str, httpx.AsyncClient] = {
-            "scoring": await _start(stack, create_scoring(scoring_settings), "scoring")
-        }
+        scoring = create_scoring(scoring_settings)
+        clients: dict[str, httpx.AsyncClient] = {"scoring": await _start(stack, scoring, "scoring")}
         ev_settings = EvidenceSettings(
             database_url=f"sqlite+aiosqlite:///{data_dir / 'evidence.db'}",
             storage_dir=data_dir / "blobs",
@@ -74,6 +78,7 @@ async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]
         )
         app = create_sync(settings=sync_settings, scoring_client=clients["scoring"], csdl_client=csdl)
         clients["sync"] = await _start(stack, app, "sync")
+        scoring.state.calendar.http = clients["sync"]  # the edit lock, read from sync's calendar
         gateway = create_gateway(gw_settings, clients)
         await stack.enter_async_context(gateway.router.lifespan_context(gateway))
         info = None

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
+from services.scoring.assessments.calendar import Calendar
+from services.scoring.assessments.extensions import router as extensions_router
 from services.scoring.assessments.router import bulk_router
 from services.scoring.assessments.router import router as assessments_router
 from services.scoring.config import MIGRATIONS, ScoringSettings
@@ -23,13 +26,25 @@ from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
 
-def create_app(settings: ScoringSettings | None = None) -> FastAPI:
+def create_app(
+    settings: ScoringSettings | None = None, sync_client: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """`sync_client`: the sync service in-process (the embedded run sets `app.state.calendar.http`
+    once sync exists); otherwise a client to `settings.sync_url` is opened for the app's life."""
     settings = settings or ScoringSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database(app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start):
-            yield
+        calendar: Calendar = app.state.calendar
+        owned = calendar.http is None and settings.sync_url is not None
+        if owned:
+            calendar.http = httpx.AsyncClient(base_url=str(settings.sync_url), timeout=5.0)
+        try:
+            async with database(app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start):
+                yield
+        finally:
+            if owned and calendar.http is not None:
+                await calendar.http.aclose()
 
     app = FastAPI(
         title="Chỉ số chuyển đổi số — scoring",
@@ -40,6 +55,9 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     )
     # frameworks are loaded here, not at import, so tests and overlays can point elsewhere
     app.state.settings = settings
+    app.state.calendar = Calendar(
+        sync_client, settings.internal_secret.get_secret_value(), settings.calendar_cache_seconds
+    )
     app.state.registry = FrameworkRegistry.from_directory(settings.frameworks_dir)
     app.state.previewer = Previewer(app.state.registry)
     observability.install(
@@ -54,6 +72,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.include_router(org_router)
     app.include_router(assessments_router)
     app.include_router(bulk_router)
+    app.include_router(extensions_router)
     app.include_router(feed_router)
     app.include_router(dashboard_router)
 

@@ -22,6 +22,7 @@ YEAR = "2024-2025"
 CODE = "79100001"  # a demo school of Phòng Quận 1, not started in the demo
 BASE = f"/api/v1/schools/{CODE}/assessments/{YEAR}"
 PASSWORD = "rules-password-1"
+NEW = "79100099"  # a school added by the test: no demo extension
 
 
 def today() -> str:
@@ -36,6 +37,7 @@ async def _users(app: Any) -> None:
             ("staff", [Role.SCHOOL_STAFF], {"schools": [CODE]}),
             ("so", [Role.OFFICER, Role.ASSESSOR], {"org_units": ["so-79"]}),
             ("root", [Role.ADMIN], {"all_orgs": True}),
+            ("staff.new", [Role.SCHOOL_STAFF], {"schools": [NEW]}),
         ]:
             await svc.create_user(
                 UserCreate(username=username, name=username, password=PASSWORD, roles=roles, **scope)
@@ -50,7 +52,7 @@ async def gw(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str,
         transport = httpx.ASGITransport(app=e.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
             who = {}
-            for u in ("head", "staff", "so", "root"):
+            for u in ("head", "staff", "so", "root", "staff.new"):
                 r = await c.post("/auth/login", json={"username": u, "password": PASSWORD})
                 who[u] = {"Authorization": f"Bearer {r.json()['access_token']}"}
             yield c, who
@@ -129,3 +131,24 @@ async def test_recognition_is_validated_and_batched(gw):
     assert (r.status_code, [p["index"] for p in r.json()["problems"]]) == (422, [1])
     r = await c.post("/api/v1/bulk/recognitions", json={**batch, "schools": [CODE]}, headers=who["so"])
     assert (r.status_code, r.json()["recognised"][0]["school_code"]) == (200, CODE)
+
+
+async def test_edit_lock_window_and_the_sos_extension(gw):
+    c, who = gw
+    school = {"code": NEW, "name": "Trường mới", "levels": ["TH"], "managing_unit_id": "phong-79-q1",
+              "province_code": "79", "opened_on": "2010-09-05"}  # fmt: skip
+    assert (await c.post("/api/v1/org/schools", json=school, headers=who["root"])).status_code == 201
+    url = f"/api/v1/schools/{NEW}/assessments/{YEAR}/self"
+    r = await c.put(url, json={"facts": FULL}, headers=who["staff.new"])
+    # the national lock of 2024-2025 (31/5/2025), read from sync's calendar
+    assert (r.status_code, r.json()["code"], r.json()["lock_date"]) == (409, "edit_locked", "2025-05-31")
+    r = await c.put(
+        f"/api/v1/schools/{NEW}/assessments/2031-2032/self", json={"facts": FULL}, headers=who["staff.new"]
+    )
+    assert (r.status_code, r.json()["validation_errors"][0]["code"]) == (422, "school_year_not_open")
+    until = (datetime.now(VN_TZ).date() + timedelta(days=7)).isoformat()
+    ext = {"reason": "Trường mới thành lập", "until": until}
+    assert (await c.post(f"{url}/extensions", json=ext, headers=who["head"])).status_code == 404
+    assert (await c.post(f"{url}/extensions", json=ext, headers=who["so"])).status_code == 201
+    assert (await c.put(url, json={"facts": FULL}, headers=who["staff.new"])).status_code == 201
+    assert (await c.post(f"{url}/submit", headers=who["staff.new"])).status_code == 200

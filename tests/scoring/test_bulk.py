@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from services.scoring.assessments.calendar import school_year_of
+from services.scoring.assessments.rules import vn_today
 from shared.principal import Role
 from tests.scoring.conftest import ADMIN, HEAD, SERVICE, STAFF, VENDOR, seed_org, who
 from tests.scoring.test_engine_levels import FULL
@@ -20,6 +22,9 @@ SELF = "/api/v1/schools/{}/assessments/2024-2025/self"
 async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
     await seed_org(client)
     return client
+
+
+CURRENT = school_year_of(vn_today())  # open: the window admits the current school year
 
 
 def row(code: str, facts: dict[str, Any], year: str = "2024-2025", **extra: Any) -> dict[str, Any]:
@@ -45,7 +50,7 @@ class TestBulk:
                 row("79701002", {"1.1": {"met": False}}),  # updated
                 row("79702001", FULL),  # not the vendor's school
                 row("79701001", FULL, year="2024-2026"),  # bad year
-                row("79701002", {"1.6.1": {"numerator": 9, "denominator": 5}}, year="2025-2026"),  # bad facts
+                row("79701002", {"1.6.1": {"numerator": 9, "denominator": 5}}, year=CURRENT),  # bad facts
             ],
         )
         assert (again["created"], again["updated"], again["unchanged"], again["rejected"]) == (0, 1, 1, 3)

@@ -8,6 +8,7 @@ few multi-row statements, so a request costs a handful of round trips, not thous
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from enum import Enum
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -19,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.scoring.assessments import workflow
+from services.scoring.assessments.calendar import check_window, extended, locked
 from services.scoring.assessments.models import Assessment, AuditEntry, CriterionScore, State
+from services.scoring.assessments.rules import vn_today
 from services.scoring.assessments.scoring import apply_result, content_hash, score_document
-from services.scoring.assessments.service import stale
+from services.scoring.assessments.service import Locks, stale
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.org.models import School
 from services.scoring.org.scope import visible_schools
@@ -33,6 +36,7 @@ from shared.principal import Principal
 from shared.requestid import current_request_id
 
 MAX_ROWS = 1000
+S = AssessmentKind.SELF
 
 
 class BulkRow(BaseModel):
@@ -124,8 +128,28 @@ def new_assessment(**values: Any) -> Any:
 
 
 class BulkService:
-    def __init__(self, session: AsyncSession, registry: FrameworkRegistry) -> None:
-        self.session, self.registry = session, registry
+    def __init__(self, session: AsyncSession, registry: FrameworkRegistry, locks: Locks) -> None:
+        self.session, self.registry, self.locks = session, registry, locks
+        self.today = vn_today()
+        self.lock_dates: dict[tuple[str, str | None], date | None] = {}
+        self.extended: set[tuple[str, str]] = set()
+
+    async def _prefetch_calendar(self, rows: list[BulkRow], schools: dict[str, School]) -> None:
+        """The edit lock of each (year, province) in the batch and the running extensions: read
+        once, so the per-row checks stay synchronous."""
+        for year, province in {
+            (r.school_year, s.province_code) for r in rows if (s := schools.get(r.school_code))
+        }:
+            if is_school_year(year):
+                self.lock_dates[(year, province)] = await self.locks.calendar.edit_lock(year, S, province)
+        self.extended = await extended(self.session, sorted(schools), S, self.today)
+
+    def _in_time(self, i: int, row: BulkRow, school: School, creating: bool) -> None:
+        if creating:
+            check_window(row.school_year, self.locks.school_years, f"/items/{i}/school_year")
+        lock = self.lock_dates.get((row.school_year, school.province_code))
+        if lock is not None and self.today > lock and (school.code, row.school_year) not in self.extended:
+            raise locked(lock)
 
     async def _prefetch(
         self, p: Principal, rows: list[BulkRow]
@@ -146,6 +170,7 @@ class BulkService:
                 msg("Vai trò này không được gửi bản đánh giá.", "This role may not write assessments.")
             )
         schools, existing = await self._prefetch(p, body.items)
+        await self._prefetch_calendar(body.items, schools)
         results: list[BulkResult] = []
         new_rows: list[Any] = []  # namespaces from new_assessment()
         criteria: list[dict[str, Any]] = []
@@ -195,6 +220,7 @@ class BulkService:
             )
         seen.add(key)
         a = existing.get(key)
+        self._in_time(i, row, school, creating=a is None)
         if a is not None and State(a.state) != State.DRAFT:
             raise Problem(
                 msg(

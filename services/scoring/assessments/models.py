@@ -75,6 +75,25 @@ class Assessment(ScoringModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class EditExtension(ScoringModel, table=True):
+    """A Sở's explicit act reopening a school past the edit lock until `until` (a Vietnam day,
+    inclusive), with its reason: append-only, the record of who reopened what and why."""
+
+    __tablename__ = "edit_extension"
+    __table_args__ = (Index("ix_edit_extension_school", "school_code", "school_year", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_code: str = Field(foreign_key="school.code", max_length=32)
+    school_year: str = Field(max_length=9)
+    kind: str = Field(max_length=16)
+    until: date
+    reason: str
+    granted_by: str = Field(max_length=128)
+    granted_by_name: str | None = Field(default=None, max_length=255)
+    granted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    request_id: str | None = Field(default=None, max_length=128)
+
+
 class CriterionScore(ScoringModel, table=True):
     """One row per scored criterion of an assessment, so dashboards aggregate in SQL."""
 

@@ -19,8 +19,8 @@ from services.scoring.assessments.schemas import (
     Comparison,
     RecogniseBody,
 )
-from services.scoring.assessments.service import AssessmentService
-from services.scoring.deps import FactoryDep, PrincipalDep, RegistryDep, SessionDep
+from services.scoring.assessments.service import AssessmentService, Locks
+from services.scoring.deps import FactoryDep, LocksDep, PrincipalDep, RegistryDep, SessionDep
 from services.scoring.frameworks.registry import FrameworkRegistry
 from shared.contracts import AssessmentKind
 from shared.errors import problem_responses
@@ -67,12 +67,13 @@ async def put_assessment(
     p: PrincipalDep,
     session: SessionDep,
     registry: RegistryDep,
+    locks: LocksDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Create or replace the facts, awarded points and evidence of a draft (or of an external
     assessment in progress), scored with the framework pinned for the year. `If-Match` guards
     against lost updates (412 names the current version)."""
-    svc = AssessmentService(session, registry)
+    svc = AssessmentService(session, registry, locks)
     a, created = await svc.write(p, code, year, kind, body, if_match)
     return _json(await svc.render(p, a), 201 if created else 200, a.version)
 
@@ -90,9 +91,10 @@ class Action:
     registry: FrameworkRegistry
     factory: async_sessionmaker[AsyncSession]
     key: str | None
+    locks: Locks
 
     async def run(self, action: str, body: ActionBody | RecogniseBody) -> Response:
-        svc = AssessmentService(self.session, self.registry)
+        svc = AssessmentService(self.session, self.registry, self.locks)
 
         async def run() -> tuple[int, dict[str, Any]]:
             if action == "request-external":
@@ -119,9 +121,10 @@ async def _action(
     session: SessionDep,
     registry: RegistryDep,
     factory: FactoryDep,
+    locks: LocksDep,
     key: IdemKey = None,
 ) -> Action:
-    return Action(code, year, kind, p, session, registry, factory, key)
+    return Action(code, year, kind, p, session, registry, factory, key, locks)
 
 
 # scope="function" like the session it holds: the commit still runs before the response is sent
@@ -196,6 +199,7 @@ async def bulk_assessments(
     session: SessionDep,
     registry: RegistryDep,
     factory: FactoryDep,
+    locks: LocksDep,
     key: IdemKey = None,
     dry_run: bool = False,
 ) -> Response:
@@ -203,7 +207,7 @@ async def bulk_assessments(
     answers per school: created, updated, unchanged, or rejected with its problem details."""
 
     async def run() -> tuple[int, dict[str, Any]]:
-        out = await BulkService(session, registry).submit(p, body, dry_run)
+        out = await BulkService(session, registry, locks).submit(p, body, dry_run)
         return 200, out.model_dump(mode="json")
 
     status, out = await run_idempotent(

@@ -7,6 +7,7 @@ a change-feed event, in the same transaction as the change itself.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.scoring.assessments import rules, workflow
+from services.scoring.assessments.calendar import Calendar, check_window, guard
 from services.scoring.assessments.models import Assessment, AuditEntry, State
 from services.scoring.assessments.repository import AssessmentRepository
 from services.scoring.assessments.schemas import ActionBody, AssessmentWrite, Permissions, RecogniseBody
@@ -88,10 +90,21 @@ def _doc(a: Assessment) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Locks:
+    """What bounds writes in time: the calendar (edit lock) and the open school years."""
+
+    calendar: Calendar
+    school_years: list[str]
+
+
 class AssessmentService:
-    def __init__(self, session: AsyncSession, registry: FrameworkRegistry) -> None:
+    def __init__(
+        self, session: AsyncSession, registry: FrameworkRegistry, locks: Locks | None = None
+    ) -> None:
         self.session = session
         self.registry = registry
+        self.locks = locks  # None: a read-only use (writes need it, see `_in_time`)
         self.repo = AssessmentRepository(session)
         self.org = OrgRepository(session)
 
@@ -148,6 +161,17 @@ class AssessmentService:
 
     # -- writing the document ------------------------------------------------------------------
 
+    async def _in_time(self, school: School, year: str, kind: AssessmentKind, creating: bool) -> None:
+        """The school-year window (new assessments) and the edit lock (every write, submission)."""
+        assert self.locks is not None, "a write path must pass the calendar"
+        if creating:
+            check_window(year, self.locks.school_years)
+        await guard(self.session, self.locks.calendar, school.code, school.province_code, year, kind)
+
+    def record(self, p: Principal, a: Assessment, action: str, reason: str | None = None) -> None:
+        """An audit entry for an act that changes no document field (an extension, say)."""
+        self._audit(p, a, action, _doc(a), reason)
+
     def _audit(
         self, p: Principal, a: Assessment, action: str, before: dict[str, Any], reason: str | None = None
     ) -> None:
@@ -185,6 +209,7 @@ class AssessmentService:
             )
         a = await self.repo.get(p, code, year, kind, lock=True)
         created = a is None
+        await self._in_time(school, year, kind, created)
         if a is None:
             a = await self._new(p, school, year, kind)
         self._check_version(a, if_match)
@@ -363,6 +388,9 @@ class AssessmentService:
             )
         if action == "return":
             self._return_scope(a, body)
+        if action == "submit":
+            school = await self._school(p, a.school_code)
+            await self._in_time(school, a.school_year, kind, creating=False)
         if isinstance(body, RecogniseBody):
             concluded = await self.repo.last_action_at(a.id, "conclude")
             on = concluded.astimezone(rules.VN_TZ).date() if concluded else None

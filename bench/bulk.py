@@ -110,7 +110,9 @@ async def _through_the_service(url: str, schools: list[tuple[str, str]]) -> floa
         migrate_on_start=False,
         internal_secret=SECRET,
         environment="test",
-        sync_url=None,  # no calendar: the bench measures writing, not the edit lock
+        # no calendar, no evidence service: the bench measures writing (rows cite no evidence)
+        sync_url=None,
+        evidence_url=None,
         school_years=["2024-2025"],  # the dataset's (past) school year
     )
     app = create_app(settings)

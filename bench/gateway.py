@@ -206,7 +206,11 @@ async def run(n_schools: int, runs: int, db: str | None) -> None:
     scoring_url = db or f"sqlite+aiosqlite:///{tmp / 'scoring.db'}"
     # scoring alone (no calendar); the dataset's past school year opened explicitly
     settings = ScoringSettings(
-        database_url=scoring_url, internal_secret=SECRET, sync_url=None, school_years=[YEAR]
+        database_url=scoring_url,
+        internal_secret=SECRET,
+        sync_url=None,
+        evidence_url=None,
+        school_years=[YEAR],
     )
     scoring = create_scoring(settings)
     gw_settings = GatewaySettings(

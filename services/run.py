@@ -58,7 +58,8 @@ async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]
         scoring_settings = ScoringSettings(
             database_url=f"sqlite+aiosqlite:///{data_dir / 'scoring.db'}",
             internal_secret=secret,
-            sync_url=None,  # sync runs in-process: connected below once it exists
+            sync_url=None,  # sync and evidence run in-process: connected below once they exist
+            evidence_url=None,
             # the demo province's school year is a past one, opened explicitly for it
             school_years=["current", "next", *([DEMO_YEAR] if demo else [])],
         )
@@ -72,6 +73,7 @@ async def embedded(data_dir: Path, demo: bool = True) -> AsyncIterator[Embedded]
         )
         app = create_evidence(settings=ev_settings, scoring_client=clients["scoring"])
         clients["evidence"] = await _start(stack, app, "evidence")
+        scoring.state.evidence_refs.http = clients["evidence"]  # evidence references, at write time
         csdl = await _start(stack, create_fake_csdl(), "csdl")
         sync_settings = SyncSettings(
             database_url=f"sqlite+aiosqlite:///{data_dir / 'sync.db'}", internal_secret=secret

@@ -101,6 +101,7 @@ async def scoring_service(url: str) -> AsyncIterator[Any]:
         # scoring alone: no sync, so no calendar (the edit lock is tested with one,
         # tests/scoring/test_calendar.py); the fixtures' school year is a past one, opened here
         sync_url=None,
+        evidence_url=None,
         school_years=["current", "next", FIXTURE_YEAR],
     )
     app = create_app(settings)

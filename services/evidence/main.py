@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from services.evidence.access import ScopeClient
 from services.evidence.config import MIGRATIONS, EvidenceSettings
 from services.evidence.links.check import LinkChecker
+from services.evidence.records.internal import router as internal_router
 from services.evidence.records.items import ItemCodes
 from services.evidence.records.router import router as records_router
 from services.evidence.scan import build_scanner
@@ -83,6 +84,7 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
     install_problem_handlers(app)
     app.include_router(records_router)
+    app.include_router(internal_router)  # evidence references, checked by scoring at write time
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -24,6 +24,9 @@ class ScoringSettings(ServiceSettings):
     # without sync (its own tests); the embedded run connects it in-process.
     sync_url: str | None = "http://127.0.0.1:8003"
     calendar_cache_seconds: float = 60.0
+    # the evidence service: evidence references are checked there at write time (unreachable:
+    # writes citing evidence answer 503). None only where scoring runs without it (its own tests)
+    evidence_url: str | None = "http://127.0.0.1:8002"
     # school years open for new assessments: `current`, `next`, `previous` (from today in Vietnam;
     # a school year turns on 1 August) or explicit years such as `2024-2025`
     school_years: list[str] = Field(default_factory=lambda: ["current", "next"])

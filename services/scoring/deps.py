@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.scoring.assessments.service import Locks
+from services.scoring.assessments.service import Checks
 from services.scoring.config import ScoringSettings
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.service import Previewer
@@ -31,8 +31,9 @@ async def get_previewer(request: Request) -> Previewer:
     return p
 
 
-async def get_locks(request: Request) -> Locks:
-    return Locks(request.app.state.calendar, request.app.state.settings.school_years)
+async def get_checks(request: Request) -> Checks:
+    state = request.app.state
+    return Checks(state.calendar, state.settings.school_years, state.evidence_refs)
 
 
 async def get_factory(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -43,5 +44,5 @@ async def get_factory(request: Request) -> async_sessionmaker[AsyncSession]:
 SettingsDep = Annotated[ScoringSettings, Depends(get_settings)]
 RegistryDep = Annotated[FrameworkRegistry, Depends(get_registry)]
 PreviewerDep = Annotated[Previewer, Depends(get_previewer)]
-LocksDep = Annotated[Locks, Depends(get_locks)]
+ChecksDep = Annotated[Checks, Depends(get_checks)]
 FactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_factory)]

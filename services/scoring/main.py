@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.scoring.assessments.calendar import Calendar
+from services.scoring.assessments.evidence_refs import EvidenceRefs
 from services.scoring.assessments.extensions import router as extensions_router
 from services.scoring.assessments.router import bulk_router
 from services.scoring.assessments.router import router as assessments_router
@@ -36,15 +37,20 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         calendar: Calendar = app.state.calendar
-        owned = calendar.http is None and settings.sync_url is not None
-        if owned:
-            calendar.http = httpx.AsyncClient(base_url=str(settings.sync_url), timeout=5.0)
+        refs: EvidenceRefs = app.state.evidence_refs
+        owned: list[httpx.AsyncClient] = []
+        if calendar.http is None and settings.sync_url is not None:
+            calendar.http = httpx.AsyncClient(base_url=settings.sync_url, timeout=5.0)
+            owned.append(calendar.http)
+        if refs.http is None and settings.evidence_url is not None:
+            refs.http = httpx.AsyncClient(base_url=settings.evidence_url, timeout=10.0)
+            owned.append(refs.http)
         try:
             async with database(app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start):
                 yield
         finally:
-            if owned and calendar.http is not None:
-                await calendar.http.aclose()
+            for c in owned:
+                await c.aclose()
 
     app = FastAPI(
         title="Chỉ số chuyển đổi số — scoring",
@@ -55,9 +61,9 @@ def create_app(
     )
     # frameworks are loaded here, not at import, so tests and overlays can point elsewhere
     app.state.settings = settings
-    app.state.calendar = Calendar(
-        sync_client, settings.internal_secret.get_secret_value(), settings.calendar_cache_seconds
-    )
+    secret = settings.internal_secret.get_secret_value()
+    app.state.calendar = Calendar(sync_client, secret, settings.calendar_cache_seconds)
+    app.state.evidence_refs = EvidenceRefs(None, secret)
     app.state.registry = FrameworkRegistry.from_directory(settings.frameworks_dir)
     app.state.previewer = Previewer(app.state.registry)
     observability.install(

@@ -22,6 +22,7 @@ YEAR = "2024-2025"
 CODE = "79100001"  # a demo school of Phòng Quận 1, not started in the demo
 BASE = f"/api/v1/schools/{CODE}/assessments/{YEAR}"
 PASSWORD = "rules-password-1"
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 NEW = "79100099"  # a school added by the test: no demo extension
 
 
@@ -38,6 +39,7 @@ async def _users(app: Any) -> None:
             ("so", [Role.OFFICER, Role.ASSESSOR], {"org_units": ["so-79"]}),
             ("root", [Role.ADMIN], {"all_orgs": True}),
             ("staff.new", [Role.SCHOOL_STAFF], {"schools": [NEW]}),
+            ("staff.b", [Role.SCHOOL_STAFF], {"schools": ["79100002"]}),
         ]:
             await svc.create_user(
                 UserCreate(username=username, name=username, password=PASSWORD, roles=roles, **scope)
@@ -52,7 +54,7 @@ async def gw(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str,
         transport = httpx.ASGITransport(app=e.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
             who = {}
-            for u in ("head", "staff", "so", "root", "staff.new"):
+            for u in ("head", "staff", "so", "root", "staff.new", "staff.b"):
                 r = await c.post("/auth/login", json={"username": u, "password": PASSWORD})
                 who[u] = {"Authorization": f"Bearer {r.json()['access_token']}"}
             yield c, who
@@ -152,3 +154,33 @@ async def test_edit_lock_window_and_the_sos_extension(gw):
     assert (await c.post(f"{url}/extensions", json=ext, headers=who["so"])).status_code == 201
     assert (await c.put(url, json={"facts": FULL}, headers=who["staff.new"])).status_code == 201
     assert (await c.post(f"{url}/submit", headers=who["staff.new"])).status_code == 200
+
+
+async def _upload(c: httpx.AsyncClient, h: dict[str, str], code: str) -> str:
+    r = await c.post(
+        f"/api/v1/schools/{code}/evidence",
+        data={"school_year": YEAR, "title": "Kế hoạch", "kind": "plan", "items": ["1.1"]},
+        files={"file": ("ke-hoach.pdf", PDF, "application/pdf")},
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def test_evidence_references_are_checked_at_write_time(gw):
+    c, who = gw
+    mine = await _upload(c, who["staff"], CODE)
+    other = await _upload(c, who["staff.b"], "79100002")
+    body = {"facts": FULL, "evidence_ids": [mine, "ev-made-up", other]}
+    r = await c.put(f"{BASE}/self", json=body, headers=who["staff"])
+    assert r.status_code == 422, r.text
+    assert [(e["pointer"], e["code"]) for e in r.json()["validation_errors"]] == [
+        ("/evidence_ids/1", "evidence_not_found"),
+        ("/evidence_ids/2", "evidence_not_found"),
+    ]
+    assert (await c.delete(f"/api/v1/evidence/{mine}", headers=who["staff"])).status_code == 204
+    r = await c.put(f"{BASE}/self", json={"facts": FULL, "evidence_ids": [mine]}, headers=who["staff"])
+    assert (r.status_code, r.json()["validation_errors"][0]["code"]) == (422, "evidence_deleted")
+    fresh = await _upload(c, who["staff"], CODE)
+    r = await c.put(f"{BASE}/self", json={"facts": FULL, "evidence_ids": [fresh]}, headers=who["staff"])
+    assert r.status_code == 201, r.text

@@ -19,18 +19,18 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.scoring.assessments import workflow
+from services.scoring.assessments import evidence_refs, workflow
 from services.scoring.assessments.calendar import check_window, extended, locked
 from services.scoring.assessments.models import Assessment, AuditEntry, CriterionScore, State
 from services.scoring.assessments.rules import vn_today
 from services.scoring.assessments.scoring import apply_result, content_hash, score_document
-from services.scoring.assessments.service import Locks, stale
+from services.scoring.assessments.service import Checks, stale
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.org.models import School
 from services.scoring.org.scope import visible_schools
 from shared.contracts import AssessmentKind, is_school_year
 from shared.db import utcnow
-from shared.errors import TYPE_BASE, Forbidden, Problem, SchoolNotFound
+from shared.errors import TYPE_BASE, Forbidden, Problem, SchoolNotFound, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal
 from shared.requestid import current_request_id
@@ -128,11 +128,24 @@ def new_assessment(**values: Any) -> Any:
 
 
 class BulkService:
-    def __init__(self, session: AsyncSession, registry: FrameworkRegistry, locks: Locks) -> None:
+    def __init__(self, session: AsyncSession, registry: FrameworkRegistry, locks: Checks) -> None:
         self.session, self.registry, self.locks = session, registry, locks
         self.today = vn_today()
         self.lock_dates: dict[tuple[str, str | None], date | None] = {}
         self.extended: set[tuple[str, str]] = set()
+        self.evidence: dict[int, list[str]] = {}  # row index → the state of each evidence id
+
+    async def _prefetch_evidence(self, rows: list[BulkRow], schools: dict[str, School]) -> None:
+        """Every row's evidence references, checked in one call to the evidence service."""
+        cited = [(i, r) for i, r in enumerate(rows) if r.evidence_ids and r.school_code in schools]
+        refs = [(r.school_code, r.school_year, e) for _, r in cited for e in r.evidence_ids]
+        states = await self.locks.evidence.states(refs)
+        if states is None:
+            return
+        pos = 0
+        for i, r in cited:
+            self.evidence[i] = states[pos : pos + len(r.evidence_ids)]
+            pos += len(r.evidence_ids)
 
     async def _prefetch_calendar(self, rows: list[BulkRow], schools: dict[str, School]) -> None:
         """The edit lock of each (year, province) in the batch and the running extensions: read
@@ -171,6 +184,7 @@ class BulkService:
             )
         schools, existing = await self._prefetch(p, body.items)
         await self._prefetch_calendar(body.items, schools)
+        await self._prefetch_evidence(body.items, schools)
         results: list[BulkResult] = []
         new_rows: list[Any] = []  # namespaces from new_assessment()
         criteria: list[dict[str, Any]] = []
@@ -221,6 +235,10 @@ class BulkService:
         seen.add(key)
         a = existing.get(key)
         self._in_time(i, row, school, creating=a is None)
+        if i in self.evidence and (
+            bad := evidence_refs.errors(row.evidence_ids, self.evidence[i], f"/items/{i}")
+        ):
+            raise Unprocessable(errors=bad)
         if a is not None and State(a.state) != State.DRAFT:
             raise Problem(
                 msg(

@@ -19,8 +19,8 @@ from services.scoring.assessments.schemas import (
     Comparison,
     RecogniseBody,
 )
-from services.scoring.assessments.service import AssessmentService, Locks
-from services.scoring.deps import FactoryDep, LocksDep, PrincipalDep, RegistryDep, SessionDep
+from services.scoring.assessments.service import AssessmentService, Checks
+from services.scoring.deps import ChecksDep, FactoryDep, PrincipalDep, RegistryDep, SessionDep
 from services.scoring.frameworks.registry import FrameworkRegistry
 from shared.contracts import AssessmentKind
 from shared.errors import problem_responses
@@ -67,7 +67,7 @@ async def put_assessment(
     p: PrincipalDep,
     session: SessionDep,
     registry: RegistryDep,
-    locks: LocksDep,
+    locks: ChecksDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Create or replace the facts, awarded points and evidence of a draft (or of an external
@@ -91,7 +91,7 @@ class Action:
     registry: FrameworkRegistry
     factory: async_sessionmaker[AsyncSession]
     key: str | None
-    locks: Locks
+    locks: Checks
 
     async def run(self, action: str, body: ActionBody | RecogniseBody) -> Response:
         svc = AssessmentService(self.session, self.registry, self.locks)
@@ -121,7 +121,7 @@ async def _action(
     session: SessionDep,
     registry: RegistryDep,
     factory: FactoryDep,
-    locks: LocksDep,
+    locks: ChecksDep,
     key: IdemKey = None,
 ) -> Action:
     return Action(code, year, kind, p, session, registry, factory, key, locks)
@@ -199,7 +199,7 @@ async def bulk_assessments(
     session: SessionDep,
     registry: RegistryDep,
     factory: FactoryDep,
-    locks: LocksDep,
+    locks: ChecksDep,
     key: IdemKey = None,
     dry_run: bool = False,
 ) -> Response:

@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.scoring.assessments import rules, workflow
+from services.scoring.assessments import evidence_refs, rules, workflow
 from services.scoring.assessments.calendar import Calendar, check_window, guard
+from services.scoring.assessments.evidence_refs import EvidenceRefs
 from services.scoring.assessments.models import Assessment, AuditEntry, State
 from services.scoring.assessments.repository import AssessmentRepository
 from services.scoring.assessments.schemas import ActionBody, AssessmentWrite, Permissions, RecogniseBody
@@ -91,16 +92,18 @@ def _doc(a: Assessment) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Locks:
-    """What bounds writes in time: the calendar (edit lock) and the open school years."""
+class Checks:
+    """What a write is checked against outside this service's tables: the calendar (edit lock),
+    the open school years and the evidence service (references)."""
 
     calendar: Calendar
     school_years: list[str]
+    evidence: EvidenceRefs
 
 
 class AssessmentService:
     def __init__(
-        self, session: AsyncSession, registry: FrameworkRegistry, locks: Locks | None = None
+        self, session: AsyncSession, registry: FrameworkRegistry, locks: Checks | None = None
     ) -> None:
         self.session = session
         self.registry = registry
@@ -168,6 +171,13 @@ class AssessmentService:
             check_window(year, self.locks.school_years)
         await guard(self.session, self.locks.calendar, school.code, school.province_code, year, kind)
 
+    async def _check_evidence(self, school: School, year: str, ids: list[str]) -> None:
+        assert self.locks is not None
+        states = await self.locks.evidence.states([(school.code, year, i) for i in ids])
+        bad = evidence_refs.errors(ids, states) if states is not None else []
+        if bad:
+            raise Unprocessable(errors=bad)
+
     def record(self, p: Principal, a: Assessment, action: str, reason: str | None = None) -> None:
         """An audit entry for an act that changes no document field (an extension, say)."""
         self._audit(p, a, action, _doc(a), reason)
@@ -225,6 +235,7 @@ class AssessmentService:
             )
         pub = self.published(a)
         self._check_open_items(a, body)
+        await self._check_evidence(school, year, body.evidence_ids)
         scored = score_document(pub, list(school.levels), body.facts, body.awarded)
         digest = content_hash(a.framework, list(school.levels), body.facts, scored.awarded, body.evidence_ids)
         if not created and digest == a.content_hash:

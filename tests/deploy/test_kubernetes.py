@@ -281,8 +281,8 @@ class TestNetworkPolicies:
         [
             ("gateway", {"ingress-nginx", "monitoring"}),
             ("scoring", {"gateway", "evidence", "sync-api", "sync-worker", "monitoring"}),
-            ("evidence", {"gateway", "monitoring"}),
-            ("sync-api", {"gateway", "sync-worker", "monitoring"}),
+            ("evidence", {"gateway", "scoring", "monitoring"}),  # scoring: evidence references
+            ("sync-api", {"gateway", "sync-worker", "scoring", "monitoring"}),  # scoring: the calendar
             ("sync-worker", set()),
             ("migrate", set()),
         ],

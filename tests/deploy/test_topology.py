@@ -160,7 +160,11 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         )
         serve = ["-m", "services.serve"]
         # the fixtures' year is a past one: opened explicitly; the calendar is read from sync
-        scoring = {"SCORING_SYNC_URL": url["sync"], "SCORING_SCHOOL_YEARS": f'["current", "next", "{YEAR}"]'}
+        scoring = {
+            "SCORING_SYNC_URL": url["sync"],
+            "SCORING_EVIDENCE_URL": url["evidence"],
+            "SCORING_SCHOOL_YEARS": f'["current", "next", "{YEAR}"]',
+        }
         t.start(
             "scoring",
             [*serve, "scoring", "--port", str(port["scoring"]), "--workers", "2"],

@@ -68,6 +68,12 @@ def facts_for(code: str, strength: float) -> dict[str, Any]:
     f["1.4.1"] = {"count": int(40 * strength * rnd.uniform(0.6, 1.0))}
     f["1.7.2"] = {"class_size": 35, "lab_computers": int(35 * (0.4 + 0.6 * strength))}
     f["2.3.3"] = {"mode": "digital_signature" if strength > 0.5 else "pdf"}
+    # what the index asks to be told (I-10: required at submission)
+    head = {"name": "Nguyễn Văn An", "position": "Hiệu trưởng", "email": f"ht.{code}@demo.edu.vn"}
+    f["2.1"]["members"] = [{**head, "phone": "0900000000"}]
+    names = {"lms": ("K12Online", "rented"), "sms": ("SMAS", "rented"), "1.5.1": ("Phần mềm thi", None)}
+    for k, (name, acquisition) in names.items():
+        f[k] |= {"name": name, **({"acquisition": acquisition} if acquisition else {})}
     return f
 
 

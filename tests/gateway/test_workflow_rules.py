@@ -184,3 +184,17 @@ async def test_evidence_references_are_checked_at_write_time(gw):
     fresh = await _upload(c, who["staff"], CODE)
     r = await c.put(f"{BASE}/self", json={"facts": FULL, "evidence_ids": [fresh]}, headers=who["staff"])
     assert r.status_code == 201, r.text
+
+
+async def test_information_the_index_asks_for_is_required_at_submission(gw):
+    c, who = gw
+    draft = {**FULL, "2.1": {"met": True}, "sms": {"deployed": True, "name": "SMAS"}}
+    assert (await c.put(f"{BASE}/self", json={"facts": draft}, headers=who["staff"])).status_code == 201
+    r = await c.post(f"{BASE}/self/submit", headers=who["staff"])
+    assert (r.status_code, r.json()["code"]) == (422, "incomplete_for_submission")
+    assert [e["pointer"] for e in r.json()["validation_errors"]] == [
+        "/facts/2.1/members",
+        "/facts/sms/acquisition",
+    ]
+    assert (await c.put(f"{BASE}/self", json={"facts": FULL}, headers=who["staff"])).status_code == 200
+    assert (await c.post(f"{BASE}/self/submit", headers=who["staff"])).status_code == 200

@@ -352,7 +352,7 @@ class TestReturns:
             json={"reason": "Bổ sung", "item_comments": {"1.5.2": "Chưa kết nối"}},
             headers=OFFICER_A,
         )
-        assert r.json()["open_items"] == ["1.5.1", "1.5.2"]
+        assert r.json()["open_items"] == ["1.5.1", "1.5.2", "sms"]
         assert (await put(org, STAFF, {**FULL, "1.5.1": {"deployed": False}})).status_code == 200
 
     async def test_returned_event_carries_comments_and_reason(self, org):
@@ -518,3 +518,31 @@ async def concluded_rest(c: httpx.AsyncClient, code: str) -> None:
     ]:
         r = await c.request(method, base + path, json=body, headers=h)
         assert r.status_code < 300, (path, r.text)
+
+
+class TestInformationAtSubmission:
+    """I-10: optional in a draft, required at submission, every missing piece pointed at."""
+
+    async def test_draft_without_information_submits_only_once_complete(self, org):
+        facts = {
+            **FULL,
+            "2.1": {"met": True, "members": [{"name": "An", "position": "Hiệu trưởng", "email": " "}]},
+            "sms": {"deployed": True},
+            "1.5.1": {"deployed": True, "name": "Thi"},
+            "lms": {"deployed": False},
+        }
+        assert (await put(org, STAFF, facts)).status_code == 201  # a draft may lack it
+        r = await org.post(SELF + "/submit", headers=STAFF)
+        assert (r.status_code, r.json()["code"]) == (422, "incomplete_for_submission")
+        assert [(e["pointer"], e["code"]) for e in r.json()["validation_errors"]] == [
+            ("/facts/2.1/members/0/email", "required_at_submission"),
+            ("/facts/2.1/members/0/phone", "required_at_submission"),
+            ("/facts/sms/name", "required_at_submission"),
+            ("/facts/sms/acquisition", "required_at_submission"),
+        ]
+        assert (await org.get(SELF, headers=HEAD)).json()["state"] == "draft"
+        r = await put(org, STAFF, {**facts, "2.1": {"met": True}})
+        r = await org.post(SELF + "/submit", headers=STAFF)
+        assert r.json()["validation_errors"][0]["pointer"] == "/facts/2.1/members"
+        await put(org, STAFF, FULL)
+        assert (await org.post(SELF + "/submit", headers=STAFF)).status_code == 200

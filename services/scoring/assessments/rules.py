@@ -123,3 +123,50 @@ def recognition(
             )
         )
     return errors
+
+
+# I-10: what the index asks to be told, required at submission (optional in a draft). The
+# Decision's texts: 2.1 "thông tin: Họ tên, chức vụ, email, điện thoại"; 2.3 "cung cấp thông tin:
+# tên giải pháp, tự xây dựng/mua/thuê"; 1.5.1 "cung cấp thông tin: tên giải pháp phần mềm"; the
+# LMS is a solution named the same way (DESIGN §2's shape for `lms` and `sms`).
+SOLUTIONS: dict[str, tuple[str, ...]] = {
+    "lms": ("name", "acquisition"),
+    "sms": ("name", "acquisition"),
+    "1.5.1": ("name",),
+}
+MEMBER_FIELDS = ("name", "position", "email", "phone")
+
+
+def _blank(v: object) -> bool:
+    return not isinstance(v, str) or not v.strip()
+
+
+def _required(pointer: str) -> FieldError:
+    return FieldError(
+        pointer=pointer,
+        code="required_at_submission",
+        message=msg("Cần cung cấp thông tin này trước khi gửi.", "Required before submission."),
+    )
+
+
+def submission(facts: dict[str, object]) -> list[FieldError]:
+    """What is missing for a submission: every pointer at once (facts already passed the
+    vocabulary, so their shapes are known)."""
+    errors: list[FieldError] = []
+    steering = facts.get("2.1")
+    if isinstance(steering, dict) and steering.get("met") is True:
+        members = steering.get("members")
+        if not isinstance(members, list) or not members:
+            errors.append(_required("/facts/2.1/members"))
+        else:
+            for i, m in enumerate(members):
+                errors += [
+                    _required(f"/facts/2.1/members/{i}/{k}")
+                    for k in MEMBER_FIELDS
+                    if not isinstance(m, dict) or _blank(m.get(k))
+                ]
+    for code, fields in SOLUTIONS.items():
+        fact = facts.get(code)
+        if isinstance(fact, dict) and fact.get("deployed") is True:
+            errors += [_required(f"/facts/{code}/{k}") for k in fields if _blank(fact.get(k))]
+    return errors

@@ -402,6 +402,12 @@ class AssessmentService:
         if action == "submit":
             school = await self._school(p, a.school_code)
             await self._in_time(school, a.school_year, kind, creating=False)
+            if missing := rules.submission(a.facts):
+                raise Unprocessable(
+                    msg("Còn thiếu thông tin chỉ số yêu cầu.", "Information the index asks for is missing."),
+                    code="incomplete_for_submission",
+                    errors=missing,
+                )
         if isinstance(body, RecogniseBody):
             concluded = await self.repo.last_action_at(a.id, "conclude")
             on = concluded.astimezone(rules.VN_TZ).date() if concluded else None

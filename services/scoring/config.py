@@ -5,9 +5,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.framework.in_force import DOCUMENTS as SHARED_DOCUMENTS
 from shared.settings import ServiceSettings
 
-DOCUMENTS = Path(__file__).parent / "frameworks" / "documents"
+DOCUMENTS = SHARED_DOCUMENTS  # one set of framework documents for every service
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -198,3 +198,12 @@ async def test_information_the_index_asks_for_is_required_at_submission(gw):
     ]
     assert (await c.put(f"{BASE}/self", json={"facts": FULL}, headers=who["staff"])).status_code == 200
     assert (await c.post(f"{BASE}/self/submit", headers=who["staff"])).status_code == 200
+
+
+async def test_bulk_submits_per_row_and_answers_each_rows_score(gw):
+    c, who = gw
+    rows = [{"school_code": CODE, "school_year": YEAR, "facts": FULL, "submit": True}]
+    r = await c.post("/api/v1/bulk/assessments", json={"items": rows}, headers=who["staff"])
+    (res,) = r.json()["results"]
+    assert (res["outcome"], res["state"], res["score"]["groups"][0]["level"]) == ("created", "submitted", 3)
+    assert (await c.post(f"{BASE}/self/approve", headers=who["head"])).status_code == 200

@@ -21,19 +21,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.scoring.assessments import evidence_refs, workflow
 from services.scoring.assessments.calendar import check_window, extended, locked
-from services.scoring.assessments.models import Assessment, AuditEntry, CriterionScore, State
+from services.scoring.assessments.models import Assessment, AuditEntry, ChangeEventRow, CriterionScore, State
+from services.scoring.assessments.plan import plan_submit, plan_write, summary
 from services.scoring.assessments.rules import vn_today
-from services.scoring.assessments.scoring import apply_result, content_hash, score_document
 from services.scoring.assessments.service import Checks, stale
+from services.scoring.feed.repository import emit, event
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.org.models import School
 from services.scoring.org.scope import visible_schools
-from shared.contracts import AssessmentKind, is_school_year
-from shared.db import utcnow
+from shared.contracts import AssessmentKind, EventType, is_school_year
 from shared.errors import TYPE_BASE, Forbidden, Problem, SchoolNotFound, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal
-from shared.requestid import current_request_id
 
 MAX_ROWS = 1000
 S = AssessmentKind.SELF
@@ -47,6 +46,7 @@ class BulkRow(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict)
     awarded: dict[str, Any] = Field(default_factory=dict)
     evidence_ids: list[str] = Field(default_factory=list, max_length=500)
+    submit: bool = Field(False, description="also submit the draft (as POST …/self/submit would)")
 
 
 class BulkRequest(BaseModel):
@@ -61,6 +61,10 @@ class BulkResult(BaseModel):
     school_year: str
     outcome: Literal["created", "updated", "unchanged", "rejected"]
     version: int | None = None
+    state: str | None = None
+    score: dict[str, Any] | None = Field(
+        None, description="each group's points and level; the derived overall level"
+    )
     problem: dict[str, Any] | None = None
 
 
@@ -134,6 +138,7 @@ class BulkService:
         self.lock_dates: dict[tuple[str, str | None], date | None] = {}
         self.extended: set[tuple[str, str]] = set()
         self.evidence: dict[int, list[str]] = {}  # row index → the state of each evidence id
+        self.events: list[ChangeEventRow] = []
 
     async def _prefetch_evidence(self, rows: list[BulkRow], schools: dict[str, School]) -> None:
         """Every row's evidence references, checked in one call to the evidence service."""
@@ -198,6 +203,8 @@ class BulkService:
             results.append(res)
         if not dry_run:
             await self._write(new_rows, criteria, audits)
+        else:  # the updated rows are session objects changed in memory: never flushed
+            self.session.expunge_all()
         count = {
             k: sum(r.outcome == k for r in results) for k in ("created", "updated", "unchanged", "rejected")
         }
@@ -270,72 +277,47 @@ class BulkService:
                 status=422,
                 code="no_framework",
             )
-        scored = score_document(pub, list(school.levels), row.facts, row.awarded, root)
-        digest = content_hash(
-            pub.framework.ref, list(school.levels), row.facts, scored.awarded, row.evidence_ids
-        )
-        if a is not None and a.content_hash == digest:
-            return BulkResult(
-                index=i,
-                school_code=row.school_code,
-                school_year=row.school_year,
-                outcome="unchanged",
-                version=a.version,
-            )
         created = a is None
-        before: dict[str, Any] = {}
         if a is None:
             a = new_assessment(
                 id=str(uuid.uuid4()),
                 school_code=school.code,
                 school_year=row.school_year,
-                kind=AssessmentKind.SELF.value,
+                kind=S.value,
                 framework=pub.framework.ref,
             )
+        if row.submit:
+            self._may_submit(p, i, a)
+        plan = plan_write(p, pub, list(school.levels), a, created, row, root, "bulk_")
+        if created:
             new_rows.append(a)
-        else:
-            before = {
-                "facts": a.facts,
-                "awarded": a.awarded,
-                "evidence_ids": a.evidence_ids,
-                "version": a.version,
-            }
-            a.version += 1
-        a.facts, a.awarded, a.evidence_ids, a.content_hash, a.updated_at = (
-            row.facts,
-            scored.awarded,
-            row.evidence_ids,
-            digest,
-            utcnow(),
-        )
-        criteria.extend(apply_result(a, scored.result))
-        audits.append(
-            {
-                "assessment_id": a.id,
-                "at": a.updated_at,
-                "actor": p.sub,
-                "actor_kind": p.kind.value,
-                "roles": sorted(r.value for r in p.roles),
-                "action": "bulk_create" if created else "bulk_update",
-                "version": a.version,
-                "reason": None,
-                "before": before,
-                "after": {
-                    "facts": a.facts,
-                    "awarded": a.awarded,
-                    "evidence_ids": a.evidence_ids,
-                    "version": a.version,
-                },
-                "request_id": current_request_id(),
-            }
-        )
+        criteria.extend(plan.criteria)
+        audits.extend(plan.audits)
+        if row.submit:
+            audits.append(plan_submit(p, a, f"/items/{i}"))
+            self.events.append(
+                event(EventType.ASSESSMENT_SUBMITTED.value, a.school_code, a.school_year, a.id, a.version,
+                      {"action": "submit", "by": p.sub, "reason": None})
+            )  # fmt: skip
         return BulkResult(
             index=i,
             school_code=row.school_code,
             school_year=row.school_year,
-            outcome="created" if created else "updated",
+            outcome="created" if created else "updated" if plan.changed else "unchanged",
             version=a.version,
+            state=str(a.state),
+            score=summary(a),
         )
+
+    def _may_submit(self, p: Principal, i: int, a: Any) -> None:
+        """Checked before the row is touched, so a refused submission leaves the row as it was."""
+        if workflow.find(S, "submit", State(a.state), p, a) is None:
+            raise Problem(
+                msg(f"Không thể gửi ở trạng thái {a.state}.", f"Cannot submit from state {a.state}."),
+                status=409,
+                code="illegal_transition",
+                state=str(a.state),
+            )
 
     async def _write(
         self, new_rows: list[Any], criteria: list[dict[str, Any]], audits: list[dict[str, Any]]
@@ -355,3 +337,4 @@ class BulkService:
             await self.session.execute(insert(CriterionScore), criteria)
         if audits:
             await self.session.execute(insert(AuditEntry), audits)
+        await emit(self.session, self.events)  # the submitted rows' events, last (the feed's lock)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,13 +20,11 @@ from services.scoring.assessments import evidence_refs, rules, workflow
 from services.scoring.assessments.calendar import Calendar, check_window, guard
 from services.scoring.assessments.evidence_refs import EvidenceRefs
 from services.scoring.assessments.models import Assessment, AuditEntry, State
+from services.scoring.assessments.plan import doc, plan_write
 from services.scoring.assessments.repository import AssessmentRepository
 from services.scoring.assessments.schemas import ActionBody, AssessmentWrite, Permissions, RecogniseBody
 from services.scoring.assessments.scoring import (
-    apply_result,
     breakdown,
-    content_hash,
-    score_document,
     snapshot,
 )
 from services.scoring.feed.repository import emit, event
@@ -79,16 +78,6 @@ def check_year(year: str) -> None:
                 )
             ]
         )
-
-
-def _doc(a: Assessment) -> dict[str, Any]:
-    return {
-        "state": a.state,
-        "facts": a.facts,
-        "awarded": a.awarded,
-        "evidence_ids": a.evidence_ids,
-        "version": a.version,
-    }
 
 
 @dataclass(frozen=True)
@@ -180,7 +169,7 @@ class AssessmentService:
 
     def record(self, p: Principal, a: Assessment, action: str, reason: str | None = None) -> None:
         """An audit entry for an act that changes no document field (an extension, say)."""
-        self._audit(p, a, action, _doc(a), reason)
+        self._audit(p, a, action, doc(a), reason)
 
     def _audit(
         self, p: Principal, a: Assessment, action: str, before: dict[str, Any], reason: str | None = None
@@ -194,7 +183,7 @@ class AssessmentService:
                 action=action,
                 version=a.version,
                 before=before,
-                after=_doc(a),
+                after=doc(a),
                 reason=reason,
                 request_id=current_request_id(),
             )
@@ -236,23 +225,12 @@ class AssessmentService:
         pub = self.published(a)
         self._check_open_items(a, body)
         await self._check_evidence(school, year, body.evidence_ids)
-        scored = score_document(pub, list(school.levels), body.facts, body.awarded)
-        digest = content_hash(a.framework, list(school.levels), body.facts, scored.awarded, body.evidence_ids)
-        if not created and digest == a.content_hash:
-            return a, False  # unchanged: no new version, no audit noise
-        before = {} if created else _doc(a)
-        a.facts, a.awarded, a.evidence_ids, a.content_hash = (
-            body.facts,
-            scored.awarded,
-            body.evidence_ids,
-            digest,
-        )
-        a.version = a.version if created else a.version + 1
-        a.updated_at = _now()
-        await self.save(a, if_match)
-        await self.repo.replace_criteria(a.id, apply_result(a, scored.result))
-        self._audit(p, a, "create" if created else "update", before)
-        await self.session.flush()
+        plan = plan_write(p, pub, list(school.levels), a, created, body)
+        if not plan.changed:
+            return a, False
+        await self.save(a, if_match)  # one conditional UPDATE (the version read)
+        await self.repo.replace_criteria(a.id, plan.criteria)
+        await self.session.execute(insert(AuditEntry), plan.audits)
         return a, created
 
     async def _new(self, p: Principal, school: School, year: str, kind: AssessmentKind) -> Assessment:
@@ -428,7 +406,7 @@ class AssessmentService:
         kind = AssessmentKind(a.kind)
         reason = body.reason if isinstance(body, ActionBody) else None
         open_items = self._return_scope(a, body) if action == "return" else None
-        before = _doc(a)
+        before = doc(a)
         self._apply(p, a, action, body, open_items)
         TRANSITIONS.labels(kind.value, action).inc()
         a.state, a.version, a.updated_at = t.target or a.state, a.version + 1, _now()
@@ -498,7 +476,7 @@ class AssessmentService:
                 state=a.state,
                 allowed_actions=workflow.allowed(S, State(a.state), p, a),
             )
-        before = _doc(a)
+        before = doc(a)
         a.external_requested, a.version, a.updated_at = True, a.version + 1, _now()
         await self.save(a)
         self._audit(p, a, "request_external", before)

@@ -33,14 +33,15 @@ def today() -> str:
 async def _users(app: Any) -> None:
     async with app.state.session_factory() as s:
         svc = AdminService(s)
-        for username, roles, scope in [
+        people: list[tuple[str, list[Role], dict[str, Any]]] = [
             ("head", [Role.SCHOOL_HEAD], {"schools": [CODE]}),
             ("staff", [Role.SCHOOL_STAFF], {"schools": [CODE]}),
             ("so", [Role.OFFICER, Role.ASSESSOR], {"org_units": ["so-79"]}),
             ("root", [Role.ADMIN], {"all_orgs": True}),
             ("staff.new", [Role.SCHOOL_STAFF], {"schools": [NEW]}),
             ("staff.b", [Role.SCHOOL_STAFF], {"schools": ["79100002"]}),
-        ]:
+        ]
+        for username, roles, scope in people:
             await svc.create_user(
                 UserCreate(username=username, name=username, password=PASSWORD, roles=roles, **scope)
             )

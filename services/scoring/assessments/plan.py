@@ -83,10 +83,9 @@ def plan_write(
     return Plan(created, True, scored, criteria, [audit])
 
 
-def plan_submit(p: Principal, a: Any, root: str = "") -> dict[str, Any]:
-    """Submit a draft (after the role and lock checks): the I-10 information must be there.
-    Sets the row's state and returns its audit row."""
-    missing = rules.submission(a.facts)
+def check_submission(facts: dict[str, Any], root: str = "") -> None:
+    """I-10: the information the index asks for, required to submit (POST …/submit and bulk)."""
+    missing = rules.submission(facts)
     if missing:
         for e in missing:
             e.pointer = root + e.pointer
@@ -95,6 +94,12 @@ def plan_submit(p: Principal, a: Any, root: str = "") -> dict[str, Any]:
             code="incomplete_for_submission",
             errors=missing,
         )
+
+
+def plan_submit(p: Principal, a: Any, root: str = "") -> dict[str, Any]:
+    """Submit a draft (after the role and lock checks): the I-10 information must be there.
+    Sets the row's state and returns its audit row."""
+    check_submission(a.facts, root)
     before = doc(a)
     a.state, a.version, a.submitted_at, a.updated_at = (
         State.SUBMITTED.value,

@@ -20,7 +20,7 @@ from services.scoring.assessments import evidence_refs, rules, workflow
 from services.scoring.assessments.calendar import Calendar, check_window, guard
 from services.scoring.assessments.evidence_refs import EvidenceRefs
 from services.scoring.assessments.models import Assessment, AuditEntry, State
-from services.scoring.assessments.plan import doc, plan_write
+from services.scoring.assessments.plan import check_submission, doc, plan_write
 from services.scoring.assessments.repository import AssessmentRepository
 from services.scoring.assessments.schemas import ActionBody, AssessmentWrite, Permissions, RecogniseBody
 from services.scoring.assessments.scoring import (
@@ -380,12 +380,7 @@ class AssessmentService:
         if action == "submit":
             school = await self._school(p, a.school_code)
             await self._in_time(school, a.school_year, kind, creating=False)
-            if missing := rules.submission(a.facts):
-                raise Unprocessable(
-                    msg("Còn thiếu thông tin chỉ số yêu cầu.", "Information the index asks for is missing."),
-                    code="incomplete_for_submission",
-                    errors=missing,
-                )
+            check_submission(a.facts)
         if isinstance(body, RecogniseBody):
             concluded = await self.repo.last_action_at(a.id, "conclude")
             on = concluded.astimezone(rules.VN_TZ).date() if concluded else None

@@ -37,7 +37,7 @@ class Assessment(ScoringModel, table=True):
     # Every ORM UPDATE of a row is `... WHERE id = ? AND version = <the version read>`: the check
     # and the write are one atomic statement on both backends (SQLite runs the read outside the
     # write transaction, so a check in Python would let two writers both pass). A row changed in
-    # between raises StaleDataError, answered 412/409 (`service.stale`). The service sets the
+    # between raises StaleDataError, answered 412/409 (`documents.stale`). The service sets the
     # new version itself, hence no generator.
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _VERSION, "version_id_generator": False}
 

@@ -106,7 +106,14 @@ async def _seed_registry(factory: Any, n: int) -> list[tuple[str, str]]:
 
 async def _through_the_service(url: str, schools: list[tuple[str, str]]) -> float:
     settings = ScoringSettings(
-        database_url=url, migrate_on_start=False, internal_secret=SECRET, environment="test"
+        database_url=url,
+        migrate_on_start=False,
+        internal_secret=SECRET,
+        environment="test",
+        # no calendar, no evidence service: the bench measures writing (rows cite no evidence)
+        sync_url=None,
+        evidence_url=None,
+        school_years=["2024-2025"],  # the dataset's (past) school year
     )
     app = create_app(settings)
     vendor = Principal(

@@ -204,7 +204,15 @@ def _report(name: str, ours: list[float], base: list[float], target: float) -> N
 async def run(n_schools: int, runs: int, db: str | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     scoring_url = db or f"sqlite+aiosqlite:///{tmp / 'scoring.db'}"
-    scoring = create_scoring(ScoringSettings(database_url=scoring_url, internal_secret=SECRET))
+    # scoring alone (no calendar); the dataset's past school year opened explicitly
+    settings = ScoringSettings(
+        database_url=scoring_url,
+        internal_secret=SECRET,
+        sync_url=None,
+        evidence_url=None,
+        school_years=[YEAR],
+    )
+    scoring = create_scoring(settings)
     gw_settings = GatewaySettings(
         database_url=f"sqlite+aiosqlite:///{tmp / 'gateway.db'}",
         internal_secret=SECRET,

@@ -27,6 +27,7 @@ from services.evidence.config import EvidenceSettings
 from services.evidence.main import create_app as create_evidence
 from services.gateway.config import GatewaySettings
 from services.gateway.demo import PASSWORD, DemoInfo, seed_gateway, seed_scoring
+from services.gateway.demo import YEAR as DEMO_YEAR
 from services.gateway.main import create_app as create_gateway
 from services.scheduler.trigger import Scheduler
 from services.scoring.config import ScoringSettings
@@ -103,11 +104,15 @@ async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> 
         quiet.enter_context(quiet_start())  # left before the yield below
         stack.callback(quiet.close)
         scoring_settings = ScoringSettings(
-            database_url=f"sqlite+aiosqlite:///{data_dir / 'scoring.db'}", internal_secret=secret
+            database_url=f"sqlite+aiosqlite:///{data_dir / 'scoring.db'}",
+            internal_secret=secret,
+            sync_url=None,  # sync and evidence run in-process: connected below once they exist
+            evidence_url=None,
+            # the demo province's school year is a past one, opened explicitly for it
+            school_years=["current", "next", *([DEMO_YEAR] if demo else [])],
         )
-        clients: dict[str, httpx.AsyncClient] = {
-            "scoring": await _start(stack, create_scoring(scoring_settings), "scoring")
-        }
+        scoring = create_scoring(scoring_settings)
+        clients: dict[str, httpx.AsyncClient] = {"scoring": await _start(stack, scoring, "scoring")}
         ev_settings = EvidenceSettings(
             database_url=f"sqlite+aiosqlite:///{data_dir / 'evidence.db'}",
             storage_dir=data_dir / "blobs",
@@ -116,12 +121,14 @@ async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> 
         )
         app = create_evidence(settings=ev_settings, scoring_client=clients["scoring"])
         clients["evidence"] = await _start(stack, app, "evidence")
+        scoring.state.evidence_refs.http = clients["evidence"]  # evidence references, at write time
         csdl = await _start(stack, create_fake_csdl(), "csdl")
         sync_settings = SyncSettings(
             database_url=f"sqlite+aiosqlite:///{data_dir / 'sync.db'}", internal_secret=secret
         )
         sync_app = create_sync(settings=sync_settings, scoring_client=clients["scoring"], csdl_client=csdl)
         clients["sync"] = await _start(stack, sync_app, "sync")
+        scoring.state.calendar.http = clients["sync"]  # the edit lock, read from sync's calendar
         gateway = create_gateway(gw_settings, clients)
         await stack.enter_async_context(gateway.router.lifespan_context(gateway))
         # webhook sends re-check the subscriber's current grant with the gateway's registry

@@ -52,6 +52,7 @@ class EventType(StrEnum):
     ASSESSMENT_ACCEPTED = "assessment.accepted"
     ASSESSMENT_CONCLUDED = "assessment.concluded"
     ASSESSMENT_RECOGNISED = "assessment.recognised"
+    ASSESSMENT_REOPENED = "assessment.reopened"
 
 
 class ChangeEvent(BaseModel):

@@ -38,6 +38,11 @@ class PrincipalKind(StrEnum):
     SERVICE = "service"
 
 
+# Roles that stand for a person's own act and responsibility (QĐ 4725 §6.1: the head approves and
+# answers for it; an officer recognises by decision): a machine client never holds them.
+PERSON_ROLES = frozenset({Role.SCHOOL_HEAD, Role.OFFICER, Role.ASSESSOR})
+
+
 class Principal(BaseModel):
     """Who is calling and what they may see: roles plus an org scope.
 
@@ -56,6 +61,12 @@ class Principal(BaseModel):
 
     def has(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)
+
+    @property
+    def acting_roles(self) -> frozenset[Role]:
+        """The roles this caller may act with: a person's roles are a user's alone, whatever a
+        client's token or registration says."""
+        return self.roles if self.kind is PrincipalKind.USER else self.roles - PERSON_ROLES
 
 
 class InvalidPrincipal(Exception):

@@ -29,6 +29,8 @@ from services.scoring.models_base import metadata as scoring_metadata
 from shared.migrate import upgrade
 
 SECRET = "test-internal-secret"  # the internal principal's signing secret every test app shares
+FIXTURE_YEAR = "2024-2025"  # the school year the tests' assessments are written for
+FIXTURE_YEARS = ["2023-2024", FIXTURE_YEAR]  # past years the fixtures may write (year on year)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 if os.environ.get("CI", "").lower() in {"1", "true", "yes"} and not TEST_DATABASE_URL:
@@ -93,7 +95,15 @@ async def scoring_service(url: str) -> AsyncIterator[Any]:
     from services.scoring.main import create_app
 
     settings = ScoringSettings(
-        database_url=url, migrate_on_start=False, internal_secret=SECRET, environment="test"
+        database_url=url,
+        migrate_on_start=False,
+        internal_secret=SECRET,
+        environment="test",
+        # scoring alone: no sync, so no calendar (the edit lock is tested with one,
+        # tests/scoring/test_calendar.py); the fixtures' school years are past ones, opened here
+        sync_url=None,
+        evidence_url=None,
+        school_years=["current", "next", *FIXTURE_YEARS],
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

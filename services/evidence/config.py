@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from services.scoring.config import DOCUMENTS
+from shared.framework.in_force import DOCUMENTS
 from shared.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,7 +20,8 @@ class EvidenceSettings(ServiceSettings):
     # embedded default: bring the schema to head at start-up; production runs a migration job
     migrate_on_start: bool = True
 
-    # the index documents (shared data): which item codes exist in a school year
+    # the framework documents (shared with scoring): which item codes exist for a school year and
+    # province, overlays included
     frameworks_dir: Path = DOCUMENTS
 
     max_upload_bytes: int = 50 * MIB

@@ -15,6 +15,7 @@ from services.evidence.access import ScopeClient
 from services.evidence.config import MIGRATIONS, EvidenceSettings
 from services.evidence.jobs import JOB_RUNS, JOBS
 from services.evidence.links.check import LinkChecker
+from services.evidence.records.internal import router as internal_router
 from services.evidence.records.items import ItemCodes
 from services.evidence.records.router import router as records_router
 from services.evidence.scan import build_scanner
@@ -86,6 +87,7 @@ def create_app(
     install_problem_handlers(app)
     install_jobs(app, "evidence", JOB_RUNS, JOBS)  # scheduled work (shared.schedule)
     app.include_router(records_router)
+    app.include_router(internal_router)  # evidence references, checked by scoring at write time
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -68,6 +69,12 @@ def facts_for(code: str, strength: float) -> dict[str, Any]:
     f["1.4.1"] = {"count": int(40 * strength * rnd.uniform(0.6, 1.0))}
     f["1.7.2"] = {"class_size": 35, "lab_computers": int(35 * (0.4 + 0.6 * strength))}
     f["2.3.3"] = {"mode": "digital_signature" if strength > 0.5 else "pdf"}
+    # what the index asks to be told (I-10: required at submission)
+    head = {"name": "Nguyễn Văn An", "position": "Hiệu trưởng", "email": f"ht.{code}@demo.edu.vn"}
+    f["2.1"]["members"] = [{**head, "phone": "0900000000"}]
+    names = {"lms": ("K12Online", "rented"), "sms": ("SMAS", "rented"), "1.5.1": ("Phần mềm thi", None)}
+    for k, (name, acquisition) in names.items():
+        f[k] |= {"name": name, **({"acquisition": acquisition} if acquisition else {})}
     return f
 
 
@@ -145,8 +152,20 @@ class Seeder:
             schools.append((code, ["THPT"]))
         return schools
 
+    async def reopen(self, code: str) -> None:
+        """The demo year is past its edit lock: the demo Sở reopens each school for a year, as
+        a Sở would (an explicit, audited act), so the demo can be worked through."""
+        base = f"/api/v1/schools/{code}/assessments/{YEAR}"
+        until = (datetime.now(UTC) + timedelta(hours=7, days=365)).date().isoformat()
+        for kind in ("self", "external"):
+            if (await self.c.get(f"{base}/{kind}/extensions", headers=self.officer)).json():
+                continue
+            body = {"reason": "Dữ liệu minh hoạ (demo)", "until": until}
+            await self.post(f"{base}/{kind}/extensions", body, self.officer)
+
     async def assessment(self, code: str, index: int) -> None:
         base = f"/api/v1/schools/{code}/assessments/{YEAR}"
+        await self.reopen(code)
         stage = STAGES[index % len(STAGES)]
         if stage == "none" or (await self.c.get(f"{base}/self", headers=self.admin)).status_code == 200:
             return
@@ -161,7 +180,7 @@ class Seeder:
             ("PUT", f"{base}/external", {"facts": facts_for(code, strength * 0.95)}, self.officer),
             ("POST", f"{base}/external/conclude", None, self.officer),
             ("POST", f"{base}/external/recognise", {"decision_number": decision_number(code),
-                                                      "decision_date": "2025-06-15"}, self.officer),
+                                                      "decision_date": _today()}, self.officer),
         ]  # fmt: skip
         upto = {"draft": 1, "submitted": 2, "approved": 3, "accepted": 5, "in_progress": 6, "concluded": 7}
         for method, path, body, headers in steps[: upto.get(stage, len(steps))]:
@@ -169,6 +188,11 @@ class Seeder:
             if r.status_code >= 400:
                 log.warning("demo: %s %s → %s %s", method, path, r.status_code, r.text[:300])
                 return
+
+
+def _today() -> str:
+    """A recognition is dated neither before its conclusion (seeded now) nor in the future."""
+    return (datetime.now(UTC) + timedelta(hours=7)).date().isoformat()  # Vietnam's day
 
 
 async def seed_scoring(scoring: httpx.AsyncClient, secret: str) -> list[str]:

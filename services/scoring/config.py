@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.framework.in_force import DOCUMENTS as SHARED_DOCUMENTS
 from shared.settings import ServiceSettings
 
-DOCUMENTS = Path(__file__).parent / "frameworks" / "documents"
+DOCUMENTS = SHARED_DOCUMENTS  # one set of framework documents for every service
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -17,3 +19,15 @@ class ScoringSettings(ServiceSettings):
     frameworks_dir: Path = DOCUMENTS
     # embedded default: bring the schema to head at start-up; production runs a migration job
     migrate_on_start: bool = True
+
+    # the sync service, which owns the deadline calendar: the edit lock is read from it where
+    # assessments are written (unreachable: writes answer 503). None only where scoring runs
+    # without sync (its own tests); the embedded run connects it in-process.
+    sync_url: str | None = "http://127.0.0.1:8003"
+    calendar_cache_seconds: float = 60.0
+    # the evidence service: evidence references are checked there at write time (unreachable:
+    # writes citing evidence answer 503). None only where scoring runs without it (its own tests)
+    evidence_url: str | None = "http://127.0.0.1:8002"
+    # school years open for new assessments: `current`, `next`, `previous` (from today in Vietnam;
+    # a school year turns on 1 August) or explicit years such as `2024-2025`
+    school_years: list[str] = Field(default_factory=lambda: ["current", "next"])

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.scoring.assessments.service import Checks
 from services.scoring.config import ScoringSettings
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.service import Previewer
@@ -30,6 +31,11 @@ async def get_previewer(request: Request) -> Previewer:
     return p
 
 
+async def get_checks(request: Request) -> Checks:
+    state = request.app.state
+    return Checks(state.calendar, state.settings.school_years, state.evidence_refs)
+
+
 async def get_factory(request: Request) -> async_sessionmaker[AsyncSession]:
     f: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     return f
@@ -38,4 +44,5 @@ async def get_factory(request: Request) -> async_sessionmaker[AsyncSession]:
 SettingsDep = Annotated[ScoringSettings, Depends(get_settings)]
 RegistryDep = Annotated[FrameworkRegistry, Depends(get_registry)]
 PreviewerDep = Annotated[Previewer, Depends(get_previewer)]
+ChecksDep = Annotated[Checks, Depends(get_checks)]
 FactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_factory)]

@@ -6,8 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
+from services.scoring.assessments.calendar import Calendar
+from services.scoring.assessments.evidence_refs import EvidenceRefs
+from services.scoring.assessments.extensions import router as extensions_router
 from services.scoring.assessments.router import bulk_router
 from services.scoring.assessments.router import router as assessments_router
 from services.scoring.config import MIGRATIONS, ScoringSettings
@@ -32,13 +36,30 @@ from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
 
-def create_app(settings: ScoringSettings | None = None) -> FastAPI:
+def create_app(
+    settings: ScoringSettings | None = None, sync_client: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """`sync_client`: the sync service in-process (the embedded run sets `app.state.calendar.http`
+    once sync exists); otherwise a client to `settings.sync_url` is opened for the app's life."""
     settings = settings or ScoringSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database(app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start):
-            yield
+        calendar: Calendar = app.state.calendar
+        refs: EvidenceRefs = app.state.evidence_refs
+        owned: list[httpx.AsyncClient] = []
+        if calendar.http is None and settings.sync_url is not None:
+            calendar.http = httpx.AsyncClient(base_url=settings.sync_url, timeout=5.0)
+            owned.append(calendar.http)
+        if refs.http is None and settings.evidence_url is not None:
+            refs.http = httpx.AsyncClient(base_url=settings.evidence_url, timeout=10.0)
+            owned.append(refs.http)
+        try:
+            async with database(app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start):
+                yield
+        finally:
+            for c in owned:
+                await c.aclose()
 
     app = FastAPI(
         title="Chỉ số chuyển đổi số — scoring",
@@ -49,6 +70,9 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     )
     # frameworks are loaded here, not at import, so tests and overlays can point elsewhere
     app.state.settings = settings
+    secret = settings.internal_secret.get_secret_value()
+    app.state.calendar = Calendar(sync_client, secret, settings.calendar_cache_seconds)
+    app.state.evidence_refs = EvidenceRefs(None, secret)
     app.state.registry = FrameworkRegistry.from_directory(settings.frameworks_dir)
     app.state.previewer = Previewer(app.state.registry)
     observability.install(
@@ -66,6 +90,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.include_router(insights_school_router)
     app.include_router(assessments_router)
     app.include_router(bulk_router)
+    app.include_router(extensions_router)
     app.include_router(feed_router)
     app.include_router(states_router)
     app.include_router(dashboard_router)

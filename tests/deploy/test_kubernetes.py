@@ -298,11 +298,14 @@ class TestNetworkPolicies:
     @pytest.mark.parametrize(
         ("component", "sources"),
         [
-            ("gateway", {"ingress-nginx", "web", "monitoring"}),
+            ("gateway", {"ingress-nginx", "web", "sync-api", "sync-worker", "monitoring"}),
             ("web", {"ingress-nginx", "monitoring"}),
             ("scoring", {"gateway", "evidence", "sync-api", "sync-worker", "scheduler", "monitoring"}),
-            ("evidence", {"gateway", "scheduler", "monitoring"}),
-            ("sync-api", {"gateway", "sync-worker", "scheduler", "monitoring"}),
+            ("evidence", {"gateway", "scoring", "scheduler", "monitoring"}),  # scoring: evidence references
+            (
+                "sync-api",
+                {"gateway", "sync-worker", "scoring", "scheduler", "monitoring"},
+            ),  # scoring: the calendar
             ("sync-worker", set()),
             ("migrate", set()),
             ("scheduler", set()),

@@ -203,7 +203,17 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
             {"FAKE_CSDL_CLIENT_ID": "topology", "FAKE_CSDL_CLIENT_SECRET": "s3cr3t"},
         )
         serve = ["-m", "services.serve"]
-        t.start("scoring", [*serve, "scoring", "--port", str(port["scoring"]), "--workers", "2"], env)
+        # the fixtures' year is a past one: opened explicitly; the calendar is read from sync
+        scoring = {
+            "SCORING_SYNC_URL": url["sync"],
+            "SCORING_EVIDENCE_URL": url["evidence"],
+            "SCORING_SCHOOL_YEARS": f'["current", "next", "{YEAR}"]',
+        }
+        t.start(
+            "scoring",
+            [*serve, "scoring", "--port", str(port["scoring"]), "--workers", "2"],
+            {**env, **scoring},
+        )
         t.wait_healthy("s3", url["s3"], "/moto-api/")
         t.wait_healthy("scoring", url["scoring"])  # the others read its feed: compose's order
         httpx.put(f"{url['s3']}/{BUCKET}", timeout=10).raise_for_status()  # create the bucket

@@ -146,6 +146,7 @@ def test_cli_gc_and_verify(tmp_path, monkeypatch, capsys):
     os.utime(blob_path(root, stray), (old, old))
     monkeypatch.setenv("EVIDENCE_DATABASE_URL", url)
     monkeypatch.setenv("EVIDENCE_STORAGE_DIR", str(root))
+    monkeypatch.setenv("EVIDENCE_INTERNAL_SECRET", "test-internal-secret")  # none starts without one
     assert cli.main(["verify"]) == 0
     assert '"unreferenced": 1' in capsys.readouterr().out
     assert cli.main(["gc", "--grace-hours", "1", "--dry-run"]) == 0

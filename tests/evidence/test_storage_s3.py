@@ -160,7 +160,7 @@ async def test_upload_checksums_follow_the_setting(s3_endpoint, bucket, tmp_path
 
 
 def test_checksum_defaults_are_when_required():
-    s = EvidenceSettings()
+    s = EvidenceSettings(internal_secret="test-internal-secret")
     assert (s.s3_request_checksum_calculation, s.s3_response_checksum_validation) == (
         "when_required",
         "when_required",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import io
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,8 @@ async def test_full_cycle(tmp_path: Path):
             assert r.status_code == 201, r.text
             assert (await gw.put(f"{BASE}/external", json={"facts": FULL}, headers=vendor)).status_code == 403
             assert (await gw.post(f"{BASE}/external/conclude", headers=so)).status_code == 200
-            decision = {"decision_number": "12/QĐ-SGDĐT", "decision_date": "2025-06-15"}
+            today = datetime.now(UTC).astimezone(timezone(timedelta(hours=7))).date().isoformat()
+            decision = {"decision_number": "12/QĐ-SGDĐT", "decision_date": today}
             r = await gw.post(f"{BASE}/external/recognise", json=decision, headers=so)
             assert (r.status_code, r.json()["state"]) == (200, "recognised")
             await _delivered(gw, so, "external")

@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
+from services.scoring.assessments.rules import vn_today
 from tests.papers.conftest import RECOGNISED, YEAR, docx_text, first_page_ink, pdf_fonts, pdf_text
+
+# the demo's decisions are dated the day it ran (never before the conclusion); NĐ 30 pads the day
+# below 10 and the month below 3
+_D = vn_today()
+_MONTH = f"{_D.month:02d}" if _D.month < 3 else str(_D.month)
+DECIDED = f"TP. Hồ Chí Minh, ngày {_D.day:02d} tháng {_MONTH} năm {_D.year}"
 
 NĐ30 = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Nơi nhận:"]
 SCHOOL = f"/api/v1/schools/{RECOGNISED}/documents/{YEAR}"
@@ -33,7 +40,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         "TRƯỞNG PHÒNG", "Hoàng Văn Thắng"]),
     ("so.officer", SO, "danh-sach-de-nghi-cong-nhan", ["DANH SÁCH", "Trường THPT"]),
     ("so.officer", SO, "qd-cong-nhan?decision=121/QĐ-SGDĐT", [
-        *NĐ30, "Số: 121/QĐ-SGDĐT", "TP. Hồ Chí Minh, ngày 15 tháng 6 năm 2025",
+        *NĐ30, "Số: 121/QĐ-SGDĐT", DECIDED,
         "Về việc công nhận mức độ chuyển đổi số của cơ sở giáo dục năm học 2024-2025", "GIÁM ĐỐC"]),
     ("so.officer", SO, "bao-cao-ket-qua", [
         "BÁO CÁO", "Kính gửi: Bộ Giáo dục và Đào tạo", "Phòng GDĐT Huyện Củ Chi", "Tiểu học",

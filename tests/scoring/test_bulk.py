@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from services.scoring.assessments.calendar import school_year_of
+from services.scoring.assessments.rules import vn_today
 from shared.principal import Role
 from tests.scoring.conftest import ADMIN, HEAD, SERVICE, STAFF, VENDOR, seed_org, who
 from tests.scoring.test_engine_levels import FULL
@@ -20,6 +22,9 @@ SELF = "/api/v1/schools/{}/assessments/2024-2025/self"
 async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
     await seed_org(client)
     return client
+
+
+CURRENT = school_year_of(vn_today())  # open: the window admits the current school year
 
 
 def row(code: str, facts: dict[str, Any], year: str = "2024-2025", **extra: Any) -> dict[str, Any]:
@@ -45,7 +50,7 @@ class TestBulk:
                 row("79701002", {"1.1": {"met": False}}),  # updated
                 row("79702001", FULL),  # not the vendor's school
                 row("79701001", FULL, year="2024-2026"),  # bad year
-                row("79701002", {"1.6.1": {"numerator": 9, "denominator": 5}}, year="2025-2026"),  # bad facts
+                row("79701002", {"1.6.1": {"numerator": 9, "denominator": 5}}, year=CURRENT),  # bad facts
             ],
         )
         assert (again["created"], again["updated"], again["unchanged"], again["rejected"]) == (0, 1, 1, 3)
@@ -157,3 +162,51 @@ async def test_a_bulk_created_row_is_the_row_put_creates(org: httpx.AsyncClient,
     }
     assert bulked["state"] == "draft"
     assert bulked["result"]["groups"]
+
+
+class TestOneWritePath:
+    """Bulk and PUT share the planning step: same audit shape, same rules; bulk may submit."""
+
+    async def test_submit_per_row_with_each_rows_score(self, org: httpx.AsyncClient) -> None:
+        incomplete = {**FULL, "2.1": {"met": True}}
+        out = await bulk(
+            org,
+            [
+                row("79701001", FULL, submit=True),
+                row("79701002", incomplete, submit=True),  # I-10: refused, nothing written
+            ],
+        )
+        ok, bad = out["results"]
+        assert (ok["outcome"], ok["state"], ok["version"]) == ("created", "submitted", 2)
+        assert [(g["code"], g["points"], g["level"]) for g in ok["score"]["groups"]] == [
+            ("1", "100", 3),
+            ("2", "90", 3),
+        ]
+        assert bad["problem"]["code"] == "incomplete_for_submission"
+        assert bad["problem"]["validation_errors"][0]["pointer"] == "/items/1/facts/2.1/members"
+        assert (await org.get(SELF.format("79701002"), headers=HEAD)).status_code == 404
+        audit = (await org.get(SELF.format("79701001") + "/audit", headers=HEAD)).json()
+        assert [(a["action"], a["after"]["state"]) for a in audit] == [
+            ("bulk_create", "draft"),
+            ("submit", "submitted"),
+        ]
+        evs = (await org.get("/internal/v1/events", headers=SERVICE)).json()["events"]
+        assert [(e["type"], e["school_code"]) for e in evs] == [("assessment.submitted", "79701001")]
+        # submitted: read-only to bulk too
+        again = await bulk(org, [row("79701001", FULL, submit=True)])
+        assert again["results"][0]["problem"]["code"] == "not_editable"
+
+    async def test_audit_has_the_same_shape_as_put(self, org: httpx.AsyncClient) -> None:
+        await org.put(SELF.format("79701001"), json={"facts": FULL}, headers=VENDOR)
+        await bulk(org, [row("79701001", {**FULL, "1.4.1": {"count": 3}}), row("79701002", FULL)])
+        put_audit = (await org.get(SELF.format("79701001") + "/audit", headers=HEAD)).json()
+        assert [a["action"] for a in put_audit] == ["create", "bulk_update"]
+        assert put_audit[0]["after"].keys() == put_audit[1]["before"].keys() == put_audit[1]["after"].keys()
+        assert put_audit[1]["before"]["state"] == "draft"
+
+    async def test_dry_run_writes_no_update(self, org: httpx.AsyncClient) -> None:
+        await bulk(org, [row("79701001", FULL)])
+        out = await bulk(org, [row("79701001", {**FULL, "1.4.1": {"count": 3}}, submit=True)], dry_run="true")
+        assert out["results"][0]["state"] == "submitted"
+        got = (await org.get(SELF.format("79701001"), headers=HEAD)).json()
+        assert (got["version"], got["state"], got["facts"]["1.4.1"]) == (1, "draft", FULL["1.4.1"])

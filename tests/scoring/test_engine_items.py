@@ -154,7 +154,9 @@ class TestFixedAndDependencies:
 
     def test_152_needs_151(self, run):
         assert item(run({"1.5.2": {"deployed": True}}), "1.5.2").cap == 0
-        assert item(run({"1.5.1": {"deployed": True}, "1.5.2": {"deployed": True}}), "1.5.2").cap == 5
+        assert item(run({"1.5.1": {"deployed": True}, "1.5.2": {"deployed": True}}), "1.5.2").cap == 0
+        both = {"1.5.1": {"deployed": True}, "1.5.2": {"deployed": True}, "sms": {"deployed": True}}
+        assert item(run(both), "1.5.2").cap == 5  # I-7: it exchanges results with the management system
 
     @pytest.mark.parametrize(
         ("code", "cap"),

@@ -10,18 +10,19 @@ import pytest
 
 from tests.scoring.conftest import criterion, group
 
-# every item at its full cap
+# every item at its full cap, with the information the index asks for (I-10)
+MEMBERS = [
+    {"name": "Nguyễn Văn An", "position": "Hiệu trưởng", "email": "an@th.edu.vn", "phone": "0901234567"}
+]
 FULL: dict[str, Any] = {
     "1.1": {"met": True},
     "1.2": {"met": True},
-    "2.1": {"met": True},
+    "2.1": {"met": True, "members": MEMBERS},
     "2.2": {"met": True},
-    "lms": {"deployed": True},
-    "sms": {"deployed": True},
-    **{
-        c: {"deployed": True}
-        for c in ["1.3.1", "1.3.2", "1.3.3", "1.3.4", "1.3.5", "1.5.1", "1.5.2", "1.7.3"]
-    },
+    "lms": {"deployed": True, "name": "K12Online", "acquisition": "rented"},
+    "sms": {"deployed": True, "name": "SMAS", "acquisition": "rented"},
+    "1.5.1": {"deployed": True, "name": "Phần mềm thi trắc nghiệm"},
+    **{c: {"deployed": True} for c in ["1.3.1", "1.3.2", "1.3.3", "1.3.4", "1.3.5", "1.5.2", "1.7.3"]},
     **{c: {"deployed": True} for c in ["2.3.1", "2.3.2", "2.3.4", "2.3.5", "2.3.6", "2.3.7", "2.3.8"]},
     **{c: {"deployed": True} for c in ["2.4.1", "2.4.2", "2.4.3"]},
     "1.4.1": {"count": 40},

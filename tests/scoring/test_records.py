@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.scoring.assessments.rules import vn_today
 from shared.principal import Role
 from tests.scoring.conftest import (
     ADMIN,
@@ -77,7 +78,8 @@ async def recognise(
         (
             "POST",
             f"{base}/external/recognise",
-            {"decision_number": number, "decision_date": "2025-06-15"},
+            # dated today: a decision is never dated before the conclusion
+            {"decision_number": number, "decision_date": vn_today().isoformat()},
             SO_ASSESSOR,
         ),
     ]

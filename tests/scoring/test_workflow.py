@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
 
-from shared.principal import Principal, Role, sign_principal
+from shared.principal import Principal, PrincipalKind, Role, sign_principal
 from tests.conftest import SECRET
 from tests.scoring.conftest import (
     ADMIN,
@@ -21,10 +22,12 @@ from tests.scoring.conftest import (
     STAFF,
     VENDOR,
     seed_org,
+    who,
 )
 from tests.scoring.test_engine_levels import FULL
 
 pytestmark = pytest.mark.asyncio
+TODAY = datetime.now(timezone(timedelta(hours=7))).date().isoformat()
 SELF = "/api/v1/schools/79701001/assessments/2024-2025/self"
 EXT = "/api/v1/schools/79701001/assessments/2024-2025/external"
 
@@ -127,7 +130,7 @@ class TestSelfAssessment:
         await put(org, STAFF, FULL)
         r = await org.post(SELF + "/approve", headers=HEAD)
         assert r.status_code == 409
-        assert r.json()["allowed_actions"] == ["submit"]
+        assert r.json()["allowed_actions"] == ["edit", "submit"]
 
     async def test_head_return_needs_reason_and_reopens_all(self, org):
         await put(org, STAFF, FULL)
@@ -212,7 +215,7 @@ class TestExternal:
         assert (
             await org.post(
                 EXT + "/recognise",
-                json={"decision_number": "12/QĐ-PGDĐT", "decision_date": "2025-06-10"},
+                json={"decision_number": "12/QĐ-PGDĐT", "decision_date": TODAY},
                 headers=OFFICER_A,
             )
         ).status_code == 409
@@ -221,13 +224,13 @@ class TestExternal:
         assert (
             await org.post(
                 EXT + "/recognise",
-                json={"decision_number": "x", "decision_date": "2025-06-10"},
+                json={"decision_number": "x", "decision_date": TODAY},
                 headers=ASSESSOR_A,
             )
         ).status_code == 403
         r = await org.post(
             EXT + "/recognise",
-            json={"decision_number": "12/QĐ-PGDĐT", "decision_date": "2025-06-10"},
+            json={"decision_number": "12/QĐ-PGDĐT", "decision_date": TODAY},
             headers=OFFICER_A,
         )
         body = r.json()
@@ -302,3 +305,244 @@ class TestIdempotency:
         assert (await org.post(SELF + "/approve", headers=h)).status_code == 409  # not submitted yet
         await org.post(SELF + "/submit", headers=STAFF)
         assert (await org.post(SELF + "/approve", headers=h)).status_code == 200
+
+
+class TestReturns:
+    async def _approved(self, c: httpx.AsyncClient) -> None:
+        await put(c, STAFF, FULL)
+        await c.post(SELF + "/submit", headers=STAFF)
+        await c.post(SELF + "/approve", headers=HEAD)
+
+    async def test_unknown_item_is_422_with_pointer(self, org):
+        await self._approved(org)
+        body = {"reason": "Bổ sung", "item_comments": {"9.9.9": "?", "1.4.1": "Thiếu học liệu"}}
+        r = await org.post(SELF + "/return", json=body, headers=OFFICER_A)
+        assert r.status_code == 422
+        assert [(e["pointer"], e["code"]) for e in r.json()["validation_errors"]] == [
+            ("/item_comments/9.9.9", "unknown_item")
+        ]
+        assert (await org.get(SELF, headers=HEAD)).json()["state"] == "approved"
+        r = await org.post(
+            SELF + "/return", json={"reason": "x", "item_comments": {"1.4.1": " "}}, headers=OFFICER_A
+        )
+        assert r.json()["validation_errors"][0]["code"] == "comment_required"
+
+    async def test_head_return_with_unknown_item_is_422(self, org):
+        await put(org, STAFF, FULL)
+        await org.post(SELF + "/submit", headers=STAFF)
+        r = await org.post(
+            SELF + "/return", json={"reason": "x", "item_comments": {"9.9": "?"}}, headers=HEAD
+        )
+        assert r.json()["validation_errors"][0]["pointer"] == "/item_comments/9.9"
+
+    async def test_reason_without_items_is_refused_never_a_lock_out(self, org):
+        await self._approved(org)
+        r = await org.post(SELF + "/return", json={"reason": "Bổ sung"}, headers=OFFICER_A)
+        assert (r.status_code, r.json()["validation_errors"][0]["code"]) == (422, "items_required")
+        r = await org.post(
+            SELF + "/return", json={"reason": "Làm lại", "reopen_all": True}, headers=OFFICER_A
+        )
+        assert (r.status_code, r.json()["open_items"]) == (200, None)
+        assert (await put(org, STAFF, {**FULL, "1.3.1": {"deployed": False}})).status_code == 200
+
+    async def test_reopened_item_brings_what_it_requires(self, org):
+        await self._approved(org)
+        r = await org.post(
+            SELF + "/return",
+            json={"reason": "Bổ sung", "item_comments": {"1.5.2": "Chưa kết nối"}},
+            headers=OFFICER_A,
+        )
+        assert r.json()["open_items"] == ["1.5.1", "1.5.2", "sms"]
+        assert (await put(org, STAFF, {**FULL, "1.5.1": {"deployed": False}})).status_code == 200
+
+    async def test_returned_event_carries_comments_and_reason(self, org):
+        await self._approved(org)
+        comments = {"1.4.1": "Thiếu danh mục học liệu"}
+        await org.post(
+            SELF + "/return", json={"reason": "Bổ sung", "item_comments": comments}, headers=OFFICER_A
+        )
+        (ev,) = [e for e in await events(org) if e["type"] == "assessment.returned"]
+        assert ev["payload"]["item_comments"] == comments
+        assert ev["payload"]["reason"] == "Bổ sung"
+        assert ev["payload"]["open_items"] == ["1.4.1"]
+
+    async def test_reopen_emits_reopened(self, org):
+        await self._approved(org)
+        await org.post(SELF + "/accept", headers=OFFICER_A)
+        await org.post(SELF + "/request-external", headers=HEAD)
+        await put(org, ASSESSOR_A, FULL, url=EXT)
+        await org.post(EXT + "/conclude", headers=ASSESSOR_A)
+        r = await org.post(EXT + "/reopen", json={"reason": "Kiểm tra lại 1.7.2"}, headers=OFFICER_A)
+        assert r.json()["state"] == "in_progress"
+        ev = (await events(org))[-1]
+        assert (ev["type"], ev["payload"]["reason"]) == ("assessment.reopened", "Kiểm tra lại 1.7.2")
+
+
+class TestPermissions:
+    """`allowed_actions` and every `may_*` flag come from one table."""
+
+    async def _flags_agree(self, c: httpx.AsyncClient, url: str, *callers: dict[str, str]) -> None:
+        for h in callers:
+            perms = (await c.get(url, headers=h)).json()["permissions"]
+            acts = set(perms.pop("allowed_actions"))
+            flags = {k.removeprefix("may_").replace("_", "-") for k, v in perms.items() if v}
+            assert flags == acts, (h, perms, acts)
+
+    async def test_flags_equal_allowed_actions_in_every_state(self, org):
+        callers = (STAFF, HEAD, VENDOR, OFFICER_A, ASSESSOR_A)
+        await put(org, STAFF, FULL)
+        await self._flags_agree(org, SELF, *callers)
+        for action, h in (("submit", STAFF), ("approve", HEAD), ("accept", OFFICER_A)):
+            assert (await org.post(f"{SELF}/{action}", headers=h)).status_code == 200
+            await self._flags_agree(org, SELF, *callers)
+        perms = (await org.get(SELF, headers=ASSESSOR_A)).json()["permissions"]
+        assert (perms["may_start_external"], perms["may_request_external"]) == (False, False)
+        await org.post(SELF + "/request-external", headers=HEAD)
+        perms = (await org.get(SELF, headers=ASSESSOR_A)).json()["permissions"]
+        assert perms["may_start_external"]
+        assert "start-external" in perms["allowed_actions"]
+        await put(org, ASSESSOR_A, FULL, url=EXT)
+        await self._flags_agree(org, SELF, *callers)
+        await self._flags_agree(org, EXT, *callers)
+
+    async def test_a_client_never_acts_with_a_persons_role(self, org):
+        head_client = Principal(
+            sub="vendor-x",
+            kind=PrincipalKind.CLIENT,
+            roles=frozenset({Role.VENDOR_CLIENT, Role.SCHOOL_HEAD}),
+            schools=frozenset({"79701001"}),
+        )
+        h = {"X-Chiso-Principal": sign_principal(head_client, SECRET, ttl=3600)}
+        await put(org, h, FULL)
+        await org.post(SELF + "/submit", headers=h)
+        body = (await org.get(SELF, headers=h)).json()
+        assert not body["permissions"]["may_approve"]
+        r = await org.post(SELF + "/approve", headers=h)
+        assert r.status_code == 403
+        assert "person's role" in r.json()["hint"]
+        assert (await org.get(SELF, headers=HEAD)).json()["state"] == "submitted"
+
+
+async def concluded(c: httpx.AsyncClient, code: str = "79701001") -> str:
+    """The school's external assessment, concluded today; returns its URL."""
+    base = f"/api/v1/schools/{code}/assessments/2024-2025"
+    steps = [
+        ("PUT", "/self", {"facts": FULL}, VENDOR),
+        ("POST", "/self/submit", None, VENDOR),
+        ("POST", "/self/approve", None, who("head", Role.SCHOOL_HEAD, schools=(code,))),
+        ("POST", "/self/request-external", None, who("head", Role.SCHOOL_HEAD, schools=(code,))),
+        ("POST", "/self/accept", None, OFFICER_A),
+        ("PUT", "/external", {"facts": FULL}, ASSESSOR_A),
+        ("POST", "/external/conclude", None, ASSESSOR_A),
+    ]
+    for method, path, body, h in steps:
+        r = await c.request(method, base + path, json=body, headers=h)
+        assert r.status_code < 300, (path, r.text)
+    return base + "/external"
+
+
+class TestRecognition:
+    @pytest.mark.parametrize(
+        ("number", "day", "pointer", "code"),
+        [
+            (" ", TODAY, "/decision_number", "decision_number_format"),
+            ("quyết định 45", TODAY, "/decision_number", "decision_number_format"),
+            ("45/QĐ-SGDĐT", (date.fromisoformat(TODAY) + timedelta(days=1)).isoformat(), "/decision_date",
+             "decision_date_future"),
+            ("45/QĐ-SGDĐT", (date.fromisoformat(TODAY) - timedelta(days=1)).isoformat(), "/decision_date",
+             "decision_before_conclusion"),
+        ],
+    )  # fmt: skip
+    async def test_decision_is_validated(self, org, number, day, pointer, code):
+        ext = await concluded(org)
+        r = await org.post(
+            ext + "/recognise", json={"decision_number": number, "decision_date": day}, headers=OFFICER_A
+        )
+        assert r.status_code == 422, r.text
+        assert [(e["pointer"], e["code"]) for e in r.json()["validation_errors"]] == [(pointer, code)]
+        assert (await org.get(ext, headers=OFFICER_A)).json()["state"] == "concluded"
+
+    async def test_usual_forms_are_accepted_and_normalised(self, org):
+        ext = await concluded(org)
+        r = await org.post(
+            ext + "/recognise",
+            json={"decision_number": " 123/qđ-sgdđt ", "decision_date": TODAY},
+            headers=OFFICER_A,
+        )
+        assert (r.status_code, r.json()["decision_number"]) == (200, "123/QĐ-SGDĐT")
+
+    async def test_batch_is_all_or_nothing(self, org):
+        await concluded(org, "79701001")
+        await put(org, VENDOR, FULL, url="/api/v1/schools/79701002/assessments/2024-2025/self")
+        body = {
+            "school_year": "2024-2025",
+            "decision_number": "45/QĐ-PGDĐT",
+            "decision_date": TODAY,
+            "schools": ["79701001", "79701002", "79702001", "79701001"],
+        }
+        r = await org.post("/api/v1/bulk/recognitions", json=body, headers=OFFICER_A)
+        assert (r.status_code, r.json()["code"]) == (422, "batch_rejected")
+        assert [(x["index"], x["problem"]["code"]) for x in r.json()["problems"]] == [
+            (1, "assessment_not_found"),
+            (2, "school_not_found"),
+            (3, "duplicate_school"),
+        ]
+        assert (await org.get(EXT, headers=OFFICER_A)).json()["state"] == "concluded"
+        await org.post("/api/v1/schools/79701002/assessments/2024-2025/self/submit", headers=VENDOR)
+        await concluded_rest(org, "79701002")
+        body["schools"] = ["79701001", "79701002"]
+        r = await org.post("/api/v1/bulk/recognitions", json=body, headers=OFFICER_A)
+        assert r.status_code == 200, r.text
+        assert [x["school_code"] for x in r.json()["recognised"]] == ["79701001", "79701002"]
+        recs = [e for e in await events(org) if e["type"] == "assessment.recognised"]
+        assert {e["payload"]["approval"]["decision_number"] for e in recs} == {"45/QĐ-PGDĐT"}
+        assert len(recs) == 2
+
+    async def test_batch_needs_an_officer_person(self, org):
+        await concluded(org)
+        body = {"school_year": "2024-2025", "decision_number": "45/QĐ-PGDĐT", "decision_date": TODAY,
+                "schools": ["79701001"]}  # fmt: skip
+        r = await org.post("/api/v1/bulk/recognitions", json=body, headers=ASSESSOR_A)
+        assert r.json()["problems"][0]["problem"]["status"] == 403
+
+
+async def concluded_rest(c: httpx.AsyncClient, code: str) -> None:
+    base = f"/api/v1/schools/{code}/assessments/2024-2025"
+    head = who("head", Role.SCHOOL_HEAD, schools=(code,))
+    for method, path, body, h in [
+        ("POST", "/self/approve", None, head),
+        ("POST", "/self/request-external", None, head),
+        ("POST", "/self/accept", None, OFFICER_A),
+        ("PUT", "/external", {"facts": FULL}, ASSESSOR_A),
+        ("POST", "/external/conclude", None, ASSESSOR_A),
+    ]:
+        r = await c.request(method, base + path, json=body, headers=h)
+        assert r.status_code < 300, (path, r.text)
+
+
+class TestInformationAtSubmission:
+    """I-10: optional in a draft, required at submission, every missing piece pointed at."""
+
+    async def test_draft_without_information_submits_only_once_complete(self, org):
+        facts = {
+            **FULL,
+            "2.1": {"met": True, "members": [{"name": "An", "position": "Hiệu trưởng", "email": " "}]},
+            "sms": {"deployed": True},
+            "1.5.1": {"deployed": True, "name": "Thi"},
+            "lms": {"deployed": False},
+        }
+        assert (await put(org, STAFF, facts)).status_code == 201  # a draft may lack it
+        r = await org.post(SELF + "/submit", headers=STAFF)
+        assert (r.status_code, r.json()["code"]) == (422, "incomplete_for_submission")
+        assert [(e["pointer"], e["code"]) for e in r.json()["validation_errors"]] == [
+            ("/facts/2.1/members/0/email", "required_at_submission"),
+            ("/facts/2.1/members/0/phone", "required_at_submission"),
+            ("/facts/sms/name", "required_at_submission"),
+            ("/facts/sms/acquisition", "required_at_submission"),
+        ]
+        assert (await org.get(SELF, headers=HEAD)).json()["state"] == "draft"
+        r = await put(org, STAFF, {**facts, "2.1": {"met": True}})
+        r = await org.post(SELF + "/submit", headers=STAFF)
+        assert r.json()["validation_errors"][0]["pointer"] == "/facts/2.1/members"
+        await put(org, STAFF, FULL)
+        assert (await org.post(SELF + "/submit", headers=STAFF)).status_code == 200

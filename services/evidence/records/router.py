@@ -100,9 +100,10 @@ async def upload(
     svc: ServiceDep,
 ) -> EvidencePublic:
     """Upload a file as evidence (multipart form, or the raw body with metadata in the query)."""
-    await writable(scopes, p, code)  # before a byte of the body is read
+    school = await writable(scopes, p, code)  # before a byte of the body is read
     fields, staged = await _receive(request, store, settings)
-    out = await svc.create_file(p, code, fields, staged, request.headers.get("idempotency-key"))
+    key = request.headers.get("idempotency-key")
+    out = await svc.create_file(p, code, fields, staged, key, province=school.province_code)
     response.headers["Location"] = f"/api/v1/evidence/{out.id}"
     return out
 
@@ -124,7 +125,7 @@ async def add_link(
     checker: CheckerDep,
 ) -> EvidencePublic:
     """Add a link as evidence (đường link); with `check`, fetch it now under strict rules."""
-    await writable(scopes, p, code)
+    school = await writable(scopes, p, code)
     url = str(validate_url(body.url))
     key = request.headers.get("idempotency-key")
     replayed = await svc.replay_link(p, code, body, url, key)
@@ -132,7 +133,7 @@ async def add_link(
         response.headers["Location"] = f"/api/v1/evidence/{replayed.id}"
         return replayed
     result = await checker.check(url) if body.check else None
-    ev = await svc.create_link(p, code, body, url, result, key)
+    ev = await svc.create_link(p, code, body, url, result, key, province=school.province_code)
     response.headers["Location"] = f"/api/v1/evidence/{ev.id}"
     return (await svc.render([ev]))[0]
 

@@ -103,9 +103,10 @@ class EvidenceService:
         except ValidationError as e:
             raise Unprocessable(errors=field_errors_from_pydantic(e.errors())) from e
 
-    def resolve_items(self, meta: EvidenceMeta) -> dict[str, str]:
-        """item code → criterion code, every code known to the framework in force that year."""
-        known = self.items.for_year(meta.school_year)
+    def resolve_items(self, meta: EvidenceMeta, province: str | None) -> dict[str, str]:
+        """item code → criterion code, every code known to the framework in force that year in
+        the school's province (its overlay's items included)."""
+        known = self.items.for_year(meta.school_year, province)
         if known is None:
             raise Unprocessable(
                 errors=[
@@ -169,11 +170,12 @@ class EvidenceService:
         fields: dict[str, list[str]],
         staged: Staged | None,
         idempotency_key: str | None = None,
+        province: str | None = None,
     ) -> EvidencePublic:
         """Accept a staged upload or remove it: no blob and no row survive a refusal."""
         try:
             meta = self.validate_meta(meta_from_fields(fields))
-            items = self.resolve_items(meta)
+            items = self.resolve_items(meta, province)
             media_type = await self._accept(staged)
             assert staged is not None  # _accept refuses a missing file
             fingerprint = _fingerprint(
@@ -261,8 +263,9 @@ class EvidenceService:
         url: str,
         check: LinkCheck | None,
         idempotency_key: str | None = None,
+        province: str | None = None,
     ) -> Evidence:
-        items = self.resolve_items(meta)
+        items = self.resolve_items(meta, province)
         ev = _evidence(school_code, meta, p, source=Source.LINK.value, url=url)
         if check is not None:
             ev.link_status, ev.link_error, ev.link_checked_at = check.status, check.error, check.checked_at

@@ -13,8 +13,9 @@ from services.gateway.admin.schemas import ClientCreate, CredentialCreate, Scope
 from services.gateway.auth.models import ApiClient, Credential, Subject, User
 from services.gateway.auth.passwords import hash_secret, new_client_secret, new_credential_id
 from services.gateway.auth.repository import AuthRepository
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, FieldError, NotFound, Unprocessable
 from shared.i18n import msg
+from shared.principal import PERSON_ROLES, Role
 
 S = TypeVar("S", bound=Subject)
 
@@ -32,6 +33,25 @@ class UserNotFound(NotFound):
 class CredentialNotFound(NotFound):
     code = "credential_not_found"
     message = msg("Không tìm thấy khoá.", "Credential not found.")
+
+
+def refuse_person_roles(roles: list[Role] | None) -> None:
+    """An API client is a machine: it never holds a role that stands for a person's own act
+    (the head's approval, an officer's recognition, an assessor's judgement)."""
+    held = sorted(r.value for r in roles or [] if r in PERSON_ROLES)
+    if held:
+        raise Unprocessable(
+            errors=[
+                FieldError(
+                    pointer="/roles",
+                    code="person_role_for_client",
+                    message=msg(
+                        f"Ứng dụng không được giữ vai trò của một người: {', '.join(held)}.",
+                        f"An API client cannot hold a person's role: {', '.join(held)}.",
+                    ),
+                )
+            ]
+        )
 
 
 def _apply(s: S, body: ScopeUpdate) -> S:
@@ -63,6 +83,7 @@ class AdminService:
         return cred, secret
 
     async def create_client(self, body: ClientCreate) -> tuple[ApiClient, Credential, str]:
+        refuse_person_roles(body.roles)
         if await self.repo.client(body.id) is not None:
             raise Conflict(msg("Mã ứng dụng đã tồn tại.", "This client id exists."), code="client_exists")
         c = ApiClient(
@@ -87,6 +108,7 @@ class AdminService:
         return c
 
     async def update_client(self, client_id: str, body: ScopeUpdate) -> ApiClient:
+        refuse_person_roles(body.roles)
         c = _apply(await self.client(client_id), body)
         await self.session.flush()
         return c

@@ -8,6 +8,7 @@ few multi-row statements, so a request costs a handful of round trips, not thous
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from enum import Enum
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -16,21 +17,25 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticUndefined
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
-from services.scoring.assessments import workflow
-from services.scoring.assessments.models import Assessment, AuditEntry, CriterionScore, State
-from services.scoring.assessments.scoring import apply_result, content_hash, score_document
+from services.scoring.assessments import evidence_refs, workflow
+from services.scoring.assessments.calendar import check_window, extended, locked
+from services.scoring.assessments.models import Assessment, AuditEntry, ChangeEventRow, CriterionScore, State
+from services.scoring.assessments.plan import plan_submit, plan_write, summary
+from services.scoring.assessments.rules import vn_today
+from services.scoring.assessments.service import Checks, stale
+from services.scoring.feed.repository import emit, event
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.org.models import School
 from services.scoring.org.scope import visible_schools
-from shared.contracts import AssessmentKind, is_school_year
-from shared.db import utcnow
-from shared.errors import TYPE_BASE, Forbidden, Problem, SchoolNotFound
+from shared.contracts import AssessmentKind, EventType, is_school_year
+from shared.errors import TYPE_BASE, Forbidden, Problem, SchoolNotFound, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal
-from shared.requestid import current_request_id
 
 MAX_ROWS = 1000
+S = AssessmentKind.SELF
 
 
 class BulkRow(BaseModel):
@@ -41,6 +46,7 @@ class BulkRow(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict)
     awarded: dict[str, Any] = Field(default_factory=dict)
     evidence_ids: list[str] = Field(default_factory=list, max_length=500)
+    submit: bool = Field(False, description="also submit the draft (as POST …/self/submit would)")
 
 
 class BulkRequest(BaseModel):
@@ -55,6 +61,10 @@ class BulkResult(BaseModel):
     school_year: str
     outcome: Literal["created", "updated", "unchanged", "rejected"]
     version: int | None = None
+    state: str | None = None
+    score: dict[str, Any] | None = Field(
+        None, description="each group's points and level; the derived overall level"
+    )
     problem: dict[str, Any] | None = None
 
 
@@ -67,7 +77,7 @@ class BulkSummary(BaseModel):
     results: list[BulkResult]
 
 
-def _problem(e: Problem) -> dict[str, Any]:
+def problem_body(e: Problem) -> dict[str, Any]:
     # the same members a single request's problem+json carries, so clients parse one shape
     return {
         "type": TYPE_BASE + e.code,
@@ -87,7 +97,7 @@ def _reject(i: int, row: BulkRow, e: Problem) -> BulkResult:
         school_code=row.school_code,
         school_year=row.school_year,
         outcome="rejected",
-        problem=_problem(e),
+        problem=problem_body(e),
     )
 
 
@@ -122,8 +132,42 @@ def new_assessment(**values: Any) -> Any:
 
 
 class BulkService:
-    def __init__(self, session: AsyncSession, registry: FrameworkRegistry) -> None:
-        self.session, self.registry = session, registry
+    def __init__(self, session: AsyncSession, registry: FrameworkRegistry, locks: Checks) -> None:
+        self.session, self.registry, self.locks = session, registry, locks
+        self.today = vn_today()
+        self.lock_dates: dict[tuple[str, str | None], date | None] = {}
+        self.extended: set[tuple[str, str]] = set()
+        self.evidence: dict[int, list[str]] = {}  # row index → the state of each evidence id
+        self.events: list[ChangeEventRow] = []
+
+    async def _prefetch_evidence(self, rows: list[BulkRow], schools: dict[str, School]) -> None:
+        """Every row's evidence references, checked in one call to the evidence service."""
+        cited = [(i, r) for i, r in enumerate(rows) if r.evidence_ids and r.school_code in schools]
+        refs = [(r.school_code, r.school_year, e) for _, r in cited for e in r.evidence_ids]
+        states = await self.locks.evidence.states(refs)
+        if states is None:
+            return
+        pos = 0
+        for i, r in cited:
+            self.evidence[i] = states[pos : pos + len(r.evidence_ids)]
+            pos += len(r.evidence_ids)
+
+    async def _prefetch_calendar(self, rows: list[BulkRow], schools: dict[str, School]) -> None:
+        """The edit lock of each (year, province) in the batch and the running extensions: read
+        once, so the per-row checks stay synchronous."""
+        for year, province in {
+            (r.school_year, s.province_code) for r in rows if (s := schools.get(r.school_code))
+        }:
+            if is_school_year(year):
+                self.lock_dates[(year, province)] = await self.locks.calendar.edit_lock(year, S, province)
+        self.extended = await extended(self.session, sorted(schools), S, self.today)
+
+    def _in_time(self, i: int, row: BulkRow, school: School, creating: bool) -> None:
+        if creating:
+            check_window(row.school_year, self.locks.school_years, f"/items/{i}/school_year")
+        lock = self.lock_dates.get((row.school_year, school.province_code))
+        if lock is not None and self.today > lock and (school.code, row.school_year) not in self.extended:
+            raise locked(lock)
 
     async def _prefetch(
         self, p: Principal, rows: list[BulkRow]
@@ -139,11 +183,13 @@ class BulkService:
         return schools, existing
 
     async def submit(self, p: Principal, body: BulkRequest, dry_run: bool) -> BulkSummary:
-        if not p.roles & workflow.SCHOOL_WRITERS:
+        if not p.acting_roles & workflow.SCHOOL_WRITERS:
             raise Forbidden(
                 msg("Vai trò này không được gửi bản đánh giá.", "This role may not write assessments.")
             )
         schools, existing = await self._prefetch(p, body.items)
+        await self._prefetch_calendar(body.items, schools)
+        await self._prefetch_evidence(body.items, schools)
         results: list[BulkResult] = []
         new_rows: list[Any] = []  # namespaces from new_assessment()
         criteria: list[dict[str, Any]] = []
@@ -157,6 +203,8 @@ class BulkService:
             results.append(res)
         if not dry_run:
             await self._write(new_rows, criteria, audits)
+        else:  # the updated rows are session objects changed in memory: never flushed
+            self.session.expunge_all()
         count = {
             k: sum(r.outcome == k for r in results) for k in ("created", "updated", "unchanged", "rejected")
         }
@@ -193,6 +241,11 @@ class BulkService:
             )
         seen.add(key)
         a = existing.get(key)
+        self._in_time(i, row, school, creating=a is None)
+        if i in self.evidence and (
+            bad := evidence_refs.errors(row.evidence_ids, self.evidence[i], f"/items/{i}")
+        ):
+            raise Unprocessable(errors=bad)
         if a is not None and State(a.state) != State.DRAFT:
             raise Problem(
                 msg(
@@ -224,85 +277,64 @@ class BulkService:
                 status=422,
                 code="no_framework",
             )
-        scored = score_document(pub, list(school.levels), row.facts, row.awarded, root)
-        digest = content_hash(
-            pub.framework.ref, list(school.levels), row.facts, scored.awarded, row.evidence_ids
-        )
-        if a is not None and a.content_hash == digest:
-            return BulkResult(
-                index=i,
-                school_code=row.school_code,
-                school_year=row.school_year,
-                outcome="unchanged",
-                version=a.version,
-            )
         created = a is None
-        before: dict[str, Any] = {}
         if a is None:
             a = new_assessment(
                 id=str(uuid.uuid4()),
                 school_code=school.code,
                 school_year=row.school_year,
-                kind=AssessmentKind.SELF.value,
+                kind=S.value,
                 framework=pub.framework.ref,
             )
+        if row.submit:
+            self._may_submit(p, i, a)
+        plan = plan_write(p, pub, list(school.levels), a, created, row, root, "bulk_")
+        if created:
             new_rows.append(a)
-        else:
-            before = {
-                "facts": a.facts,
-                "awarded": a.awarded,
-                "evidence_ids": a.evidence_ids,
-                "version": a.version,
-            }
-            a.version += 1
-        a.facts, a.awarded, a.evidence_ids, a.content_hash, a.updated_at = (
-            row.facts,
-            scored.awarded,
-            row.evidence_ids,
-            digest,
-            utcnow(),
-        )
-        criteria.extend(apply_result(a, scored.result))
-        audits.append(
-            {
-                "assessment_id": a.id,
-                "at": a.updated_at,
-                "actor": p.sub,
-                "actor_kind": p.kind.value,
-                "roles": sorted(r.value for r in p.roles),
-                "action": "bulk_create" if created else "bulk_update",
-                "version": a.version,
-                "reason": None,
-                "before": before,
-                "after": {
-                    "facts": a.facts,
-                    "awarded": a.awarded,
-                    "evidence_ids": a.evidence_ids,
-                    "version": a.version,
-                },
-                "request_id": current_request_id(),
-            }
-        )
+        criteria.extend(plan.criteria)
+        audits.extend(plan.audits)
+        if row.submit:
+            audits.append(plan_submit(p, a, f"/items/{i}"))
+            self.events.append(
+                event(EventType.ASSESSMENT_SUBMITTED.value, a.school_code, a.school_year, a.id, a.version,
+                      {"action": "submit", "by": p.sub, "reason": None})
+            )  # fmt: skip
         return BulkResult(
             index=i,
             school_code=row.school_code,
             school_year=row.school_year,
-            outcome="created" if created else "updated",
+            outcome="created" if created else "updated" if plan.changed else "unchanged",
             version=a.version,
+            state=str(a.state),
+            score=summary(a),
         )
+
+    def _may_submit(self, p: Principal, i: int, a: Any) -> None:
+        """Checked before the row is touched, so a refused submission leaves the row as it was."""
+        if workflow.find(S, "submit", State(a.state), p, a) is None:
+            raise Problem(
+                msg(f"Không thể gửi ở trạng thái {a.state}.", f"Cannot submit from state {a.state}."),
+                status=409,
+                code="illegal_transition",
+                state=str(a.state),
+            )
 
     async def _write(
         self, new_rows: list[Any], criteria: list[dict[str, Any]], audits: list[dict[str, Any]]
     ) -> None:
-        await self.session.flush()  # the updated rows (ORM objects from _prefetch)
+        try:  # the updated rows (ORM objects from _prefetch), each `WHERE version = <read>`
+            await self.session.flush()
+        except StaleDataError:
+            raise stale(None) from None  # a row changed since the prefetch: the batch writes nothing
         if new_rows:
             await self.session.execute(insert(Assessment), [vars(a) for a in new_rows])
         new_ids = {a.id for a in new_rows}
-        stale = sorted({c["assessment_id"] for c in criteria} - new_ids)
-        for start in range(0, len(stale), 500):
-            chunk = stale[start : start + 500]
+        rescored = sorted({c["assessment_id"] for c in criteria} - new_ids)
+        for start in range(0, len(rescored), 500):
+            chunk = rescored[start : start + 500]
             await self.session.execute(delete(CriterionScore).where(CriterionScore.assessment_id.in_(chunk)))  # type: ignore[attr-defined]
         if criteria:
             await self.session.execute(insert(CriterionScore), criteria)
         if audits:
             await self.session.execute(insert(AuditEntry), audits)
+        await emit(self.session, self.events)  # the submitted rows' events, last (the feed's lock)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, Numeric, String, UniqueConstraint
 from sqlmodel import Field
 
 from services.scoring.models_base import ScoringModel
@@ -25,19 +25,28 @@ class State(StrEnum):
     RECOGNISED = "recognised"  # công nhận by decision: the official level
 
 
+_VERSION = Column("version", Integer, nullable=False)
+
+
 class Assessment(ScoringModel, table=True):
     __tablename__ = "assessment"
     __table_args__ = (
         UniqueConstraint("school_code", "school_year", "kind"),
         Index("ix_assessment_year_state", "school_year", "kind", "state"),
     )
+    # Every ORM UPDATE of a row is `... WHERE id = ? AND version = <the version read>`: the check
+    # and the write are one atomic statement on both backends (SQLite runs the read outside the
+    # write transaction, so a check in Python would let two writers both pass). A row changed in
+    # between raises StaleDataError, answered 412/409 (`documents.stale`). The service sets the
+    # new version itself, hence no generator.
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _VERSION, "version_id_generator": False}
 
     id: str = Field(primary_key=True, max_length=36)
     school_code: str = Field(foreign_key="school.code", max_length=32)
     school_year: str = Field(max_length=9)
     kind: str = Field(max_length=16)
     framework: str = Field(max_length=80)  # pinned `id@version`
-    version: int = 1  # bumps on every change: the ETag
+    version: int = Field(default=1, sa_column=_VERSION)  # bumps on every change: the ETag
     state: State = Field(default=State.DRAFT, sa_type=String(16))
     facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     awarded: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -64,6 +73,25 @@ class Assessment(ScoringModel, table=True):
     recognised_by: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class EditExtension(ScoringModel, table=True):
+    """A Sở's explicit act reopening a school past the edit lock until `until` (a Vietnam day,
+    inclusive), with its reason: append-only, the record of who reopened what and why."""
+
+    __tablename__ = "edit_extension"
+    __table_args__ = (Index("ix_edit_extension_school", "school_code", "school_year", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_code: str = Field(foreign_key="school.code", max_length=32)
+    school_year: str = Field(max_length=9)
+    kind: str = Field(max_length=16)
+    until: date
+    reason: str
+    granted_by: str = Field(max_length=128)
+    granted_by_name: str | None = Field(default=None, max_length=255)
+    granted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    request_id: str | None = Field(default=None, max_length=128)
 
 
 class CriterionScore(ScoringModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -32,6 +33,16 @@ class AssessmentRepository:
     async def audit(self, assessment_id: str) -> list[AuditEntry]:
         q = select(AuditEntry).where(AuditEntry.assessment_id == assessment_id).order_by(AuditEntry.id)
         return list((await self.session.execute(q)).scalars())
+
+    async def last_action_at(self, assessment_id: str, action: str) -> datetime | None:
+        """When the latest `action` (e.g. `conclude`) was taken on the assessment, from its audit."""
+        q = (
+            select(AuditEntry.at)
+            .where(AuditEntry.assessment_id == assessment_id, AuditEntry.action == action)  # type: ignore[arg-type]
+            .order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
+            .limit(1)
+        )
+        return (await self.session.execute(q)).scalar_one_or_none()
 
     async def replace_criteria(self, assessment_id: str, rows: list[dict[str, Any]]) -> None:
         await self.session.execute(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.scoring.assessments.bulk import BulkRequest, BulkService, BulkSummary
 from services.scoring.assessments.compare import compare
 from services.scoring.assessments.idempotency import run_idempotent
+from services.scoring.assessments.recognition import BatchRecognition, BatchRecognitionOut, recognise_batch
 from services.scoring.assessments.schemas import (
     ActionBody,
     AssessmentOut,
@@ -18,8 +19,8 @@ from services.scoring.assessments.schemas import (
     Comparison,
     RecogniseBody,
 )
-from services.scoring.assessments.service import AssessmentService
-from services.scoring.deps import FactoryDep, PrincipalDep, RegistryDep, SessionDep
+from services.scoring.assessments.service import AssessmentService, Checks
+from services.scoring.deps import ChecksDep, FactoryDep, PrincipalDep, RegistryDep, SessionDep
 from services.scoring.frameworks.registry import FrameworkRegistry
 from shared.contracts import AssessmentKind
 from shared.errors import problem_responses
@@ -66,12 +67,13 @@ async def put_assessment(
     p: PrincipalDep,
     session: SessionDep,
     registry: RegistryDep,
+    locks: ChecksDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Create or replace the facts, awarded points and evidence of a draft (or of an external
     assessment in progress), scored with the framework pinned for the year. `If-Match` guards
     against lost updates (412 names the current version)."""
-    svc = AssessmentService(session, registry)
+    svc = AssessmentService(session, registry, locks)
     a, created = await svc.write(p, code, year, kind, body, if_match)
     return _json(await svc.render(p, a), 201 if created else 200, a.version)
 
@@ -89,9 +91,10 @@ class Action:
     registry: FrameworkRegistry
     factory: async_sessionmaker[AsyncSession]
     key: str | None
+    locks: Checks
 
     async def run(self, action: str, body: ActionBody | RecogniseBody) -> Response:
-        svc = AssessmentService(self.session, self.registry)
+        svc = AssessmentService(self.session, self.registry, self.locks)
 
         async def run() -> tuple[int, dict[str, Any]]:
             if action == "request-external":
@@ -118,9 +121,10 @@ async def _action(
     session: SessionDep,
     registry: RegistryDep,
     factory: FactoryDep,
+    locks: ChecksDep,
     key: IdemKey = None,
 ) -> Action:
-    return Action(code, year, kind, p, session, registry, factory, key)
+    return Action(code, year, kind, p, session, registry, factory, key, locks)
 
 
 # scope="function" like the session it holds: the commit still runs before the response is sent
@@ -195,6 +199,7 @@ async def bulk_assessments(
     session: SessionDep,
     registry: RegistryDep,
     factory: FactoryDep,
+    locks: ChecksDep,
     key: IdemKey = None,
     dry_run: bool = False,
 ) -> Response:
@@ -202,10 +207,35 @@ async def bulk_assessments(
     answers per school: created, updated, unchanged, or rejected with its problem details."""
 
     async def run() -> tuple[int, dict[str, Any]]:
-        out = await BulkService(session, registry).submit(p, body, dry_run)
+        out = await BulkService(session, registry, locks).submit(p, body, dry_run)
         return 200, out.model_dump(mode="json")
 
     status, out = await run_idempotent(
         factory, session, p.sub, key, {"bulk": body.model_dump(mode="json"), "dry_run": dry_run}, run
+    )
+    return JSONResponse(out, status_code=status)
+
+
+@bulk_router.post(
+    "/recognitions", response_model=BatchRecognitionOut, responses=problem_responses(403, 404, 409, 422)
+)
+async def batch_recognition(
+    body: BatchRecognition,
+    p: PrincipalDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    factory: FactoryDep,
+    key: IdemKey = None,
+) -> Response:
+    """One decision (QĐ công nhận) recognising many schools' concluded external assessments: all
+    or nothing; a refusal (422 `batch_rejected`) lists each school that cannot be recognised and
+    why, and writes nothing."""
+
+    async def run() -> tuple[int, dict[str, Any]]:
+        out = await recognise_batch(AssessmentService(session, registry), p, body)
+        return 200, out.model_dump(mode="json")
+
+    status, out = await run_idempotent(
+        factory, session, p.sub, key, {"recognitions": body.model_dump(mode="json")}, run
     )
     return JSONResponse(out, status_code=status)

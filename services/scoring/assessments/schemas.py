@@ -36,7 +36,11 @@ class ActionBody(BaseModel):
     reason: str | None = Field(None, max_length=2000, description="required to return or reopen")
     item_comments: dict[str, str] = Field(
         default_factory=dict,
-        description="item code → what is missing; a returned assessment reopens only these",
+        description="item code → what is missing; a returned assessment reopens only these "
+        "(and what they require); codes must exist in the assessment's framework",
+    )
+    reopen_all: bool = Field(
+        False, description="a reviewer's return reopens the whole assessment instead of named items"
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from services.scoring.engine import CompiledFramework, compile_framework
+from shared.framework.in_force import in_force
 from shared.framework.loader import load_directory
 from shared.framework.model import Framework
 
@@ -44,11 +45,7 @@ class FrameworkRegistry:
         return list(self._by_ref.values())
 
     def in_force(self, school_year: str, province: str | None = None) -> Published | None:
-        """The framework for a school year: a province's own overlay first, else the national one."""
-        candidates = [
-            p
-            for p in self._latest.values()
-            if p.framework.school_years.covers(school_year) and p.framework.province in (province, None)
-        ]
-        candidates.sort(key=lambda p: (p.framework.province is not None, p.framework.school_years.first))
-        return candidates[-1] if candidates else None
+        """The framework for a school year: a province's own overlay first, else the national one
+        (the shared rule, `shared.framework.in_force`, evidence uses it too)."""
+        fw = in_force((p.framework for p in self._latest.values()), school_year, province)
+        return None if fw is None else self._by_ref[fw.ref]

@@ -88,3 +88,13 @@ RECORD_WORDS: dict[str, tuple[str, str]] = {
     "on_day": ("Ngày", "Day"),
 }
 RECORD_WORDS["next_page"] = ("Trang sau", "Next page")
+# the roles in a council and in a team, as the records' codes name them
+RECORD_WORDS |= {
+    "role_chu_tich": ("Chủ tịch", "Chair"),
+    "role_pho_chu_tich": ("Phó Chủ tịch", "Deputy chair"),
+    "role_thu_ky": ("Thư ký", "Secretary"),
+    "role_uy_vien": ("Ủy viên", "Member"),
+    "role_truong_doan": ("Trưởng đoàn", "Team lead"),
+    "role_pho_truong_doan": ("Phó Trưởng đoàn", "Deputy lead"),
+    "role_thanh_vien": ("Thành viên", "Member"),
+}

@@ -98,3 +98,4 @@ RECORD_WORDS |= {
     "role_pho_truong_doan": ("Phó Trưởng đoàn", "Deputy lead"),
     "role_thanh_vien": ("Thành viên", "Member"),
 }
+RECORD_WORDS["adopt_option"] = ("Đưa vào kế hoạch: phương án", "Put into the plan: option")

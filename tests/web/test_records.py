@@ -52,8 +52,13 @@ def test_next_level_and_plan_where_the_school_sees_its_score(page: Any, server: 
     axe_check(page)
     shot(page, "next-level", at="#nl-h")
 
+    # a next-level option put into the plan form as it is
+    page.click("[data-adopt='1-1']")
+    change = nl["groups"][0]["options"][0]["changes"][0]
+    assert page.input_value("#item-0") == change["item"]
+    typed = ", ".join(f"{k}={str(v).lower()}" for k, v in change["to"].items())
+    assert page.input_value("#target-0") == typed
     # the plan: adopt last year's target, a due date out of range is pointed at, then saved
-    page.click("text=Sửa kế hoạch cải thiện")
     page.click("text=Đưa mục tiêu năm trước vào kế hoạch")
     assert page.input_value("#item-0") == "1.4.1"
     assert page.input_value("#target-0") == "count=40"

@@ -5,8 +5,9 @@ progress against the next year's facts and last year's targets carried."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from services.web import records
@@ -29,16 +30,35 @@ async def next_level(request: Request, api: ApiDep, code: Code, year: Year, kind
     data = await api.maybe(f"{base(code, year)}/{kind}/next-level")  # 404: no assessment yet
     plan = await api.maybe(f"{base(code, year)}/plan")
     return render(
-        request, "_next_level.html", data=data, plan=plan, code=code, year_=year, show=records.show_fact
+        request,
+        "_next_level.html",
+        data=data,
+        plan=plan,
+        code=code,
+        year_=year,
+        show=records.show_fact,
+        adopt=lambda option: adopt_url(code, year, option),
     )
 
 
-def _rows(plan: dict[str, Any] | None, adopt: bool) -> list[dict[str, Any]]:
-    """The form's rows: this year's targets, last year's when adopted, then blank rows."""
+def adopt_url(code: str, year: str, option: dict[str, Any]) -> str:
+    """The plan form with a next-level option's changes as new targets (`add=item:fact`)."""
+    adds = [("add", f"{c['item']}:{records.show_fact(c['to'])}") for c in option.get("changes") or []]
+    return f"/schools/{code}/{year}/plan?{urlencode(adds)}#plan-form"
+
+
+def _rows(plan: dict[str, Any] | None, adopt: bool, add: list[str]) -> list[dict[str, Any]]:
+    """The form's rows: this year's targets, last year's when adopted, a next-level option's
+    changes when added, then blank rows."""
     have = list((plan or {}).get("targets") or [])
     if adopt:
-        mine = {t["item"] for t in have}
-        have += [t for t in (plan or {}).get("carried") or [] if t["item"] not in mine]
+        have += list((plan or {}).get("carried") or [])
+    for a in add:
+        item, _, fact = a.partition(":")
+        have.append({"item": item, "target": records.parse_fact(fact)})
+    first: dict[str, dict[str, Any]] = {}
+    for t in have:
+        first.setdefault(t["item"], t)  # an item once: this year's target before an added one
     rows = [
         {
             "item": t["item"],
@@ -47,7 +67,7 @@ def _rows(plan: dict[str, Any] | None, adopt: bool) -> list[dict[str, Any]]:
             "due": t.get("due") or "",
             "note": t.get("note") or "",
         }
-        for t in have
+        for t in first.values()
     ]
     return rows + [{"item": "", "target": "", "owner": "", "due": "", "note": ""}] * BLANK_ROWS
 
@@ -55,7 +75,7 @@ def _rows(plan: dict[str, Any] | None, adopt: bool) -> list[dict[str, Any]]:
 async def _page(request: Request, api: Api, code: str, year: str, **ctx: Any) -> Response:
     school = await api.get(f"/api/v1/org/schools/{code}")
     plan = await api.maybe(f"{base(code, year)}/plan")
-    ctx.setdefault("rows", _rows(plan, ctx.pop("adopt", False)))
+    ctx.setdefault("rows", _rows(plan, ctx.pop("adopt", False), ctx.pop("add", [])))
     return render(
         request, "plan.html", school=school, plan=plan, code=code, year_=year, show=records.show_fact, **ctx
     )
@@ -63,9 +83,15 @@ async def _page(request: Request, api: Api, code: str, year: str, **ctx: Any) ->
 
 @router.get("/schools/{code}/{year}/plan")
 async def plan_page(
-    request: Request, api: ApiDep, code: Code, year: Year, adopt: bool = False, ok: str | None = None
+    request: Request,
+    api: ApiDep,
+    code: Code,
+    year: Year,
+    adopt: bool = False,
+    add: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006 (FastAPI copies defaults)
+    ok: str | None = None,
 ) -> Response:
-    return await _page(request, api, code, year, adopt=adopt, ok=ok, problem=None, fields=[])
+    return await _page(request, api, code, year, adopt=adopt, add=add, ok=ok, problem=None, fields=[])
 
 
 @router.post("/schools/{code}/{year}/plan", dependencies=[Depends(check_csrf)])

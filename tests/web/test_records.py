@@ -165,6 +165,14 @@ def test_documents_download_through_the_web(page: Any, server: Server, tmp_path:
         page.click("#documents a[href$='ket-qua.xlsx']")
     wb = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert "Kết quả" in wb.sheetnames
+    # the recognition decision by its number, as the school's external assessment records it
+    ext = api(server, "phong.q1", f"{BASE.format(code='79100010')}/external")
+    page.fill("#decision", ext["decision_number"])
+    with page.expect_download() as download:
+        page.click("text=Tải về PDF")
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+    page.goto(f"/units/phong-79-q1/{YEAR}/documents/qd-cong-nhan.pdf?decision=999/QĐ-KHONG")
+    assert ext["decision_number"] in page.inner_text("main")  # the 422 names the numbers there are
 
 
 def test_teams_and_schedule_edited_by_the_phong(page: Any, server: Server) -> None:

@@ -23,7 +23,6 @@ class WebSettings(ServiceSettings):
     school_year: str = "2024-2025"
     province: str = "79"
     # the publication listing (papers); a 404 there means "nothing published yet"
-    public_results_path: str = "/api/v1/public/results"
     # people sign in at the provider when set (authorization code flow with PKCE)
     oidc_authorize_url: str | None = None
     oidc_token_url: str | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.web.i18n_records import RECORD_WORDS
+
 WORDS: dict[str, tuple[str, str]] = {
     "app": ("Chỉ số chuyển đổi số", "Digital-transformation index"),
     "skip": ("Bỏ qua đến nội dung chính", "Skip to main content"),
@@ -130,6 +132,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "r_delivery_pending": ("Đang gửi lên CSDL ngành", "Delivery to CSDL ngành pending"),
     "r_delivery_failed": ("Gửi lên CSDL ngành bị lỗi", "Delivery to CSDL ngành failed"),
 }
+
+WORDS |= RECORD_WORDS
 
 STATES: dict[str, tuple[str, str]] = {
     "not_started": ("Chưa bắt đầu", "Not started"),

@@ -17,7 +17,18 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from services.web.config import WebSettings
 from services.web.errors import CSRF, ApiProblem, Forbidden, SignInRequired
 from services.web.pages import is_htmx, redirect, render
-from services.web.routes import auth, dashboard, evidence, public, review, school
+from services.web.routes import (
+    auth,
+    council,
+    dashboard,
+    evidence,
+    imports,
+    plan,
+    public,
+    review,
+    school,
+    units,
+)
 from services.web.session import SessionCodec, SessionMiddleware, session_of
 from shared import observability
 from shared.requestid import RequestIdMiddleware
@@ -64,7 +75,7 @@ def create_app(settings: WebSettings | None = None, gateway: httpx.AsyncClient |
     observability.install(app, "web", {"gateway": _gateway_check(app)})
     app.add_middleware(RequestIdMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, evidence, school, review, dashboard, public):
+    for module in (auth, evidence, school, plan, council, units, imports, review, dashboard, public):
         app.include_router(module.router)
     install_error_pages(app)
 

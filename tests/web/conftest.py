@@ -40,11 +40,11 @@ YEAR = "2024-2025"
 
 
 def _free_port() -> int:
-    for port in range(8161, 8170):  # this area's port range
+    for port in range(8180, 8190):  # this area's port range
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) != 0:
                 return port
-    raise RuntimeError("no free port in 8161-8169")
+    raise RuntimeError("no free port in 8180-8189")
 
 
 class Server:

@@ -129,6 +129,7 @@ def test_every_page_path_the_ingress_sends_to_the_web_is_served_by_it() -> None:
         "/exports/": ("GET", "/exports/2024-2025.xlsx"),
         "/evidence/": ("GET", "/evidence/ev1/content"),
         "/static/": ("GET", "/static/app.css"),
+        "/units/": ("GET", "/units/phong-79-q1/2024-2025"),
     }
     gateway = httpx.AsyncClient(
         transport=httpx.MockTransport(lambda r: httpx.Response(503)), base_url="http://gw"

@@ -1,4 +1,5 @@
-"""The public results page: the publication listing of recognised results, no sign-in."""
+"""The public results page: papers' publication listing of recognised results per province and
+year (`GET /api/v1/public/provinces/{p}/results/{year}`, by cursor), called without any token."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from services.web.api import Api, api_of
-from services.web.errors import ApiProblem
 from services.web.pages import render
 
 router = APIRouter()
+PAGE = 100  # schools a page (the API allows up to 500)
 
 
 @router.get("/public")
@@ -25,10 +26,5 @@ async def public_results(
     cfg = request.app.state.settings
     year, province = year or cfg.school_year, province or cfg.province
     api.headers.pop("Authorization", None)  # the public listing: nobody's token, even when signed in
-    try:
-        page = await api.get(cfg.public_results_path, year=year, province=province, cursor=cursor)
-    except ApiProblem as p:
-        if p.status != 404:
-            raise
-        page = None
+    page = await api.get(f"/api/v1/public/provinces/{province}/results/{year}", cursor=cursor, limit=PAGE)
     return render(request, "public.html", page=page, year_=year, province=province)

@@ -23,15 +23,31 @@ Code = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
 Year = Annotated[str, Path(pattern=r"^\d{4}-\d{4}$")]
 Kind = Annotated[str, Path(pattern=r"^(self|external)$")]
 ACTIONS = {"submit", "approve", "return", "accept", "request-external", "conclude", "reopen", "recognise"}
-# the cycle's documents (papers): name → (vi, en)
-DOCUMENTS = {
-    "quyet-dinh-hoi-dong": ("Quyết định thành lập Hội đồng tự đánh giá", "Decision forming the council"),
+# the cycle's papers (gateway, docs/papers.md): slug → (vi, en); the listing says which there are
+PAPERS = {
+    "qd-thanh-lap-hoi-dong": ("Quyết định thành lập Hội đồng tự đánh giá", "Decision forming the council"),
     "bien-ban-tu-danh-gia": ("Biên bản tự đánh giá", "Self-assessment minutes"),
-    "quyet-dinh-cong-nhan-tu-danh-gia": (
+    "qd-cong-nhan-tu-danh-gia": (
         "Quyết định công nhận kết quả tự đánh giá",
         "Decision on the self-assessment",
     ),
+    "to-trinh-danh-gia-ngoai": ("Tờ trình đề nghị đánh giá ngoài", "Request for the external assessment"),
+    "qd-thanh-lap-doan": ("Quyết định thành lập đoàn kiểm tra, đánh giá ngoài", "Decision forming the teams"),
+    "danh-sach-de-nghi-cong-nhan": ("Danh sách đề nghị công nhận", "Schools proposed for recognition"),
+    "qd-cong-nhan": ("Quyết định công nhận mức độ chuyển đổi số", "Recognition decision"),
+    "bao-cao-ket-qua": ("Báo cáo kết quả", "Results report"),
+    "ket-qua": ("Bảng kết quả (Excel)", "Results workbook (Excel)"),
 }
+FileName = Annotated[str, Path(pattern=r"^[a-z-]{1,64}\.(pdf|docx|xlsx)$")]
+
+
+def papers(names: list[str]) -> list[tuple[str, tuple[str, str], list[str]]]:
+    """The listing's file names as (slug, (vi, en) title, formats): each paper also as DOCX."""
+    out = []
+    for name in names:
+        slug, _, ext = name.rpartition(".")
+        out.append((slug, PAPERS.get(slug, (slug, slug)), ["pdf", "docx"] if ext == "pdf" else [ext]))
+    return out
 
 
 def base(code: str, year: str) -> str:
@@ -82,7 +98,9 @@ async def school_page(
         code=code,
         year=year,
         ok=ok,
-        documents=DOCUMENTS,
+        documents=papers(await api.get(f"/api/v1/schools/{code}/documents/{year}")),
+        council=await api.maybe(f"/api/v1/schools/{code}/council/{year}"),
+        link=await api.maybe(f"/api/v1/schools/{code}/publication/{year}"),
     )
 
 
@@ -172,26 +190,10 @@ async def save_facts(
     return redirect(request, flash_url(back, "saved"))
 
 
-@router.get("/schools/{code}/{year}/next-level")
-async def next_level(request: Request, api: ApiDep, code: Code, year: Year, kind: str = "self") -> Response:
-    """What each group lacks for the next level (insights' endpoint); absent, the section says so."""
-    data = plan = None
-    try:
-        data = await api.get(f"{base(code, year)}/{'external' if kind == 'external' else 'self'}/next-level")
-        plan = await api.maybe(f"{base(code, year)}/plan")
-    except ApiProblem as p:
-        if p.status != 404:
-            raise
-    return render(request, "_next_level.html", data=data, plan=plan)
-
-
-@router.get("/schools/{code}/{year}/documents/{doc}.{ext}")
-async def document(api: ApiDep, code: Code, year: Year, doc: str, ext: str) -> Response:
-    if doc not in DOCUMENTS or ext not in {"pdf", "docx"}:
-        raise ApiProblem(
-            404, {"code": "not_found", "message": {"vi": "Không có văn bản này.", "en": "No such document."}}
-        )
-    return await passthrough(api, f"/api/v1/schools/{code}/documents/{year}/{doc}.{ext}")
+@router.get("/schools/{code}/{year}/documents/{name}")
+async def document(api: ApiDep, code: Code, year: Year, name: FileName) -> Response:
+    """A paper of the school, streamed through (the gateway says which exist: 404 otherwise)."""
+    return await passthrough(api, f"/api/v1/schools/{code}/documents/{year}/{name}")
 
 
 async def passthrough(api: Api, path: str, params: dict[str, str] | None = None) -> Response:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from services.scoring.assessments.rules import vn_today
 from tests.web.conftest import YEAR, Server, axe_check, make_user, shot, sign_in, sign_out
 
 
@@ -120,7 +121,7 @@ def test_external_assessment_entered_concluded_and_recognised_in_a_batch(page: A
     for box in rows.all():
         box.check()
     page.fill("#rec-dn", "901/QĐ-SGDĐT")
-    page.fill("#rec-dd", "2025-06-30")
+    page.fill("#rec-dd", vn_today().isoformat())  # never before the conclusion
     page.click("text=Công nhận các trường đã chọn")
     page.wait_for_selector("#recognise-results li")
     assert page.locator("#recognise-results li.ok").count() == len(codes)

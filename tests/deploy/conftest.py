@@ -100,7 +100,7 @@ def base_docs() -> list[dict[str, Any]]:
 def app(service: str) -> FastAPI:
     """The service's app as its factory builds it (not started: routes only)."""
     s = SERVABLE[service]
-    secrets = {"internal_secret": "test-internal-secret"}
+    secrets: dict[str, Any] = {"internal_secret": "test-internal-secret"}
     if service == "gateway":
         secrets["jwt_secret"] = "test-gateway-jwt-secret-at-least-32-bytes"
     if service == "web":  # a client of the gateway: no internal secret, its own cookie key

@@ -27,11 +27,12 @@ YEAR = f"{FIRST}-{FIRST + 1}"  # the current school year: writes to it are open
 async def _setup(app: Any) -> str:
     async with app.state.session_factory() as s:
         svc = AdminService(s)
-        for username, roles, scope in [
+        people: list[tuple[str, list[Role], dict[str, Any]]] = [
             ("root", [Role.ADMIN], {"all_orgs": True}),
             ("head", [Role.SCHOOL_HEAD], {"schools": [CODE]}),
             ("so", [Role.OFFICER], {"org_units": ["so-79"]}),
-        ]:
+        ]
+        for username, roles, scope in people:
             await svc.create_user(
                 UserCreate(username=username, name=username, password=PASSWORD, roles=roles, **scope)
             )

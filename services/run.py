@@ -26,8 +26,8 @@ from fastapi import FastAPI
 from services.evidence.config import EvidenceSettings
 from services.evidence.main import create_app as create_evidence
 from services.gateway.config import GatewaySettings
-from services.gateway.demo import PASSWORD, DemoInfo, seed_gateway, seed_scoring
 from services.gateway.demo import YEAR as DEMO_YEAR
+from services.gateway.demo import DemoInfo, seed_gateway, seed_scoring
 from services.gateway.main import create_app as create_gateway
 from services.scheduler.trigger import Scheduler
 from services.scoring.config import ScoringSettings
@@ -142,7 +142,9 @@ async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> 
         info = None
         if demo:
             schools = await seed_scoring(clients["scoring"], secret)
-            info = await seed_gateway(gateway.state.session_factory, schools)
+            info = await seed_gateway(
+                gateway.state.session_factory, schools, own["demo_password"], own["demo_vendor_secret"]
+            )
         to_gateway = httpx.ASGITransport(app=gateway)
         gw_client = await stack.enter_async_context(
             httpx.AsyncClient(transport=to_gateway, base_url="http://gateway")
@@ -163,7 +165,7 @@ def banner(port: int, e: Embedded) -> str:
         f"  health     {url}/healthz",
     ]
     if e.demo is not None:
-        lines += [f"  demo province: {e.demo.schools} schools; users (password '{PASSWORD}'):"]
+        lines += [f"  demo province: {e.demo.schools} schools; users (password '{e.demo.password}'):"]
         lines += [f"    {u:<22} {what}" for u, what in e.demo.users.items()]
         lines += [
             f"  vendor API client: client_id={e.demo.client_id} client_secret={e.demo.client_secret}",

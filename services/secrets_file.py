@@ -11,11 +11,19 @@ import stat
 from pathlib import Path
 
 FILE_NAME = "secrets.json"
-NAMES = ("jwt_secret", "internal_secret", "web_session_secret")
+NAMES = ("jwt_secret", "internal_secret", "web_session_secret", "demo_password", "demo_vendor_secret")
+
+
+def _new(name: str) -> str:
+    if name == "demo_password":  # typed by a person at the sign-in page: short, still unguessable
+        return secrets.token_urlsafe(12)
+    if name == "demo_vendor_secret":
+        return "cs_demo_" + secrets.token_urlsafe(32)
+    return secrets.token_urlsafe(48)
 
 
 def _generate() -> dict[str, str]:
-    return {name: secrets.token_urlsafe(48) for name in NAMES}
+    return {name: _new(name) for name in NAMES}
 
 
 def load_or_create(data_dir: Path) -> dict[str, str]:
@@ -37,6 +45,6 @@ def _read(path: Path) -> dict[str, str]:
     values = json.loads(path.read_text())
     missing = [n for n in NAMES if not isinstance(values.get(n), str) or not values[n]]
     if missing:  # a data directory from before a secret existed: add it, keep the others
-        values.update({n: secrets.token_urlsafe(48) for n in missing})
+        values.update({n: _new(n) for n in missing})
         path.write_text(json.dumps(values))
     return {n: values[n] for n in NAMES}

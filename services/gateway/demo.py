@@ -22,8 +22,6 @@ from shared.principal import HEADER, Principal, PrincipalKind, Role, sign_princi
 
 log = logging.getLogger("gateway.demo")
 YEAR = "2024-2025"
-PASSWORD = "demo-password"  # noqa: S105  the embedded demo only; printed at start
-VENDOR_SECRET = "cs_demo_embedded-demo-vendor-secret"  # noqa: S105  the embedded demo only
 PROVINCE = "79"
 SO = "so-79"
 PHONG = [
@@ -46,8 +44,11 @@ RATIOS = ["1.6.1", "1.6.2", "1.6.3", "1.7.1"]
 @dataclass
 class DemoInfo:
     users: dict[str, str] = field(default_factory=dict)  # username → what it is
+    # generated on the data directory's first start (services/secrets_file.py), printed at start:
+    # nothing in the repository logs in
+    password: str = ""
     client_id: str = "demo-vendor"
-    client_secret: str = VENDOR_SECRET
+    client_secret: str = ""
     schools: int = 0
     vendor_schools: list[str] = field(default_factory=list)
 
@@ -204,8 +205,13 @@ async def seed_scoring(scoring: httpx.AsyncClient, secret: str) -> list[str]:
     return [c for c, _ in schools]
 
 
-async def seed_gateway(factory: async_sessionmaker[AsyncSession], schools: list[str]) -> DemoInfo:
-    info = DemoInfo(schools=len(schools), vendor_schools=schools[:10])
+async def seed_gateway(
+    factory: async_sessionmaker[AsyncSession], schools: list[str], password: str, vendor_secret: str
+) -> DemoInfo:
+    """The demo's people and vendor client, with this data directory's own password and secret."""
+    info = DemoInfo(
+        schools=len(schools), vendor_schools=schools[:10], password=password, client_secret=vendor_secret
+    )
     first = schools[1]
     people: list[tuple[str, str, list[Role], dict[str, Any]]] = [
         ("admin", "Quản trị hệ thống", [Role.ADMIN], {"all_orgs": True}),
@@ -220,13 +226,13 @@ async def seed_gateway(factory: async_sessionmaker[AsyncSession], schools: list[
         for username, name, roles, scope in people:
             info.users[username] = f"{', '.join(roles)} {scope}"
             if await repo.user_by_username(username) is None:
-                user = UserCreate(username=username, name=name, password=PASSWORD, roles=roles, **scope)
+                user = UserCreate(username=username, name=name, password=password, roles=roles, **scope)
                 await svc.create_user(user, user_id=f"u-{username}")
         if await repo.client(info.client_id) is None:
             body = ClientCreate(id=info.client_id, name="Phần mềm quản lý trường học (demo)",
                                 roles=[Role.VENDOR_CLIENT], schools=info.vendor_schools)  # fmt: skip
             await svc.create_client(body)
         if await repo.credential("demo") is None:
-            await svc.new_credential(info.client_id, CredentialCreate(label="demo"), "demo", VENDOR_SECRET)
+            await svc.new_credential(info.client_id, CredentialCreate(label="demo"), "demo", vendor_secret)
         await session.commit()
     return info

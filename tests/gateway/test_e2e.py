@@ -61,7 +61,13 @@ async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path):
             # one process listens for everything: metrics and readiness for administrators only
             assert (await gw.get("/metrics")).status_code == 401
             assert (await gw.get("/readyz")).status_code == 401
-            r = await gw.post("/auth/login", json={"username": "so.officer", "password": "demo-password"})
+            # the demo's password is this data directory's own, not one published in the repository
+            assert len(e.demo.password) >= 16
+            assert e.demo.password in banner(8000, e)
+            assert e.demo.client_secret in banner(8000, e)
+            bad = await gw.post("/auth/login", json={"username": "admin", "password": "demo-password"})
+            assert bad.status_code == 401
+            r = await gw.post("/auth/login", json={"username": "so.officer", "password": e.demo.password})
             token = {"Authorization": f"Bearer {r.json()['access_token']}"}
             q = '{ summary(unitId: "so-79", year: "2024-2025") { schools selfStates { state count } } }'
             s = (await gw.post("/graphql", json={"query": q}, headers=token)).json()["data"]["summary"]

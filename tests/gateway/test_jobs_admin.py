@@ -9,16 +9,17 @@ from pathlib import Path
 
 import httpx
 
-from services.gateway.demo import PASSWORD
 from services.run import embedded
 from shared.schedule import JOBS
 
 
 async def test_embedded_schedule_runs_every_job_and_admins_see_it(tmp_path: Path):
     async with embedded(tmp_path / "data") as e:
+        assert e.demo is not None
+        password = e.demo.password
         transport = httpx.ASGITransport(app=e.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw", timeout=30) as gw:
-            r = await gw.post("/auth/login", json={"username": "admin", "password": PASSWORD})
+            r = await gw.post("/auth/login", json={"username": "admin", "password": password})
             admin = {"Authorization": f"Bearer {r.json()['access_token']}"}
             deadline = time.monotonic() + 60
             while True:
@@ -31,7 +32,7 @@ async def test_embedded_schedule_runs_every_job_and_admins_see_it(tmp_path: Path
             assert set(runs) == {j.name for j in JOBS}
             assert {name: run["outcome"] for name, run in runs.items()} == dict.fromkeys(runs, "ok"), runs
             assert "SYNC_SMTP_HOST is not set" in runs["reminders"]["detail"]["note"]
-            r = await gw.post("/auth/login", json={"username": "so.officer", "password": PASSWORD})
+            r = await gw.post("/auth/login", json={"username": "so.officer", "password": password})
             officer = {"Authorization": f"Bearer {r.json()['access_token']}"}
             assert (await gw.get("/admin/v1/jobs", headers=officer)).status_code == 403
             metrics = await e.gateway.state.upstreams["evidence"].get("/metrics")

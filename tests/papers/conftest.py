@@ -16,7 +16,6 @@ import pytest
 
 from services.gateway.admin.schemas import UserCreate
 from services.gateway.admin.service import AdminService
-from services.gateway.demo import PASSWORD
 from services.run import embedded
 from shared.principal import Role
 
@@ -80,6 +79,8 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[s
     """The embedded run with the demo province, and tokens: a Sở officer, a Phòng officer, the head
     of a recognised school and another school's head."""
     async with embedded(tmp_path_factory.mktemp("papers")) as e:
+        assert e.demo is not None
+        password = e.demo.password
         async with e.gateway.state.session_factory() as s:
             svc = AdminService(s)
             for username, code, role in [
@@ -88,7 +89,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[s
                 ("staff.new", "79100011", Role.SCHOOL_STAFF),  # a school that has not started
             ]:
                 user = UserCreate(
-                    username=username, name="Cán bộ", password=PASSWORD, roles=[role], schools=[code]
+                    username=username, name="Cán bộ", password=password, roles=[role], schools=[code]
                 )
                 await svc.create_user(user)
             await s.commit()
@@ -97,6 +98,6 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[s
         ) as gw:
             tokens = {}
             for u in ("so.officer", "phong.q1", "head.rec", "head.other", "admin", "staff.new"):
-                r = await gw.post("/auth/login", json={"username": u, "password": PASSWORD})
+                r = await gw.post("/auth/login", json={"username": u, "password": password})
                 tokens[u] = {"Authorization": f"Bearer {r.json()['access_token']}"}
             yield {"gw": gw, **tokens}

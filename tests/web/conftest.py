@@ -22,6 +22,7 @@ import uvicorn
 from playwright.sync_api import sync_playwright
 
 from services.run import embedded
+from services.secrets_file import load_or_create
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -35,7 +36,9 @@ ARGS = [
 ]
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.10.3" / "axe.min.js"
 SHOTS = Path(__file__).parents[2] / "docs" / "web"
-PASSWORD = "demo-password"
+# the demo's people sign in with the data directory's own password; the tests choose it by writing
+# it into the directory's secrets file before the first start (the run keeps what it finds there)
+PASSWORD = "web-tests-demo-password"
 YEAR = "2024-2025"
 
 
@@ -51,6 +54,10 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        secrets_file = data_dir / "secrets.json"
+        values = load_or_create(data_dir) | {"demo_password": PASSWORD}
+        secrets_file.write_text(json.dumps(values))
         self.ready = threading.Event()
         self.server: uvicorn.Server | None = None
         self.error: BaseException | None = None

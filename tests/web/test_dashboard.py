@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from openpyxl import load_workbook
 
-from tests.web.conftest import YEAR, Server, axe_check, shot, sign_in
+from tests.web.conftest import PASSWORD, YEAR, Server, axe_check, shot, sign_in
 
 SO = "so-79"
 PHONG = ["phong-79-q1", "phong-79-q3", "phong-79-td", "phong-79-cc"]
@@ -130,7 +130,7 @@ def test_keyboard_only_path(page: Any) -> None:
     page.goto("/login")
     page.keyboard.type("staff.79100002")  # the username field has the focus on arrival
     page.keyboard.press("Tab")
-    page.keyboard.type("demo-password")
+    page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/schools/79100002/{YEAR}")
     page.keyboard.press("Tab")

@@ -6,9 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+# Redocly CLI, run from the npm registry by npx, lints the OpenAPI document (redocly.yaml)
+REDOCLY := @redocly/cli@2.77.0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint fmt bench schema clean
+.PHONY: install run test lint lint-api fmt bench schema clean
 
 # Debian packages some figures and tests need, installed when missing and we may (root with apt):
 # clamd (the malware-scanner adapter is tested against a real one; in CI its absence fails the
@@ -43,6 +45,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# the OpenAPI document and the GraphQL schema, checked in: regenerate after changing the API
+schema: $(STAMP)
+	$(BIN)/python -m services.gateway.openapi_export
+	$(BIN)/python -m services.gateway.graphql.export
+
+lint-api:
+	@command -v npx >/dev/null 2>&1 || { echo "npx (Node.js) is required to lint the API"; exit 1; }
+	npx --yes $(REDOCLY) lint openapi.json --config redocly.yaml
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

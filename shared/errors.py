@@ -260,7 +260,10 @@ _STATUS_CODES: dict[int, tuple[str, Message]] = {
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error through problem+json."""
+    """Route every error through problem+json, and let the app's OpenAPI document say so."""
+    from shared.openapi import install  # late: shared.openapi builds on this module's models
+
+    install(app)
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)

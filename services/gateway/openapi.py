@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from services.gateway.openapi_extra import finish_gateway
 from services.gateway.proxy.routes import route_for
 
 log = logging.getLogger("gateway.openapi")
@@ -21,14 +22,6 @@ async def merged(app: FastAPI, upstreams: dict[str, httpx.AsyncClient]) -> tuple
     doc: dict[str, Any] = app.openapi()
     doc = {**doc, "paths": dict(doc.get("paths", {})), "components": dict(doc.get("components", {}))}
     schemas: dict[str, Any] = dict(doc["components"].get("schemas", {}))
-    doc["components"]["securitySchemes"] = {
-        "oauth2": {
-            "type": "oauth2",
-            "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}}},
-        },
-        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-    }
-    doc["security"] = [{"oauth2": []}, {"bearer": []}]
     for name, client in upstreams.items():
         try:
             r = await client.get("/openapi.json", timeout=5.0)
@@ -46,4 +39,4 @@ async def merged(app: FastAPI, upstreams: dict[str, httpx.AsyncClient]) -> tuple
         for sname, schema in up.get("components", {}).get("schemas", {}).items():
             schemas.setdefault(sname, schema)
     doc["components"]["schemas"] = schemas
-    return doc, complete
+    return finish_gateway(doc), complete

@@ -4,6 +4,7 @@ names through `shared/`, so a clash means the same model and the first definitio
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -26,7 +27,7 @@ async def merged(app: FastAPI, upstreams: dict[str, httpx.AsyncClient]) -> tuple
         try:
             r = await client.get("/openapi.json", timeout=5.0)
             r.raise_for_status()
-            up = r.json()
+            up = _renamed(r.json(), name, schemas)
         except (httpx.HTTPError, ValueError):
             log.warning("no OpenAPI document from %s", name)
             complete = False
@@ -40,3 +41,23 @@ async def merged(app: FastAPI, upstreams: dict[str, httpx.AsyncClient]) -> tuple
             schemas.setdefault(sname, schema)
     doc["components"]["schemas"] = schemas
     return finish_gateway(doc), complete
+
+
+def _renamed(up: dict[str, Any], service: str, known: dict[str, Any]) -> dict[str, Any]:
+    """A service's document with each schema whose name another service already uses for a
+    different shape renamed `<Service><Name>` (evidence's `Source` is not scoring's `Source`)."""
+    clashes = [
+        n
+        for n, schema in up.get("components", {}).get("schemas", {}).items()
+        if known.get(n, schema) != schema
+    ]
+    if not clashes:
+        return up
+    text = json.dumps(up)
+    for n in clashes:
+        text = text.replace(f'"#/components/schemas/{n}"', f'"#/components/schemas/{service.title()}{n}"')
+    out: dict[str, Any] = json.loads(text)
+    schemas = out["components"]["schemas"]
+    for n in clashes:
+        schemas[f"{service.title()}{n}"] = schemas.pop(n)
+    return out

@@ -12,6 +12,7 @@ headers and 429, and the webhooks section.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from shared.openapi import naming
 from shared.openapi.examples import fill
 
 METHODS = ("get", "put", "post", "patch", "delete")
+COMPONENT_MARK = "x-component"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _REASONS = {
     "400": "Bad request",
@@ -63,6 +65,30 @@ OAUTH_ERROR: dict[str, Any] = {
     },
     "example": {"error": "invalid_client", "error_description": "Unknown client or wrong secret."},
 }
+
+
+def typed_as(component: str, description: str) -> Callable[[dict[str, Any]], None]:
+    """A pydantic `json_schema_extra` making a free-form member reference a component that a
+    service adds to its document (e.g. the facts vocabulary generated from a framework): marked
+    here, turned into a `$ref` by `resolve_components` once the component exists."""
+
+    def mark(schema: dict[str, Any]) -> None:
+        schema[COMPONENT_MARK] = component
+        schema["description"] = description
+
+    return mark
+
+
+def resolve_components(node: Any, schemas: dict[str, Any]) -> Any:
+    """Replace every schema marked by `typed_as` with a reference to its (present) component."""
+    if isinstance(node, dict):
+        name = node.get(COMPONENT_MARK)
+        if isinstance(name, str) and name in schemas:
+            return {"$ref": f"#/components/schemas/{name}", "description": node.get("description", "")}
+        return {k: resolve_components(v, schemas) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve_components(v, schemas) for v in node]
+    return node
 
 
 def install(app: FastAPI) -> None:

@@ -115,6 +115,7 @@ TAGS: dict[str, str] = {
 ETAG: frozenset[str] = frozenset(
     {
         "getFramework",
+        "getFactsSchema",
         "getAssessment",
         "putAssessment",
         "submitAssessment",
@@ -128,7 +129,7 @@ ETAG: frozenset[str] = frozenset(
         "downloadEvidence",
     }
 )
-NOT_MODIFIED: frozenset[str] = frozenset({"getFramework", "getAssessment", "downloadEvidence"})
+NOT_MODIFIED: frozenset[str] = frozenset({"getFramework", "getFactsSchema", "downloadEvidence"})
 PARTIAL: frozenset[str] = frozenset({"downloadEvidence"})
 CREATED_ON_PUT: frozenset[str] = frozenset({"putAssessment"})
 LOCATION: frozenset[str] = frozenset({"uploadEvidence", "addEvidenceLink", "replaceEvidence"})

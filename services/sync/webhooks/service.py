@@ -15,6 +15,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.deliveries.backoff import delay
+from services.sync.webhooks import standard
 from services.sync.webhooks.models import WebhookDelivery, WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.signing import EVENT_HEADER, SIGNATURE_HEADER, sign
@@ -95,6 +96,7 @@ class WebhookDispatcher:
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(sub.secret, body),
             EVENT_HEADER: d.event,
+            **standard.headers(sub.secret, d.id, body),
         }
         status: int | None = None
         error: str | None = None

@@ -59,5 +59,5 @@ def _renamed(up: dict[str, Any], service: str, known: dict[str, Any]) -> dict[st
     out: dict[str, Any] = json.loads(text)
     schemas = out["components"]["schemas"]
     for n in clashes:
-        schemas[f"{service.title()}{n}"] = schemas.pop(n)
+        schemas[f"{service.title()}{n}"] = {**schemas.pop(n), "title": f"{service.title()}{n}"}
     return out

@@ -72,7 +72,7 @@ async def test_refuses_what_the_engine_refuses(client, code, fact):
 async def test_every_item_has_a_typed_shape(client):
     facts = (await _schema(client))["properties"]["facts"]["properties"]
     for code, shape in facts.items():
-        assert "title" in shape, code
+        assert "description" in shape, code
         assert shape.get("type") == "object" or "oneOf" in shape, code
 
 

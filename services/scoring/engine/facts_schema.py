@@ -49,7 +49,7 @@ def _item_shape(it: CItem) -> dict[str, Any]:
 _MANDATORY = _obj(
     {
         "met": {"type": "boolean"},
-        "evidence": {"type": "array"},
+        "evidence": {"type": "array", "items": {"description": "evidence id or reference"}},
         "members": {
             "type": "array",
             "items": _obj(
@@ -75,12 +75,12 @@ def facts_schema(cf: CompiledFramework, base_url: str = "") -> dict[str, Any]:
             titles.update({i.code: i.title.vi for i in c.items})
     facts: dict[str, Any] = {}
     for code in sorted(cf.context_codes):
-        facts[code] = {**_CONTEXT, "title": titles.get(code, code)}
+        facts[code] = {**_CONTEXT, "description": titles.get(code, code)}
     for code in sorted(cf.mandatory_codes):
-        facts[code] = {**_MANDATORY, "title": titles.get(code, code)}
+        facts[code] = {**_MANDATORY, "description": titles.get(code, code)}
     for code, it in cf.items.items():
-        facts[code] = {**_item_shape(it), "title": titles.get(code, code)}
-    awarded = {code: {**POINTS, "title": titles.get(code, code)} for code in cf.items}
+        facts[code] = {**_item_shape(it), "description": titles.get(code, code)}
+    awarded = {code: {**POINTS, "description": titles.get(code, code)} for code in cf.items}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{base_url}/api/v1/frameworks/{cf.ref}/facts.schema.json",

@@ -113,6 +113,16 @@ class PreconditionFailed(Problem):
     message = msg("Phiên bản đã thay đổi.", "The resource has changed since it was read.")
 
 
+class PreconditionRequired(Problem):
+    """RFC 6585: the change needs a conditional request (`If-Match`), so nothing is overwritten
+    unseen."""
+
+    status = 428
+    code = "precondition_required"
+    title = "Precondition required"
+    message = msg("Cần gửi If-Match.", "If-Match is required.")
+
+
 class Unprocessable(Problem):
     status = 422
     code = "validation_failed"

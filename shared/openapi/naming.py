@@ -129,7 +129,9 @@ ETAG: frozenset[str] = frozenset(
         "downloadEvidence",
     }
 )
-NOT_MODIFIED: frozenset[str] = frozenset({"getFramework", "getFactsSchema", "downloadEvidence"})
+NOT_MODIFIED: frozenset[str] = frozenset(
+    {"getFramework", "getFactsSchema", "getAssessment", "downloadEvidence"}
+)
 PARTIAL: frozenset[str] = frozenset({"downloadEvidence"})
 CREATED_ON_PUT: frozenset[str] = frozenset({"putAssessment"})
 LOCATION: frozenset[str] = frozenset({"uploadEvidence", "addEvidenceLink", "replaceEvidence"})

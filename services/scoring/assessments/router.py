@@ -39,6 +39,11 @@ def _json(out: dict[str, Any], status: int, version: int | None = None) -> JSONR
     )
 
 
+def _etags(header: str) -> set[str]:
+    """The entity tags of an `If-None-Match` list (weak ones compare as strong for a GET)."""
+    return {t.strip().removeprefix("W/") for t in header.split(",")}
+
+
 @router.get("/comparison", response_model=Comparison, responses=problem_responses(404))
 async def comparison(
     code: str, year: str, p: PrincipalDep, session: SessionDep, registry: RegistryDep
@@ -49,15 +54,28 @@ async def comparison(
 
 @router.get("/{kind}", response_model=AssessmentOut, responses=problem_responses(404, 422))
 async def get_assessment(
-    code: str, year: str, kind: Kind, p: PrincipalDep, session: SessionDep, registry: RegistryDep
+    code: str,
+    year: str,
+    kind: Kind,
+    p: PrincipalDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The assessment with its full score breakdown and what the caller may do next."""
+    """The assessment with its full score breakdown and what the caller may do next.
+
+    `If-None-Match` with the current ETag answers 304 without a body (the version is the ETag).
+    """
     svc = AssessmentService(session, registry)
     a = await svc.get(p, code, year, kind)
+    if if_none_match is not None and f'"{a.version}"' in _etags(if_none_match):
+        return Response(status_code=304, headers={"ETag": f'"{a.version}"'})
     return _json(await svc.render(p, a), 200, a.version)
 
 
-@router.put("/{kind}", response_model=AssessmentOut, responses=problem_responses(403, 404, 409, 412, 422))
+@router.put(
+    "/{kind}", response_model=AssessmentOut, responses=problem_responses(403, 404, 409, 412, 422, 428)
+)
 async def put_assessment(
     code: str,
     year: str,
@@ -67,12 +85,14 @@ async def put_assessment(
     session: SessionDep,
     registry: RegistryDep,
     if_match: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Create or replace the facts, awarded points and evidence of a draft (or of an external
     assessment in progress), scored with the framework pinned for the year. `If-Match` guards
-    against lost updates (412 names the current version)."""
+    against lost updates: changing an existing assessment needs it (428 without, 412 when stale,
+    naming the current version); creating needs none, and `If-None-Match: *` refuses to replace."""
     svc = AssessmentService(session, registry)
-    a, created = await svc.write(p, code, year, kind, body, if_match)
+    a, created = await svc.write(p, code, year, kind, body, if_match, if_none_match)
     return _json(await svc.render(p, a), 201 if created else 200, a.version)
 
 

@@ -35,6 +35,7 @@ from shared.errors import (
     Forbidden,
     NotFound,
     PreconditionFailed,
+    PreconditionRequired,
     SchoolNotFound,
     Unprocessable,
 )
@@ -186,6 +187,7 @@ class AssessmentService:
         kind: AssessmentKind,
         body: AssessmentWrite,
         if_match: str | None,
+        if_none_match: str | None = None,
     ) -> tuple[Assessment, bool]:
         """Create or replace the document (PUT). Returns the assessment and whether it was created."""
         check_year(year)
@@ -199,7 +201,6 @@ class AssessmentService:
         created = a is None
         if a is None:
             a = await self._new(p, school, year, kind)
-        self._check_version(a, if_match)
         if State(a.state) not in workflow.EDITABLE[kind]:
             raise Conflict(
                 msg(
@@ -210,6 +211,14 @@ class AssessmentService:
                 state=a.state,
                 allowed_actions=workflow.allowed(kind, State(a.state), p.roles),
             )
+        # read-only first: a conflict of state says more than a missing or stale precondition
+        if not created and (if_none_match or "").strip() == "*":
+            raise PreconditionFailed(
+                msg("Bản đánh giá đã tồn tại.", "The assessment exists already."),
+                current_version=a.version,
+                current_etag=f'"{a.version}"',
+            )
+        self._check_version(a, if_match, created)
         pub = self.published(a)
         self._check_open_items(a, body)
         scored = score_document(pub, list(school.levels), body.facts, body.awarded)
@@ -268,8 +277,21 @@ class AssessmentService:
         await self.session.flush()
         return a
 
-    def _check_version(self, a: Assessment, if_match: str | None) -> None:
-        if if_match is None or if_match.strip() == "*":
+    def _check_version(self, a: Assessment, if_match: str | None, created: bool = False) -> None:
+        """Changing an existing assessment needs its ETag in `If-Match` (no silent overwrite);
+        creating needs none; `If-None-Match: *` asks that it be a creation."""
+        if if_match is None:
+            if created:
+                return
+            raise PreconditionRequired(
+                msg(
+                    f"Cần gửi If-Match với phiên bản hiện tại ({a.version}) để sửa bản đánh giá.",
+                    f"Send If-Match with the current version ({a.version}) to change the assessment.",
+                ),
+                current_version=a.version,
+                current_etag=f'"{a.version}"',
+            )
+        if if_match.strip() == "*":
             return
         if if_match.strip().strip("W/").strip('"') != str(a.version):
             raise PreconditionFailed(

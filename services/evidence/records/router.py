@@ -9,15 +9,14 @@ from fastapi import APIRouter, Query, Request, Response, status
 from services.evidence.access import readable, writable
 from services.evidence.config import EvidenceSettings
 from services.evidence.deps import CheckerDep, PrincipalDep, ScopesDep, ServiceDep, SettingsDep, StoreDep
-from services.evidence.errors import MalformedUpload
+from services.evidence.errors import MalformedUpload, NotAFile, NotALink
 from services.evidence.links.check import validate_url
 from services.evidence.records import download
 from services.evidence.records.models import EvidenceKind, Source
 from services.evidence.records.receive import Staged, receive_multipart, receive_raw
 from services.evidence.records.schemas import EvidencePage, EvidencePublic, LinkCreate
 from services.evidence.storage.base import BlobStore
-from shared.errors import NotFound, problem_responses
-from shared.i18n import msg
+from shared.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
@@ -147,7 +146,7 @@ async def check_link(
     ev = await svc.get(evidence_id)
     await readable(scopes, p, ev.school_code)
     if ev.source != Source.LINK.value or ev.url is None:
-        raise NotFound(msg("Minh chứng này không phải đường link.", "This evidence is not a link."))
+        raise NotALink()
     await svc.record_check(ev, await checker.check(ev.url))
     return (await svc.render([ev]))[0]
 
@@ -193,9 +192,7 @@ async def content(
     ev = await svc.get(evidence_id)
     await readable(scopes, p, ev.school_code)
     if ev.source != Source.FILE.value:
-        raise NotFound(
-            msg("Minh chứng này là một đường link, không có tệp.", "This evidence is a link, not a file.")
-        )
+        raise NotAFile()
     return await download.serve(request, store, ev)
 
 

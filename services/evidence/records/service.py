@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.evidence.errors import (
     EmptyFile,
     EvidenceLocked,
+    EvidenceNotFound,
     MalwareDetected,
     MissingFile,
+    NotAFile,
     UnsupportedMediaType,
     UpstreamUnavailable,
 )
@@ -32,7 +34,7 @@ from services.evidence.records.schemas import EvidenceMeta, EvidencePage, Eviden
 from services.evidence.records.sniff import sniff
 from services.evidence.scan.base import Scanner, ScannerUnavailable
 from services.evidence.storage.base import BlobStore
-from shared.errors import FieldError, NotFound, PreconditionFailed, Unprocessable, field_errors_from_pydantic
+from shared.errors import FieldError, PreconditionFailed, Unprocessable, field_errors_from_pydantic
 from shared.i18n import msg
 from shared.principal import Principal
 
@@ -234,9 +236,7 @@ class EvidenceService:
         """New content for unlocked file evidence (same id, codes and metadata)."""
         try:
             if ev.source != Source.FILE.value:
-                raise NotFound(
-                    msg("Minh chứng này là một đường link, không có tệp.", "This evidence is a link.")
-                )
+                raise NotAFile()
             if if_match is not None and if_match.strip() not in {f'"{ev.sha256}"', "*"}:
                 raise PreconditionFailed()
             if await self.repo.locked_of([ev.id]):
@@ -301,7 +301,7 @@ class EvidenceService:
     async def get(self, evidence_id: str) -> Evidence:
         ev = await self.repo.get(evidence_id)
         if ev is None or ev.deleted_at is not None:
-            raise NotFound(msg("Không tìm thấy minh chứng.", "Evidence not found."))
+            raise EvidenceNotFound()
         return ev
 
     async def page(

@@ -46,9 +46,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# the OpenAPI document and the GraphQL schema, checked in: regenerate after changing the API
+# the OpenAPI document (and docs/api.md from it) and the GraphQL schema, checked in: regenerate
+# after changing the API
 schema: $(STAMP)
 	$(BIN)/python -m services.gateway.openapi_export
+	$(BIN)/python -m services.gateway.api_docs
 	$(BIN)/python -m services.gateway.graphql.export
 
 lint-api:

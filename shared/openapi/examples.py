@@ -27,6 +27,19 @@ _BY_NAME: dict[str, Any] = {
     "password": "demo-password",
     "client_id": "demo-vendor",
     "name": "Trường Tiểu học Lê Lợi",
+    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJkZW1vLXZlbmRvciJ9.c2lnbmF0dXJl",
+    "grant_type": "client_credentials",
+    "client_secret": "cs_demo_embedded-demo-vendor-secret",
+    "scope": "vendor_client",
+    "sub": "demo-vendor",
+    "kind": "self",
+    "state": "draft",
+    "issuer": "chiso-gateway",
+    "school_name": "Trường Tiểu học Lê Lợi",
+    "title": "Kế hoạch chuyển đổi số năm học 2024-2025",
+    "id": "01JD8Z6M3N4P5Q6R7S8T9V0W1X",
+    "reason": "Thiếu minh chứng cho tiêu chí 1.3",
+    "url": "https://vendor.example/hooks/chiso",
 }
 MAX_DEPTH = 24
 
@@ -73,7 +86,7 @@ def example_of(schema: dict[str, Any], doc: dict[str, Any], name: str = "", dept
     if kind == "string":
         if schema.get("format") in _BY_FORMAT:
             return _BY_FORMAT[schema["format"]]
-        return _BY_NAME.get(name, "string" if "pattern" not in schema else None)
+        return _BY_NAME.get(name, name or "text" if "pattern" not in schema else None)
     return None
 
 

@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from services.gateway.api_docs import PAGE
+from services.gateway.api_docs import render as render_page
 from services.gateway.openapi_export import EXPORTED, render
 from shared.openapi.naming import PUBLIC
 
@@ -99,3 +101,12 @@ def test_the_checked_in_document_is_the_served_one(served):
     checked_in = json.loads(EXPORTED.read_text(encoding="utf-8"))
     assert checked_in == served, "the API changed: run `make schema` and review the diff of openapi.json"
     assert EXPORTED.read_text(encoding="utf-8") == render(served)
+
+
+def test_docs_api_md_is_generated_from_the_document():
+    """docs/api.md shows one request and one answer per operation (`make schema` writes it)."""
+    page = PAGE.read_text(encoding="utf-8")
+    doc = json.loads(EXPORTED.read_text(encoding="utf-8"))
+    assert page == render_page(doc)
+    for _, _, op in _ops(doc):
+        assert f"`{op['operationId']}`" in page

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from services.gateway.graphql.context import Context
 from services.gateway.graphql.sync import Timeliness
+from services.gateway.graphql.unit_scope import restricted
 
 Ctx = Info[Context, None]
 
@@ -60,14 +61,17 @@ class UnitSummary:
     criteria: list[CriterionAverage]
 
     @strawberry.field(
-        description="Timeliness of delivery to CSDL ngành in this unit's province, over the schools the "
-        "caller may see (sync service); null when unavailable."
+        description="Timeliness of delivery to CSDL ngành of this unit's own schools (those it or a unit "
+        "below it manages) that the caller may see (sync service); null when unavailable."
     )  # type: ignore[untyped-decorator]
     async def timeliness(self, info: Ctx, kind: str = "self") -> Timeliness | None:
         unit = await info.context.unit.load(self.unit_id)
         province = unit.get("province_code") if unit else None
         d = await info.context.timeliness.load((province, self.year, kind))
-        return Timeliness.of(d) if d else None
+        if not d:
+            return None
+        # the sync service answers per province: each unit counts only its own schools
+        return Timeliness.of(restricted(d, await info.context.schools_index.under(self.unit_id)))
 
     @staticmethod
     def of(d: dict[str, Any]) -> UnitSummary:

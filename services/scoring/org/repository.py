@@ -51,7 +51,7 @@ class OrgRepository:
         if unit is not None:
             from services.scoring.org.scope import subtree
 
-            q = q.where(Placement.managing_unit_id.in_(subtree({unit})))
+            q = q.where(Placement.managing_unit_id.in_(subtree({unit}, name="unit_filter")))
         if after is not None:
             q = q.where(School.code > after)
         rows = await self.session.execute(q.order_by(School.code).limit(limit))

@@ -12,9 +12,10 @@ from services.scoring.org.models import OrgUnit, Placement
 from shared.principal import Principal
 
 
-def subtree(roots: frozenset[str] | set[str]) -> Select[tuple[str]]:
-    """Ids of the given units and every unit below them (recursive CTE; the depth is data)."""
-    base = select(OrgUnit.id.label("id")).where(OrgUnit.id.in_(sorted(roots))).cte("subtree", recursive=True)
+def subtree(roots: frozenset[str] | set[str], name: str = "subtree") -> Select[tuple[str]]:
+    """Ids of the given units and every unit below them (recursive CTE; the depth is data). Two
+    subtrees in one statement (the caller's scope and a filter) need two names."""
+    base = select(OrgUnit.id.label("id")).where(OrgUnit.id.in_(sorted(roots))).cte(name, recursive=True)
     child = select(OrgUnit.id).where(OrgUnit.parent_id == base.c.id)
     tree = base.union(child)
     return select(tree.c.id)

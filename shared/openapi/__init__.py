@@ -48,6 +48,11 @@ _HEADERS: dict[str, dict[str, Any]] = {
     "RateLimit-Limit": {"description": "Requests allowed in a burst", "type": "integer"},
     "RateLimit-Remaining": {"description": "Requests left in the current bucket", "type": "integer"},
     "RateLimit-Reset": {"description": "Seconds until the bucket is full again", "type": "integer"},
+    "Idempotency-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same "
+        "`Idempotency-Key` (keys expire after 24 hours)",
+        "type": "string",
+    },
 }
 
 
@@ -206,6 +211,8 @@ def _finish_response(oid: str, status: str, resp: dict[str, Any], doc: dict[str,
             names.append("ETag")
         if oid in naming.LOCATION and status == "201":
             names.append("Location")
+        if oid in naming.IDEMPOTENT:
+            names.append("Idempotency-Replayed")
         for media_type, media in resp.get("content", {}).items():
             if media_type.endswith("json"):
                 fill(media, doc)

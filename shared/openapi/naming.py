@@ -138,3 +138,19 @@ LOCATION: frozenset[str] = frozenset({"uploadEvidence", "addEvidenceLink", "repl
 # Operations whose errors are RFC 6749 §5.2 answers (OAuth client libraries parse those), not
 # problem+json; FastAPI's form parsing never answers them with a 422.
 OAUTH_ERRORS: frozenset[str] = frozenset({"issueToken"})
+# Operations that honour `Idempotency-Key` (shared/idempotency.py) and mark replays.
+IDEMPOTENT: frozenset[str] = frozenset(
+    {
+        "submitAssessment",
+        "approveAssessment",
+        "returnAssessment",
+        "acceptAssessment",
+        "requestExternalAssessment",
+        "concludeAssessment",
+        "reopenAssessment",
+        "recogniseAssessment",
+        "bulkPutAssessments",
+        "uploadEvidence",
+        "addEvidenceLink",
+    }
+)

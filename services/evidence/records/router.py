@@ -16,6 +16,7 @@ from services.evidence.records.models import EvidenceKind, Source
 from services.evidence.records.receive import Staged, receive_multipart, receive_raw
 from services.evidence.records.schemas import EvidencePage, EvidencePublic, LinkCreate
 from services.evidence.storage.base import BlobStore
+from shared import idempotency as idem
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
@@ -102,7 +103,8 @@ async def upload(
     await writable(scopes, p, code)  # before a byte of the body is read
     fields, staged = await _receive(request, store, settings)
     out = await svc.create_file(p, code, fields, staged, request.headers.get("idempotency-key"))
-    response.headers["Location"] = f"/api/v1/evidence/{out.id}"
+    location = {"Location": f"/api/v1/evidence/{out.id}"}
+    response.headers.update(idem.replay_headers(**location) if svc.replayed else location)
     return out
 
 
@@ -128,7 +130,7 @@ async def add_link(
     key = request.headers.get("idempotency-key")
     replayed = await svc.replay_link(p, code, body, url, key)
     if replayed is not None:
-        response.headers["Location"] = f"/api/v1/evidence/{replayed.id}"
+        response.headers.update(idem.replay_headers(Location=f"/api/v1/evidence/{replayed.id}"))
         return replayed
     result = await checker.check(url) if body.check else None
     ev = await svc.create_link(p, code, body, url, result, key)

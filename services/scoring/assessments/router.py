@@ -21,6 +21,7 @@ from services.scoring.assessments.schemas import (
 from services.scoring.assessments.service import AssessmentService
 from services.scoring.deps import FactoryDep, PrincipalDep, RegistryDep, SessionDep
 from services.scoring.frameworks.registry import FrameworkRegistry
+from shared import idempotency as idem
 from shared.contracts import AssessmentKind
 from shared.errors import problem_responses
 from shared.principal import Principal
@@ -124,10 +125,13 @@ class Action:
             "path": [self.code, self.year, self.kind.value, action],
             "body": body.model_dump(mode="json"),
         }
-        status, out = await run_idempotent(
+        status, out, replayed = await run_idempotent(
             self.factory, self.session, self.p.sub, self.key, request_body, run
         )
-        return JSONResponse(out, status_code=status, headers={"ETag": f'"{out.get("version")}"'})
+        headers = {"ETag": f'"{out.get("version")}"'}
+        return JSONResponse(
+            out, status_code=status, headers=idem.replay_headers(**headers) if replayed else headers
+        )
 
 
 async def _action(
@@ -225,7 +229,7 @@ async def bulk_assessments(
         out = await BulkService(session, registry).submit(p, body, dry_run)
         return 200, out.model_dump(mode="json")
 
-    status, out = await run_idempotent(
+    status, out, replayed = await run_idempotent(
         factory, session, p.sub, key, {"bulk": body.model_dump(mode="json"), "dry_run": dry_run}, run
     )
-    return JSONResponse(out, status_code=status)
+    return JSONResponse(out, status_code=status, headers=idem.replay_headers() if replayed else None)

@@ -4,7 +4,6 @@ the gateway and the services decide what they may see and do. No database, no ot
 from __future__ import annotations
 
 import hashlib
-
 from typing import Any
 
 import httpx

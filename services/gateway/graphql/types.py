@@ -141,28 +141,42 @@ class SchoolFilter:
     group2_level: int | None = None
 
 
-async def fetch_schools(
-    info: Ctx, year: str, f: SchoolFilter | None, first: int, after: str | None
-) -> SchoolConnection:
-    f = f or SchoolFilter()
-    params: dict[str, Any] = {"year": year, "limit": first}
+def _filter_params(year: str, f: SchoolFilter) -> dict[str, Any]:
+    params: dict[str, Any] = {"year": year}
     for key, val in (
-        ("unit", f.unit_id),
         ("level", f.level),
         ("state", f.state),
         ("external_state", f.external_state),
         ("g1_level", f.group1_level),
         ("g2_level", f.group2_level),
-        ("cursor", decode_cursor(after)),
     ):
         if val is not None:
             params[key] = val
-    page = await info.context.scoring.call("GET", "/api/v1/dashboard/schools", params=params) or {}
+    return params
+
+
+def _connection(page: dict[str, Any]) -> SchoolConnection:
     nodes = [School.of(s) for s in page.get("items", [])]
     nxt = page.get("next_cursor")
     return SchoolConnection(
         nodes=nodes,
         page_info=PageInfo(end_cursor=encode_cursor(nxt) if nxt else None, has_next_page=bool(nxt)),
+    )
+
+
+async def fetch_schools(
+    info: Ctx, year: str, f: SchoolFilter | None, first: int, after: str | None
+) -> SchoolConnection:
+    f = f or SchoolFilter()
+    params = _filter_params(year, f)
+    params["limit"] = first
+    if f.unit_id is not None:
+        params["unit"] = f.unit_id
+    cursor = decode_cursor(after)
+    if cursor is not None:
+        params["cursor"] = cursor
+    return _connection(
+        await info.context.scoring.call("GET", "/api/v1/dashboard/schools", params=params) or {}
     )
 
 
@@ -202,6 +216,7 @@ class OrgUnit:
         first: Annotated[int, strawberry.argument(description="at most 200")] = 50,
         after: str | None = None,
     ) -> SchoolConnection:
-        f = filter or SchoolFilter()
-        f.unit_id = self.id
-        return await fetch_schools(info, year, f, min(max(first, 1), 200), after)
+        # batched: the units of one tree share one listing (unit_schools.py)
+        params = tuple(sorted(_filter_params(year, filter or SchoolFilter()).items()))
+        key = (self.id, params, min(max(first, 1), 200), decode_cursor(after))
+        return _connection(await info.context.unit_schools.load(key))

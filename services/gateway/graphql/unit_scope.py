@@ -39,17 +39,23 @@ class SchoolIndex:
 
     async def under(self, unit_id: str) -> set[str]:
         """Codes of the schools managed by the unit or by any unit below it."""
-        by_parent: dict[str | None, list[str]] = defaultdict(list)
-        for unit in (await self.units.all()).values():
-            by_parent[unit.get("parent_id")].append(unit["id"])
-        subtree: set[str] = set()
-        todo = [unit_id]
-        while todo:
-            uid = todo.pop()
-            if uid not in subtree:
-                subtree.add(uid)
-                todo.extend(by_parent.get(uid, []))
-        return {code for code, managing in (await self._all()).items() if managing in subtree}
+        tree = await subtree(self.units, unit_id)
+        return {code for code, managing in (await self._all()).items() if managing in tree}
+
+
+async def subtree(units: UnitIndex, unit_id: str) -> set[str]:
+    """The unit and every unit below it, from the request's unit index."""
+    by_parent: dict[str | None, list[str]] = defaultdict(list)
+    for unit in (await units.all()).values():
+        by_parent[unit.get("parent_id")].append(unit["id"])
+    tree: set[str] = set()
+    todo = [unit_id]
+    while todo:
+        uid = todo.pop()
+        if uid not in tree:
+            tree.add(uid)
+            todo.extend(by_parent.get(uid, []))
+    return tree
 
 
 def restricted(report: dict[str, Any], codes: set[str]) -> dict[str, Any]:

@@ -1,14 +1,17 @@
-"""GraphQL types for the Sở dashboards. Numbers of points are floats (at most two decimals)."""
+"""GraphQL types for the Sở dashboards. Points are `Decimal` (a string: exact, as the engine computes
+them)."""
 
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from services.gateway.graphql.context import Context
+from services.gateway.graphql.points import dec, opt_dec
 from services.gateway.graphql.sync import Timeliness
 from services.gateway.graphql.unit_scope import restricted
 
@@ -46,7 +49,7 @@ class LevelCount:
 class CriterionAverage:
     kind: str
     code: str
-    average_points: float
+    average_points: Decimal
     assessed: int
 
 
@@ -82,7 +85,9 @@ class UnitSummary:
             self_states=[StateCount(state=k, count=v) for k, v in sorted(d["self_states"].items())],
             external_states=[StateCount(state=k, count=v) for k, v in sorted(d["external_states"].items())],
             levels=[LevelCount(**x) for x in d["levels"]],
-            criteria=[CriterionAverage(**x) for x in d["criteria"]],
+            criteria=[
+                CriterionAverage(**{**x, "average_points": dec(x["average_points"])}) for x in d["criteria"]
+            ],
         )
 
 
@@ -90,11 +95,16 @@ class UnitSummary:
 class AssessmentBrief:
     state: str
     version: int
-    g1_points: float | None
+    g1_points: Decimal | None
     g1_level: int | None
-    g2_points: float | None
+    g2_points: Decimal | None
     g2_level: int | None
     overall_level: int | None
+
+    @staticmethod
+    def of(d: dict[str, Any]) -> AssessmentBrief:
+        points = {k: opt_dec(d.get(k)) for k in ("g1_points", "g2_points")}
+        return AssessmentBrief(**{**d, **points})
 
 
 @strawberry.type
@@ -114,8 +124,8 @@ class School:
             name=d["name"],
             levels=d["levels"],
             managing_unit_id=d.get("managing_unit_id"),
-            self_assessment=AssessmentBrief(**sa) if sa else None,
-            external_assessment=AssessmentBrief(**ea) if ea else None,
+            self_assessment=AssessmentBrief.of(sa) if sa else None,
+            external_assessment=AssessmentBrief.of(ea) if ea else None,
         )
 
 

@@ -7,9 +7,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 FONT   := /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf
+# Redocly CLI, run from the npm registry by npx, lints the OpenAPI document (redocly.yaml)
+REDOCLY := @redocly/cli@2.77.0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint fmt bench schema clean lock
+.PHONY: install run test lint lint-api fmt bench schema clean lock
 
 # The lock files (every package, exact version, sha256 of each file) that make, the Dockerfile and CI
 # install from: requirements/runtime.lock (the image) and requirements/dev.lock (+ the dev extra).
@@ -70,6 +72,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# the OpenAPI document (and docs/api.md from it) and the GraphQL schema, checked in: regenerate
+# after changing the API
+schema: $(STAMP)
+	$(BIN)/python -m services.gateway.openapi_export
+	$(BIN)/python -m services.gateway.api_docs
+	$(BIN)/python -m services.gateway.graphql.export
+
+lint-api:
+	@command -v npx >/dev/null 2>&1 || { echo "npx (Node.js) is required to lint the API"; exit 1; }
+	npx --yes $(REDOCLY) lint openapi.json --config redocly.yaml
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

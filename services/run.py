@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from services.evidence.config import EvidenceSettings
 from services.evidence.main import create_app as create_evidence
 from services.gateway.config import GatewaySettings
+from services.gateway.demo import PREVIOUS_YEAR as DEMO_PREVIOUS_YEAR
 from services.gateway.demo import YEAR as DEMO_YEAR
 from services.gateway.demo import DemoInfo, seed_gateway, seed_scoring
 from services.gateway.main import create_app as create_gateway
@@ -108,8 +109,9 @@ async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> 
             internal_secret=secret,
             sync_url=None,  # sync and evidence run in-process: connected below once they exist
             evidence_url=None,
-            # the demo province's school year is a past one, opened explicitly for it
-            school_years=["current", "next", *([DEMO_YEAR] if demo else [])],
+            # the demo province's school years are past ones, opened explicitly for it (writing
+            # there still needs the Sở's audited extension past the edit lock, as anywhere)
+            school_years=["current", "next", *([DEMO_PREVIOUS_YEAR, DEMO_YEAR] if demo else [])],
         )
         scoring = create_scoring(scoring_settings)
         clients: dict[str, httpx.AsyncClient] = {"scoring": await _start(stack, scoring, "scoring")}

@@ -114,6 +114,16 @@ class PreconditionFailed(Problem):
     message = msg("Phiên bản đã thay đổi.", "The resource has changed since it was read.")
 
 
+class PreconditionRequired(Problem):
+    """RFC 6585: the change needs a conditional request (`If-Match`), so nothing is overwritten
+    unseen."""
+
+    status = 428
+    code = "precondition_required"
+    title = "Precondition required"
+    message = msg("Cần gửi If-Match.", "If-Match is required.")
+
+
 class Unprocessable(Problem):
     status = 422
     code = "validation_failed"
@@ -257,13 +267,52 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     return data
 
 
+_TITLES_VI: dict[int, str] = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Chưa xác thực",
+    403: "Không có quyền",
+    404: "Không tìm thấy",
+    405: "Phương thức không được hỗ trợ",
+    406: "Định dạng không được hỗ trợ",
+    409: "Xung đột",
+    412: "Điều kiện không thỏa mãn",
+    413: "Dữ liệu quá lớn",
+    415: "Kiểu dữ liệu không được hỗ trợ",
+    416: "Khoảng byte không hợp lệ",
+    422: "Dữ liệu không hợp lệ",
+    428: "Cần điều kiện (If-Match)",
+    429: "Quá nhiều yêu cầu",
+    500: "Lỗi hệ thống",
+    503: "Dịch vụ tạm thời không sẵn sàng",
+}
+
+
+def language(request: Request | None) -> str:
+    """`vi` or `en`, whichever `Accept-Language` prefers (RFC 9110 q-values); English by default.
+    Only `title` and `detail` follow it: `message` keeps both languages."""
+    header = request.headers.get("accept-language", "") if request is not None else ""
+    best, best_q = "en", 0.0
+    for i, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        lang = tag.strip().lower().split("-")[0]
+        try:
+            q = float(params.strip().removeprefix("q=")) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            q = 0.0
+        q -= i * 1e-6  # equal weights: the first listed wins
+        if lang in {"vi", "en"} and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
 def problem_response(request: Request | None, problem: Problem) -> JSONResponse:
+    vi = language(request) == "vi"
     body = ProblemBody(
         type=TYPE_BASE + problem.code,
-        title=problem.title,
+        title=_TITLES_VI.get(problem.status, problem.title) if vi else problem.title,
         status=problem.status,
         code=problem.code,
-        detail=problem.message.en,
+        detail=problem.message.vi if vi else problem.message.en,
         message=problem.message,
         instance=str(request.url.path) if request is not None else None,
         correlation_id=current_request_id(),
@@ -274,7 +323,7 @@ def problem_response(request: Request | None, problem: Problem) -> JSONResponse:
         body.model_dump(mode="json", exclude_none=True),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=problem.headers or None,
+        headers={**problem.headers, "Content-Language": "vi" if vi else "en"},
     )
 
 
@@ -292,7 +341,10 @@ _STATUS_CODES: dict[int, tuple[str, Message]] = {
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error through problem+json."""
+    """Route every error through problem+json, and let the app's OpenAPI document say so."""
+    from shared.openapi import install  # late: shared.openapi builds on this module's models
+
+    install(app)
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)

@@ -14,7 +14,7 @@ import httpx
 
 from services.evidence.errors import UpstreamUnavailable
 from shared.contracts import SchoolScope
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, NotFound, SchoolNotFound
 from shared.i18n import msg
 from shared.principal import HEADER, Principal, PrincipalKind, Role, may_access_school, sign_principal
 
@@ -60,7 +60,7 @@ class ScopeClient:
 
 
 def _not_found() -> NotFound:
-    return NotFound(msg("Không tìm thấy trường.", "School not found."))
+    return SchoolNotFound()  # the code every service answers for a school out of reach
 
 
 async def readable(scopes: ScopeClient, p: Principal, code: str) -> SchoolScope:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflict, Problem, Unprocessable
+from shared.errors import Conflict, NotFound, Problem, Unprocessable
 from shared.i18n import msg
 
 
@@ -73,3 +73,22 @@ class UpstreamUnavailable(Problem):
     code = "upstream_unavailable"
     title = "Service unavailable"
     message = msg("Dịch vụ đánh giá tạm thời không phản hồi.", "The scoring service is unavailable.")
+
+
+class EvidenceNotFound(NotFound):
+    """Unknown evidence, or evidence of a school outside the caller's scope (the same answer)."""
+
+    code = "evidence_not_found"
+    message = msg("Không tìm thấy minh chứng.", "Evidence not found.")
+
+
+class NotAFile(NotFound):
+    """Link evidence has no file to download or replace."""
+
+    code = "evidence_not_a_file"
+    message = msg("Minh chứng này là một đường link, không có tệp.", "This evidence is a link, not a file.")
+
+
+class NotALink(NotFound):
+    code = "evidence_not_a_link"
+    message = msg("Minh chứng này không phải đường link.", "This evidence is not a link.")

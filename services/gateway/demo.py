@@ -22,6 +22,7 @@ from shared.principal import HEADER, Principal, PrincipalKind, Role, sign_princi
 
 log = logging.getLogger("gateway.demo")
 YEAR = "2024-2025"
+PREVIOUS_YEAR = "2023-2024"  # open too, so a school can try year on year and carried plans
 PROVINCE = "79"
 SO = "so-79"
 PHONG = [

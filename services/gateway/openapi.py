@@ -4,12 +4,14 @@ names through `shared/`, so a clash means the same model and the first definitio
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from services.gateway.openapi_extra import finish_gateway
 from services.gateway.proxy.routes import route_for
 
 log = logging.getLogger("gateway.openapi")
@@ -21,19 +23,11 @@ async def merged(app: FastAPI, upstreams: dict[str, httpx.AsyncClient]) -> tuple
     doc: dict[str, Any] = app.openapi()
     doc = {**doc, "paths": dict(doc.get("paths", {})), "components": dict(doc.get("components", {}))}
     schemas: dict[str, Any] = dict(doc["components"].get("schemas", {}))
-    doc["components"]["securitySchemes"] = {
-        "oauth2": {
-            "type": "oauth2",
-            "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}}},
-        },
-        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-    }
-    doc["security"] = [{"oauth2": []}, {"bearer": []}]
     for name, client in upstreams.items():
         try:
             r = await client.get("/openapi.json", timeout=5.0)
             r.raise_for_status()
-            up = r.json()
+            up = _renamed(r.json(), name, schemas)
         except (httpx.HTTPError, ValueError):
             log.warning("no OpenAPI document from %s", name)
             complete = False
@@ -46,4 +40,24 @@ async def merged(app: FastAPI, upstreams: dict[str, httpx.AsyncClient]) -> tuple
         for sname, schema in up.get("components", {}).get("schemas", {}).items():
             schemas.setdefault(sname, schema)
     doc["components"]["schemas"] = schemas
-    return doc, complete
+    return finish_gateway(doc), complete
+
+
+def _renamed(up: dict[str, Any], service: str, known: dict[str, Any]) -> dict[str, Any]:
+    """A service's document with each schema whose name another service already uses for a
+    different shape renamed `<Service><Name>` (evidence's `Source` is not scoring's `Source`)."""
+    clashes = [
+        n
+        for n, schema in up.get("components", {}).get("schemas", {}).items()
+        if known.get(n, schema) != schema
+    ]
+    if not clashes:
+        return up
+    text = json.dumps(up)
+    for n in clashes:
+        text = text.replace(f'"#/components/schemas/{n}"', f'"#/components/schemas/{service.title()}{n}"')
+    out: dict[str, Any] = json.loads(text)
+    schemas = out["components"]["schemas"]
+    for n in clashes:
+        schemas[f"{service.title()}{n}"] = {**schemas.pop(n), "title": f"{service.title()}{n}"}
+    return out

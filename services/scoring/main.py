@@ -19,6 +19,7 @@ from services.scoring.council.router import router as council_router
 from services.scoring.dashboard.router import router as dashboard_router
 from services.scoring.feed.router import router as feed_router
 from services.scoring.feed.states import router as states_router
+from services.scoring.frameworks.facts_doc import document_facts
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.router import router as frameworks_router
 from services.scoring.frameworks.service import Previewer
@@ -84,6 +85,7 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
     install_problem_handlers(app)
     install_jobs(app, "scoring", JOB_RUNS, JOBS)  # scheduled work (shared.schedule)
+    document_facts(app, app.state.registry)
     app.include_router(frameworks_router)
     app.include_router(org_router)
     # before the assessments' `/{kind}` routes, so `/plan` is not read as a kind

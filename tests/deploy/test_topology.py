@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -269,6 +269,9 @@ async def seed_gateway(database_url: str) -> None:
                 username="head", name="head", password=PASSWORD, roles=[Role.SCHOOL_HEAD], schools=[SCHOOL]
             )
         )
+        await admin.create_user(
+            UserCreate(username="so", name="so", password=PASSWORD, roles=[Role.OFFICER], org_units=["so-79"])
+        )
         _, _, vendor_secret = await admin.create_client(
             ClientCreate(id="vendor", name="vendor", roles=[Role.VENDOR_CLIENT], schools=[SCHOOL])
         )
@@ -362,6 +365,11 @@ class TestDistributed:
         assert r.status_code == 201, r.text
         assert await s3_objects(topology) == 1
 
+        # the fixtures' year is past its edit lock: the Sở opens it for the school (an audited act)
+        until = (today_vn() + timedelta(days=7)).isoformat()
+        ext = {"reason": "Mở lại để cập nhật", "until": until}
+        r = await gw.post(f"{SELF}/extensions", json=ext, headers=await login(gw, "so"))
+        assert r.status_code in (200, 201), r.text
         r = await gw.put(SELF, json={"facts": FULL}, headers=vendor)
         assert r.status_code == 201, r.text
         await until_visible(gw, SELF, vendor, "draft")

@@ -123,3 +123,12 @@ async def test_scope_is_cached_briefly():
     await expired.scope("79701001")
     await expired.scope("79701001")
     assert calls == 4
+
+
+async def test_one_code_per_situation_school_and_evidence(client):
+    """A school out of reach is `school_not_found`, as in every service; unknown evidence is
+    `evidence_not_found`."""
+    r = await client.get("/api/v1/schools/79702001/evidence?school_year=2024-2025", headers=HEAD)
+    assert (r.status_code, r.json()["code"]) == (404, "school_not_found")
+    r = await client.get("/api/v1/evidence/ev_missing", headers=HEAD)
+    assert (r.status_code, r.json()["code"]) == (404, "evidence_not_found")

@@ -61,3 +61,12 @@ async def test_retried_link_answers_the_same_evidence(client):
     assert first.json()["id"] == again.json()["id"]
     r = await client.post(LINKS, json={**LINK, "url": "https://y.vn/"}, headers=h)
     assert r.status_code == 422
+
+
+async def test_replayed_upload_is_marked(client):
+    h = {**STAFF, "Idempotency-Key": "upload-replayed"}
+    first = await upload(client, h)
+    again = await upload(client, h)
+    assert "idempotency-replayed" not in first.headers
+    assert again.headers["idempotency-replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]

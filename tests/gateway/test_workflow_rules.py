@@ -82,7 +82,9 @@ async def test_returns_name_existing_items(gw):
         headers=who["so"],
     )
     assert (r.status_code, r.json()["open_items"]) == (200, ["1.4.1"])
-    r = await c.put(f"{BASE}/self", json={"facts": {**FULL, "1.4.1": {"count": 20}}}, headers=who["staff"])
+    etag = (await c.get(f"{BASE}/self", headers=who["staff"])).headers["etag"]
+    body = {"facts": {**FULL, "1.4.1": {"count": 20}}}
+    r = await c.put(f"{BASE}/self", json=body, headers={**who["staff"], "If-Match": etag})
     assert r.status_code == 200, r.text
 
 
@@ -197,7 +199,9 @@ async def test_information_the_index_asks_for_is_required_at_submission(gw):
         "/facts/2.1/members",
         "/facts/sms/acquisition",
     ]
-    assert (await c.put(f"{BASE}/self", json={"facts": FULL}, headers=who["staff"])).status_code == 200
+    etag = (await c.get(f"{BASE}/self", headers=who["staff"])).headers["etag"]
+    r = await c.put(f"{BASE}/self", json={"facts": FULL}, headers={**who["staff"], "If-Match": etag})
+    assert r.status_code == 200
     assert (await c.post(f"{BASE}/self/submit", headers=who["staff"])).status_code == 200
 
 

@@ -47,7 +47,11 @@ async def events(c: httpx.AsyncClient, after: int = 0) -> list[dict[str, Any]]:
 async def put(
     c: httpx.AsyncClient, headers: dict[str, str], facts: dict[str, Any], url: str = SELF, **extra: Any
 ) -> httpx.Response:
-    return await c.put(url, json={"facts": facts, "evidence_ids": ["ev-1"], **extra}, headers=headers)
+    # read, then write with the version read: changing an existing assessment needs If-Match
+    current = await c.get(url, headers=headers)
+    cond = {"If-Match": current.headers["ETag"]} if current.status_code == 200 else {}
+    body = {"facts": facts, "evidence_ids": ["ev-1"], **extra}
+    return await c.put(url, json=body, headers={**headers, **cond})
 
 
 class TestSelfAssessment:

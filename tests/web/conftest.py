@@ -71,7 +71,15 @@ class Server:
             self.ready.set()
 
     async def _serve(self) -> None:
-        async with embedded(self.data_dir) as e:
+        # every browser and API login of the suite comes from 127.0.0.1: the per-address sign-in
+        # bucket would refuse them (429). That bucket is tested in tests/gateway; here it is raised
+        # while the embedded run reads its settings, and the environment restored right after.
+        run = embedded(self.data_dir)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("GATEWAY_LOGIN_BURST", "10000")
+            mp.setenv("GATEWAY_LOGIN_RATE_PER_SECOND", "1000")
+            e = await run.__aenter__()
+        try:
             config = uvicorn.Config(
                 e.app, host="127.0.0.1", port=self.port, lifespan="off", log_config=None, access_log=False
             )
@@ -85,6 +93,8 @@ class Server:
 
             server.startup = startup  # type: ignore[method-assign]
             await server.serve()
+        finally:
+            await run.__aexit__(None, None, None)
 
     def __enter__(self) -> Server:
         self.thread.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 from docx import Document
 from openpyxl import load_workbook
 
+from services.scoring.assessments.rules import vn_today
 from tests.web.conftest import YEAR, Server, axe_check, make_user, shot, sign_in
 
 BASE = "/api/v1/schools/{code}/assessments/" + YEAR
@@ -29,6 +31,11 @@ def test_next_level_and_plan_where_the_school_sees_its_score(page: Any, server: 
     head = f"head.{code}"
     # last year's plan, carried into this year's page with its progress against this year's facts
     last = f"/api/v1/schools/{code}/assessments/2023-2024"
+    # that year is past its edit lock: the Sở opens it for this school by an audited extension
+    until = (vn_today() + timedelta(days=7)).isoformat()
+    ext = {"reason": "Bổ sung kế hoạch năm trước", "until": until}
+    r = httpx.post(f"{server.url}{last}/self/extensions", json=ext, headers=server.token("so.officer"))
+    assert r.status_code in (200, 201), r.text
     h = server.token(head)
     r = httpx.put(f"{server.url}{last}/self", json={"facts": {"1.4.1": {"count": 5}}}, headers=h)
     assert r.status_code in (200, 201), r.text
@@ -56,7 +63,7 @@ def test_next_level_and_plan_where_the_school_sees_its_score(page: Any, server: 
     page.click("[data-adopt='1-1']")
     change = nl["groups"][0]["options"][0]["changes"][0]
     assert page.input_value("#item-0") == change["item"]
-    typed = ", ".join(f"{k}={str(v).lower()}" for k, v in change["to"].items())
+    typed = ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in change["to"].items())
     assert page.input_value("#target-0") == typed
     # the plan: adopt last year's target, a due date out of range is pointed at, then saved
     page.click("text=Đưa mục tiêu năm trước vào kế hoạch")

@@ -20,9 +20,8 @@ from services.evidence.records.models import (
     EvidenceLock,
     IdempotencyKey,
 )
+from shared import idempotency as idem
 from shared.db import utcnow
-from shared.errors import Conflict
-from shared.i18n import msg
 
 CODE_RETRIES = 8
 
@@ -182,11 +181,8 @@ class EvidenceRepository:
         try:
             await self.session.flush()
         except IntegrityError as e:
-            raise Conflict(
-                msg(
-                    "Một yêu cầu khác với cùng Idempotency-Key đang được xử lý; hãy thử lại.",
-                    "Another request with the same Idempotency-Key is in progress; retry it.",
-                ),
-                code="idempotency_in_progress",
-                headers={"Retry-After": "1"},
-            ) from e
+            raise idem.in_progress() from e
+
+    async def forget(self, row: IdempotencyKey) -> None:
+        await self.session.delete(row)
+        await self.session.flush()

@@ -9,15 +9,15 @@ from fastapi import APIRouter, Query, Request, Response, status
 from services.evidence.access import readable, writable
 from services.evidence.config import EvidenceSettings
 from services.evidence.deps import CheckerDep, PrincipalDep, ScopesDep, ServiceDep, SettingsDep, StoreDep
-from services.evidence.errors import MalformedUpload
+from services.evidence.errors import MalformedUpload, NotAFile, NotALink
 from services.evidence.links.check import validate_url
 from services.evidence.records import download
 from services.evidence.records.models import EvidenceKind, Source
 from services.evidence.records.receive import Staged, receive_multipart, receive_raw
 from services.evidence.records.schemas import EvidencePage, EvidencePublic, LinkCreate
 from services.evidence.storage.base import BlobStore
-from shared.errors import NotFound, problem_responses
-from shared.i18n import msg
+from shared import idempotency as idem
+from shared.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
@@ -104,7 +104,8 @@ async def upload(
     fields, staged = await _receive(request, store, settings)
     key = request.headers.get("idempotency-key")
     out = await svc.create_file(p, code, fields, staged, key, province=school.province_code)
-    response.headers["Location"] = f"/api/v1/evidence/{out.id}"
+    location = {"Location": f"/api/v1/evidence/{out.id}"}
+    response.headers.update(idem.replay_headers(**location) if svc.replayed else location)
     return out
 
 
@@ -130,7 +131,7 @@ async def add_link(
     key = request.headers.get("idempotency-key")
     replayed = await svc.replay_link(p, code, body, url, key)
     if replayed is not None:
-        response.headers["Location"] = f"/api/v1/evidence/{replayed.id}"
+        response.headers.update(idem.replay_headers(Location=f"/api/v1/evidence/{replayed.id}"))
         return replayed
     result = await checker.check(url) if body.check else None
     ev = await svc.create_link(p, code, body, url, result, key, province=school.province_code)
@@ -148,7 +149,7 @@ async def check_link(
     ev = await svc.get(evidence_id)
     await readable(scopes, p, ev.school_code)
     if ev.source != Source.LINK.value or ev.url is None:
-        raise NotFound(msg("Minh chứng này không phải đường link.", "This evidence is not a link."))
+        raise NotALink()
     await svc.record_check(ev, await checker.check(ev.url))
     return (await svc.render([ev]))[0]
 
@@ -194,9 +195,7 @@ async def content(
     ev = await svc.get(evidence_id)
     await readable(scopes, p, ev.school_code)
     if ev.source != Source.FILE.value:
-        raise NotFound(
-            msg("Minh chứng này là một đường link, không có tệp.", "This evidence is a link, not a file.")
-        )
+        raise NotAFile()
     return await download.serve(request, store, ev)
 
 

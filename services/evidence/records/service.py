@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.evidence.errors import (
     EmptyFile,
     EvidenceLocked,
+    EvidenceNotFound,
     MalwareDetected,
     MissingFile,
+    NotAFile,
     UnsupportedMediaType,
     UpstreamUnavailable,
 )
@@ -32,7 +34,8 @@ from services.evidence.records.schemas import EvidenceMeta, EvidencePage, Eviden
 from services.evidence.records.sniff import sniff
 from services.evidence.scan.base import Scanner, ScannerUnavailable
 from services.evidence.storage.base import BlobStore
-from shared.errors import FieldError, NotFound, PreconditionFailed, Unprocessable, field_errors_from_pydantic
+from shared import idempotency as idem
+from shared.errors import FieldError, PreconditionFailed, Unprocessable, field_errors_from_pydantic
 from shared.i18n import msg
 from shared.principal import Principal
 
@@ -96,6 +99,7 @@ class EvidenceService:
         self.store = store
         self.items = items
         self.scanner = scanner
+        self.replayed = False  # whether the last create answered an earlier request's evidence
 
     def validate_meta(self, raw: dict[str, Any], model: type[EvidenceMeta] = EvidenceMeta) -> EvidenceMeta:
         try:
@@ -138,27 +142,15 @@ class EvidenceService:
         """The evidence an earlier request with this `Idempotency-Key` created, or None."""
         if not key:
             return None
-        if len(key) > 255:
-            raise Unprocessable(
-                errors=[
-                    FieldError(
-                        pointer="/headers/Idempotency-Key",
-                        code="too_long",
-                        message=msg("Khoá quá dài (tối đa 255).", "The key is too long (255 at most)."),
-                    )
-                ]
-            )
+        idem.check_key(key)
         seen = await self.repo.idempotency(p.sub, key)
+        if seen is not None and idem.expired(seen.created_at):
+            await self.repo.forget(seen)  # an expired key may be used again, as a new request
+            seen = None
         if seen is None:
             return None
         if seen.fingerprint != fingerprint:
-            raise Unprocessable(
-                msg(
-                    "Idempotency-Key đã được dùng cho một yêu cầu khác.",
-                    "The Idempotency-Key was used for a different request.",
-                ),
-                code="idempotency_key_reused",
-            )
+            raise idem.reused()
         ev = await self.repo.get(seen.evidence_id)
         assert ev is not None
         return (await self.render([ev]))[0]
@@ -184,6 +176,7 @@ class EvidenceService:
             replayed = await self.replay(p, idempotency_key, fingerprint)
             if replayed is not None:
                 await asyncio.to_thread(Path(staged.path).unlink, True)
+                self.replayed = True
                 return replayed
             deduplicated = await self.store.size(staged.sha256) == staged.size
             ev = _evidence(
@@ -236,9 +229,7 @@ class EvidenceService:
         """New content for unlocked file evidence (same id, codes and metadata)."""
         try:
             if ev.source != Source.FILE.value:
-                raise NotFound(
-                    msg("Minh chứng này là một đường link, không có tệp.", "This evidence is a link.")
-                )
+                raise NotAFile()
             if if_match is not None and if_match.strip() not in {f'"{ev.sha256}"', "*"}:
                 raise PreconditionFailed()
             if await self.repo.locked_of([ev.id]):
@@ -304,7 +295,7 @@ class EvidenceService:
     async def get(self, evidence_id: str) -> Evidence:
         ev = await self.repo.get(evidence_id)
         if ev is None or ev.deleted_at is not None:
-            raise NotFound(msg("Không tìm thấy minh chứng.", "Evidence not found."))
+            raise EvidenceNotFound()
         return ev
 
     async def page(

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLRequestData
 
 from services.gateway.config import GatewaySettings
 from services.gateway.deps import optional_token
 from services.gateway.errors import TokenRequired, TooDeeplyNested
 from services.gateway.graphql.context import Context, build_context
+from services.gateway.graphql.persisted import REGISTRY, persisted_hash
 from services.gateway.graphql.schema import build_schema
 from services.gateway.ide import graphiql_page
 from services.gateway.ratelimit import limit_client
@@ -79,6 +83,20 @@ async def get_context(request: Request) -> Context:
 class Router(GraphQLRouter[Context, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return graphiql_page()  # its assets served by the gateway itself (no CDN)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """A persisted query's hash stands for its text (`persisted.py`)."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, list) or data.query is not None:
+            return data
+        h = persisted_hash(data.extensions)
+        if h is None:
+            return data
+        if h not in REGISTRY:
+            raise HTTPException(400, "PERSISTED_QUERY_NOT_FOUND: no persisted query has this hash")
+        return replace(data, query=REGISTRY[h])
 
 
 def graphql_router(settings: GatewaySettings) -> GraphQLRouter[Context, None]:

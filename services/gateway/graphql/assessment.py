@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import strawberry
+
+from services.gateway.graphql.points import dec, opt_dec
 
 
 @strawberry.type
 class Item:
     code: str
     title: str
-    cap: float
-    points: float
+    cap: Decimal
+    points: Decimal
     awarded: bool
 
 
@@ -22,8 +25,8 @@ class Criterion:
     title: str
     mandatory: bool
     met: bool | None
-    max: float | None
-    points: float | None
+    max: Decimal | None
+    points: Decimal | None
     level: int | None
     items: list[Item]
 
@@ -32,8 +35,8 @@ class Criterion:
 class Group:
     code: str
     title: str
-    max: float
-    points: float
+    max: Decimal
+    points: Decimal
     level: int | None
     criteria: list[Criterion]
 
@@ -62,8 +65,8 @@ class AssessmentDoc:
                 Group(
                     code=g["code"],
                     title=g["title"],
-                    max=g["max"],
-                    points=g["points"],
+                    max=dec(g["max"]),
+                    points=dec(g["points"]),
                     level=g.get("level"),
                     criteria=[
                         Criterion(
@@ -71,15 +74,15 @@ class AssessmentDoc:
                             title=c["title"],
                             mandatory=c["mandatory"],
                             met=c.get("met"),
-                            max=c.get("max"),
-                            points=c.get("points"),
+                            max=opt_dec(c.get("max")),
+                            points=opt_dec(c.get("points")),
                             level=c.get("level"),
                             items=[
                                 Item(
                                     code=i["code"],
                                     title=i["title"],
-                                    cap=i["cap"],
-                                    points=i["points"],
+                                    cap=dec(i["cap"]),
+                                    points=dec(i["points"]),
                                     awarded=i["awarded"],
                                 )
                                 for i in c.get("items", [])
@@ -97,9 +100,9 @@ class AssessmentDoc:
 class ItemSideBySide:
     code: str
     title: str
-    self_points: float | None
-    external_points: float | None
-    difference: float | None
+    self_points: Decimal | None
+    external_points: Decimal | None
+    difference: Decimal | None
     facts_differ: bool
 
 
@@ -121,9 +124,9 @@ def side_by_side(cmp: dict[str, Any] | None) -> list[ItemSideBySide]:
         ItemSideBySide(
             code=i["code"],
             title=i["title"],
-            self_points=i.get("self_points"),
-            external_points=i.get("external_points"),
-            difference=i.get("difference"),
+            self_points=opt_dec(i.get("self_points")),
+            external_points=opt_dec(i.get("external_points")),
+            difference=opt_dec(i.get("difference")),
             facts_differ=i["facts_differ"],
         )
         for i in cmp.get("items", [])

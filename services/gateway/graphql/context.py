@@ -10,6 +10,8 @@ from strawberry.fastapi import BaseContext
 
 from services.gateway.graphql.loaders import UnitIndex, summary_loader
 from services.gateway.graphql.sync import TimelinessKey, timeliness_loader
+from services.gateway.graphql.unit_schools import Key, unit_schools_loader
+from services.gateway.graphql.unit_scope import SchoolIndex
 from services.gateway.graphql.upstream import Upstream
 from shared.principal import Principal
 
@@ -24,6 +26,8 @@ class Context(BaseContext):
     unit: DataLoader[str, dict[str, Any] | None]
     summaries: DataLoader[tuple[str, str], dict[str, Any] | None]
     timeliness: DataLoader[TimelinessKey, dict[str, Any] | None]
+    schools_index: SchoolIndex
+    unit_schools: DataLoader[Key, dict[str, Any]]
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -42,4 +46,6 @@ def build_context(principal: Principal, upstreams: dict[str, Any], secret: str) 
         unit=DataLoader(load_fn=index.units),
         summaries=summary_loader(scoring),
         timeliness=timeliness_loader(sync),
+        schools_index=SchoolIndex(scoring, index),
+        unit_schools=unit_schools_loader(scoring, index),
     )

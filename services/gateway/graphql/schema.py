@@ -167,12 +167,33 @@ class Query:
 
 
 class CodedMaskErrors(MaskErrors):
-    """Unexpected errors become "Unexpected error." with code INTERNAL; expected ones keep theirs."""
+    """Unexpected errors become "Unexpected error." with code INTERNAL; expected ones keep theirs;
+    errors of the query itself get one too, so every error carries `extensions.code`."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
         masked.extensions = {"code": "INTERNAL"}
         return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        out = super()._process_errors(errors)
+        for error in out:
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": query_error_code(error.message)}
+        return out
+
+
+_TOO_COMPLEX = ("exceeds maximum operation depth", "aliases", "more than", "tokens")
+
+
+def query_error_code(message: str) -> str:
+    """The code of an error in the query itself (no resolver ran)."""
+    lowered = message.lower()
+    if any(marker in lowered for marker in _TOO_COMPLEX):
+        return "QUERY_TOO_COMPLEX"  # the token limit speaks as a syntax error: checked first
+    if lowered.startswith("syntax error"):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
 
 
 def _should_mask(error: GraphQLError) -> bool:

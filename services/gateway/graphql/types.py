@@ -1,8 +1,10 @@
-"""GraphQL types for the Sở dashboards. Numbers of points are floats (at most two decimals)."""
+"""GraphQL types for the Sở dashboards. Points are `Decimal` (a string: exact, as the engine computes
+them)."""
 
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
@@ -10,7 +12,9 @@ from strawberry.types import Info
 
 from services.gateway.graphql import args
 from services.gateway.graphql.context import Context
+from services.gateway.graphql.points import dec, opt_dec
 from services.gateway.graphql.sync import Timeliness
+from services.gateway.graphql.unit_scope import restricted
 
 Ctx = Info[Context, None]
 
@@ -46,7 +50,7 @@ class LevelCount:
 class CriterionAverage:
     kind: str
     code: str
-    average_points: float
+    average_points: Decimal
     assessed: int
 
 
@@ -61,14 +65,17 @@ class UnitSummary:
     criteria: list[CriterionAverage]
 
     @strawberry.field(
-        description="Timeliness of delivery to CSDL ngành in this unit's province, over the schools the "
-        "caller may see (sync service); null when unavailable."
+        description="Timeliness of delivery to CSDL ngành of this unit's own schools (those it or a unit "
+        "below it manages) that the caller may see (sync service); null when unavailable."
     )  # type: ignore[untyped-decorator]
     async def timeliness(self, info: Ctx, kind: str = "self") -> Timeliness | None:
         unit = await info.context.unit.load(self.unit_id)
         province = unit.get("province_code") if unit else None
         d = await info.context.timeliness.load((province, self.year, kind))
-        return Timeliness.of(d) if d else None
+        if not d:
+            return None
+        # the sync service answers per province: each unit counts only its own schools
+        return Timeliness.of(restricted(d, await info.context.schools_index.under(self.unit_id)))
 
     @staticmethod
     def of(d: dict[str, Any]) -> UnitSummary:
@@ -79,7 +86,9 @@ class UnitSummary:
             self_states=[StateCount(state=k, count=v) for k, v in sorted(d["self_states"].items())],
             external_states=[StateCount(state=k, count=v) for k, v in sorted(d["external_states"].items())],
             levels=[LevelCount(**x) for x in d["levels"]],
-            criteria=[CriterionAverage(**x) for x in d["criteria"]],
+            criteria=[
+                CriterionAverage(**{**x, "average_points": dec(x["average_points"])}) for x in d["criteria"]
+            ],
         )
 
 
@@ -87,11 +96,16 @@ class UnitSummary:
 class AssessmentBrief:
     state: str
     version: int
-    g1_points: float | None
+    g1_points: Decimal | None
     g1_level: int | None
-    g2_points: float | None
+    g2_points: Decimal | None
     g2_level: int | None
     overall_level: int | None
+
+    @staticmethod
+    def of(d: dict[str, Any]) -> AssessmentBrief:
+        points = {k: opt_dec(d.get(k)) for k in ("g1_points", "g2_points")}
+        return AssessmentBrief(**{**d, **points})
 
 
 @strawberry.type
@@ -111,8 +125,8 @@ class School:
             name=d["name"],
             levels=d["levels"],
             managing_unit_id=d.get("managing_unit_id"),
-            self_assessment=AssessmentBrief(**sa) if sa else None,
-            external_assessment=AssessmentBrief(**ea) if ea else None,
+            self_assessment=AssessmentBrief.of(sa) if sa else None,
+            external_assessment=AssessmentBrief.of(ea) if ea else None,
         )
 
 
@@ -138,28 +152,43 @@ class SchoolFilter:
     group2_level: int | None = None
 
 
-async def fetch_schools(
-    info: Ctx, year: str, f: SchoolFilter | None, first: int, after: str | None
-) -> SchoolConnection:
-    f = f or SchoolFilter()
-    params: dict[str, Any] = {"year": args.year(year), "limit": first}
+def _filter_params(year: str, f: SchoolFilter) -> dict[str, Any]:
+    """The school filter as the scoring service's query, every argument checked before it is sent."""
+    params: dict[str, Any] = {"year": args.year(year)}
     for key, val in (
-        ("unit", None if f.unit_id is None else args.unit_id(f.unit_id, "filter.unitId")),
         ("level", args.word(f.level, "filter.level")),
         ("state", args.word(f.state, "filter.state")),
         ("external_state", args.word(f.external_state, "filter.externalState")),
         ("g1_level", f.group1_level),
         ("g2_level", f.group2_level),
-        ("cursor", decode_cursor(after)),
     ):
         if val is not None:
             params[key] = val
-    page = await info.context.scoring.call("GET", "/api/v1/dashboard/schools", params=params) or {}
+    return params
+
+
+def _connection(page: dict[str, Any]) -> SchoolConnection:
     nodes = [School.of(s) for s in page.get("items", [])]
     nxt = page.get("next_cursor")
     return SchoolConnection(
         nodes=nodes,
         page_info=PageInfo(end_cursor=encode_cursor(nxt) if nxt else None, has_next_page=bool(nxt)),
+    )
+
+
+async def fetch_schools(
+    info: Ctx, year: str, f: SchoolFilter | None, first: int, after: str | None
+) -> SchoolConnection:
+    f = f or SchoolFilter()
+    params = _filter_params(year, f)
+    params["limit"] = first
+    if f.unit_id is not None:
+        params["unit"] = args.unit_id(f.unit_id, "filter.unitId")
+    cursor = decode_cursor(after)
+    if cursor is not None:
+        params["cursor"] = cursor
+    return _connection(
+        await info.context.scoring.call("GET", "/api/v1/dashboard/schools", params=params) or {}
     )
 
 
@@ -199,6 +228,7 @@ class OrgUnit:
         first: Annotated[int, strawberry.argument(description="at most 200")] = 50,
         after: str | None = None,
     ) -> SchoolConnection:
-        f = filter or SchoolFilter()
-        f.unit_id = self.id
-        return await fetch_schools(info, year, f, min(max(first, 1), 200), after)
+        # batched: the units of one tree share one listing (unit_schools.py)
+        params = tuple(sorted(_filter_params(year, filter or SchoolFilter()).items()))
+        key = (self.id, params, min(max(first, 1), 200), decode_cursor(after))
+        return _connection(await info.context.unit_schools.load(key))

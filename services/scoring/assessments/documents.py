@@ -35,6 +35,7 @@ from shared.errors import (
     Forbidden,
     NotFound,
     PreconditionFailed,
+    PreconditionRequired,
     Problem,
     SchoolNotFound,
     Unprocessable,
@@ -183,6 +184,7 @@ class DocumentService:
         kind: AssessmentKind,
         body: AssessmentWrite,
         if_match: str | None,
+        if_none_match: str | None = None,
     ) -> tuple[Assessment, bool]:
         """Create or replace the document (PUT). Returns the assessment and whether it was created."""
         check_year(year)
@@ -197,7 +199,6 @@ class DocumentService:
         await self._in_time(school, year, kind, created)
         if a is None:
             a = await self._new(p, school, year, kind)
-        self._check_version(a, if_match)
         if workflow.find(kind, "edit", State(a.state), p, a) is None:
             raise Conflict(
                 msg(
@@ -208,6 +209,14 @@ class DocumentService:
                 state=a.state,
                 allowed_actions=workflow.allowed(kind, State(a.state), p, a),
             )
+        # read-only first: a conflict of state says more than a missing or stale precondition
+        if not created and (if_none_match or "").strip() == "*":
+            raise PreconditionFailed(
+                msg("Bản đánh giá đã tồn tại.", "The assessment exists already."),
+                current_version=a.version,
+                current_etag=f'"{a.version}"',
+            )
+        self._check_version(a, if_match, created)
         pub = self.published(a)
         self._check_open_items(a, body)
         await self._check_evidence(school, year, body.evidence_ids)
@@ -269,8 +278,21 @@ class DocumentService:
         except StaleDataError:
             raise stale(if_match) from None
 
-    def _check_version(self, a: Assessment, if_match: str | None) -> None:
-        if if_match is None or if_match.strip() == "*":
+    def _check_version(self, a: Assessment, if_match: str | None, created: bool = False) -> None:
+        """Changing an existing assessment needs its ETag in `If-Match` (no silent overwrite);
+        creating needs none; `If-None-Match: *` asks that it be a creation."""
+        if if_match is None:
+            if created:
+                return
+            raise PreconditionRequired(
+                msg(
+                    f"Cần gửi If-Match với phiên bản hiện tại ({a.version}) để sửa bản đánh giá.",
+                    f"Send If-Match with the current version ({a.version}) to change the assessment.",
+                ),
+                current_version=a.version,
+                current_etag=f'"{a.version}"',
+            )
+        if if_match.strip() == "*":
             return
         if if_match.strip().strip("W/").strip('"') != str(a.version):
             raise PreconditionFailed(

@@ -1,14 +1,13 @@
 """`Idempotency-Key` on POST, scoped to the caller.
 
-Same key and body → the first answer replayed; same key, different body → 422; the first request
-still running → 409. The record is claimed in its own short transaction (so a concurrent duplicate
+The rules are `shared.idempotency`'s (key length, expiry, the errors, the replay marker). The
+record is claimed in its own short transaction (so a concurrent duplicate
 sees it at once), and completed in the request's transaction (so the answer is stored exactly when
 the change commits). A failed first request releases its claim.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,17 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from services.scoring.assessments.models import IdempotencyRecord
-from shared.errors import Conflict, FieldError, Unprocessable
-from shared.i18n import msg
+from shared import idempotency as idem
 
 
 def body_hash(body: Any) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-
-
-class Replay(Exception):
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        self.status, self.body = status, body
+    return idem.fingerprint(body)
 
 
 async def run_idempotent(
@@ -39,20 +32,13 @@ async def run_idempotent(
     key: str | None,
     request_body: Any,
     action: Callable[[], Awaitable[tuple[int, dict[str, Any]]]],
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[int, dict[str, Any], bool]:
+    """The answer's status and body, and whether it is a replay of the first answer."""
     if not key:
-        return await action()
-    if len(key) > 255:
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="/headers/Idempotency-Key",
-                    code="too_long",
-                    message=msg("Khóa quá dài.", "Key too long."),
-                )
-            ]
-        )
+        return (*await action(), False)
+    idem.check_key(key)
     digest = body_hash(request_body)
+    await _drop_expired(factory, caller, key)
     async with factory() as claim:
         try:
             claim.add(IdempotencyRecord(caller=caller, key=key, request_hash=digest))
@@ -67,19 +53,10 @@ async def run_idempotent(
                 )
             ).scalar_one()
             if rec.request_hash != digest:
-                raise Unprocessable(
-                    msg(
-                        "Khóa Idempotency-Key đã dùng cho một yêu cầu khác.",
-                        "This Idempotency-Key was used with another body.",
-                    ),
-                    code="idempotency_key_reused",
-                ) from None
+                raise idem.reused() from None
             if rec.status is None:
-                raise Conflict(
-                    msg("Yêu cầu gốc vẫn đang xử lý.", "The original request is still being processed."),
-                    code="idempotency_in_progress",
-                ) from None
-            return rec.status, rec.body or {}
+                raise idem.in_progress() from None
+            return rec.status, rec.body or {}, True
     try:
         status, out = await action()
     except BaseException:
@@ -95,4 +72,13 @@ async def run_idempotent(
     if done is not None:
         done.status, done.body = status, json.loads(json.dumps(out, default=str))
     await session.flush()
-    return status, out
+    return status, out, False
+
+
+async def _drop_expired(factory: async_sessionmaker[AsyncSession], caller: str, key: str) -> None:
+    """An expired record frees its key: the request is then a new one."""
+    async with factory() as s:
+        rec = await s.get(IdempotencyRecord, (caller, key))
+        if rec is not None and rec.status is not None and idem.expired(rec.created_at):
+            await s.delete(rec)
+            await s.commit()

@@ -22,6 +22,7 @@ from services.scoring.assessments.schemas import (
 from services.scoring.assessments.service import AssessmentService, Checks
 from services.scoring.deps import ChecksDep, FactoryDep, PrincipalDep, RegistryDep, SessionDep
 from services.scoring.frameworks.registry import FrameworkRegistry
+from shared import idempotency as idem
 from shared.contracts import AssessmentKind
 from shared.errors import problem_responses
 from shared.principal import Principal
@@ -40,6 +41,11 @@ def _json(out: dict[str, Any], status: int, version: int | None = None) -> JSONR
     )
 
 
+def _etags(header: str) -> set[str]:
+    """The entity tags of an `If-None-Match` list (weak ones compare as strong for a GET)."""
+    return {t.strip().removeprefix("W/") for t in header.split(",")}
+
+
 @router.get("/comparison", response_model=Comparison, responses=problem_responses(404))
 async def comparison(
     code: str, year: str, p: PrincipalDep, session: SessionDep, registry: RegistryDep
@@ -50,15 +56,28 @@ async def comparison(
 
 @router.get("/{kind}", response_model=AssessmentOut, responses=problem_responses(404, 422))
 async def get_assessment(
-    code: str, year: str, kind: Kind, p: PrincipalDep, session: SessionDep, registry: RegistryDep
+    code: str,
+    year: str,
+    kind: Kind,
+    p: PrincipalDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The assessment with its full score breakdown and what the caller may do next."""
+    """The assessment with its full score breakdown and what the caller may do next.
+
+    `If-None-Match` with the current ETag answers 304 without a body (the version is the ETag).
+    """
     svc = AssessmentService(session, registry)
     a = await svc.get(p, code, year, kind)
+    if if_none_match is not None and f'"{a.version}"' in _etags(if_none_match):
+        return Response(status_code=304, headers={"ETag": f'"{a.version}"'})
     return _json(await svc.render(p, a), 200, a.version)
 
 
-@router.put("/{kind}", response_model=AssessmentOut, responses=problem_responses(403, 404, 409, 412, 422))
+@router.put(
+    "/{kind}", response_model=AssessmentOut, responses=problem_responses(403, 404, 409, 412, 422, 428)
+)
 async def put_assessment(
     code: str,
     year: str,
@@ -69,12 +88,14 @@ async def put_assessment(
     registry: RegistryDep,
     locks: ChecksDep,
     if_match: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Create or replace the facts, awarded points and evidence of a draft (or of an external
     assessment in progress), scored with the framework pinned for the year. `If-Match` guards
-    against lost updates (412 names the current version)."""
+    against lost updates: changing an existing assessment needs it (428 without, 412 when stale,
+    naming the current version); creating needs none, and `If-None-Match: *` refuses to replace."""
     svc = AssessmentService(session, registry, locks)
-    a, created = await svc.write(p, code, year, kind, body, if_match)
+    a, created = await svc.write(p, code, year, kind, body, if_match, if_none_match)
     return _json(await svc.render(p, a), 201 if created else 200, a.version)
 
 
@@ -107,10 +128,13 @@ class Action:
             "path": [self.code, self.year, self.kind.value, action],
             "body": body.model_dump(mode="json"),
         }
-        status, out = await run_idempotent(
+        status, out, replayed = await run_idempotent(
             self.factory, self.session, self.p.sub, self.key, request_body, run
         )
-        return JSONResponse(out, status_code=status, headers={"ETag": f'"{out.get("version")}"'})
+        headers = {"ETag": f'"{out.get("version")}"'}
+        return JSONResponse(
+            out, status_code=status, headers=idem.replay_headers(**headers) if replayed else headers
+        )
 
 
 async def _action(
@@ -210,10 +234,10 @@ async def bulk_assessments(
         out = await BulkService(session, registry, locks).submit(p, body, dry_run)
         return 200, out.model_dump(mode="json")
 
-    status, out = await run_idempotent(
+    status, out, replayed = await run_idempotent(
         factory, session, p.sub, key, {"bulk": body.model_dump(mode="json"), "dry_run": dry_run}, run
     )
-    return JSONResponse(out, status_code=status)
+    return JSONResponse(out, status_code=status, headers=idem.replay_headers() if replayed else None)
 
 
 @bulk_router.post(
@@ -235,7 +259,7 @@ async def batch_recognition(
         out = await recognise_batch(AssessmentService(session, registry), p, body)
         return 200, out.model_dump(mode="json")
 
-    status, out = await run_idempotent(
+    status, out, replayed = await run_idempotent(
         factory, session, p.sub, key, {"recognitions": body.model_dump(mode="json")}, run
     )
-    return JSONResponse(out, status_code=status)
+    return JSONResponse(out, status_code=status, headers=idem.replay_headers() if replayed else None)

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.scoring.frameworks.examples import PRIMARY_SCHOOL
+from shared.openapi import typed_as
 
 
 class AssessmentWrite(BaseModel):
@@ -25,8 +26,12 @@ class AssessmentWrite(BaseModel):
         },
     )
 
-    facts: dict[str, Any] = Field(default_factory=dict)
-    awarded: dict[str, Any] = Field(default_factory=dict)
+    facts: dict[str, Any] = Field(
+        default_factory=dict, json_schema_extra=typed_as("Facts", "facts keyed by item or criterion code")
+    )
+    awarded: dict[str, Any] = Field(
+        default_factory=dict, json_schema_extra=typed_as("Awarded", "item code → points awarded")
+    )
     evidence_ids: list[str] = Field(default_factory=list, max_length=500)
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from services.scoring.engine import CriterionResult, GroupResult, ItemResult, ScoreResult
 from services.scoring.frameworks.explain import explain
 from shared.framework.model import Framework, Text
+from shared.openapi import typed_as
 
 Number = float | int
 
@@ -35,9 +36,14 @@ class ScoreRequest(BaseModel):
     against the framework and all errors are returned at once."""
 
     school_levels: list[Any] = Field(description="non-empty subset of TH, THCS, THPT, GDTX")
-    facts: dict[str, Any] = Field(default_factory=dict)
+    facts: dict[str, Any] = Field(
+        default_factory=dict, json_schema_extra=typed_as("Facts", "facts keyed by item or criterion code")
+    )
     awarded: dict[str, Any] = Field(
-        default_factory=dict, description="item code → points (0 ≤ points ≤ cap; number or decimal string)"
+        default_factory=dict,
+        json_schema_extra=typed_as(
+            "Awarded", "item code → points (0 ≤ points ≤ cap; number or decimal string)"
+        ),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from fastapi import APIRouter
@@ -11,6 +10,7 @@ from services.sync.deadlines.calendar import VN_TZ
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep, SettingsDep
 from services.sync.grants import snapshot
 from services.sync.scope import READERS, require, school_in_scope, schools_in_scope
+from services.sync.webhooks import standard
 from services.sync.webhooks.models import WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.schemas import (
@@ -61,7 +61,7 @@ async def subscribe(
         owner_kind=p.kind.value,
         grant=snapshot(p),
         url=str(url),
-        secret=secrets.token_urlsafe(32),
+        secret=standard.new_secret(),
         events=list(body.events),
         schools=schools,
         all_schools=everything,

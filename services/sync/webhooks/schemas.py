@@ -44,7 +44,9 @@ class SubscriptionOut(BaseModel):
 
 
 class SubscriptionCreated(SubscriptionOut):
-    secret: str = Field(description="HMAC-SHA256 key for X-Chiso-Signature; shown only once")
+    secret: str = Field(
+        description="`whsec_…` signing secret (Standard Webhooks: `webhook-signature`); shown only once"
+    )
 
 
 class WebhookDeliveryOut(BaseModel):

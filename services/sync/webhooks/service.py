@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.sync.deliveries.backoff import delay
 from services.sync.grants import GatewayClient, GrantsUnavailable, ScopeCheck
 from services.sync.scoring_client import ScoringClient
+from services.sync.webhooks import standard
 from services.sync.webhooks.models import WebhookDelivery, WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.signing import EVENT_HEADER, SIGNATURE_HEADER, sign
@@ -158,6 +159,7 @@ class WebhookDispatcher:
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(sub.secret, body),
             EVENT_HEADER: d.event,
+            **standard.headers(sub.secret, d.id, body),
         }
         status: int | None = None
         error: str | None = None

@@ -1,0 +1,56 @@
+"""`OrgUnit.schools` for many units in one request without one upstream call per unit: the
+schools matching the filter are listed once (paged by 500) and split by managing unit locally,
+each unit's page cut by its own cursor (the school code, as upstream). A single unit keeps the
+direct call."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from services.gateway.graphql.loaders import UnitIndex
+from services.gateway.graphql.unit_scope import subtree
+from services.gateway.graphql.upstream import Upstream
+
+Params = tuple[tuple[str, Any], ...]  # the filter's upstream parameters, year included, no unit
+Key = tuple[str, Params, int, str | None]  # unit, filter, first, after (a school code)
+PAGE = 500
+
+
+async def _all(scoring: Upstream, params: Params) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        query = {**dict(params), "limit": PAGE, **({"cursor": cursor} if cursor else {})}
+        page = await scoring.call("GET", "/api/v1/dashboard/schools", params=query) or {}
+        rows += page.get("items", [])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return rows
+
+
+def unit_schools_loader(scoring: Upstream, units: UnitIndex) -> DataLoader[Key, dict[str, Any]]:
+    async def load(keys: Sequence[Key]) -> list[dict[str, Any]]:
+        if len(keys) == 1:
+            unit, params, first, after = keys[0]
+            query = {**dict(params), "unit": unit, "limit": first, **({"cursor": after} if after else {})}
+            return [await scoring.call("GET", "/api/v1/dashboard/schools", params=query) or {}]
+        listed: dict[Params, list[dict[str, Any]]] = defaultdict(list)
+        for params in dict.fromkeys(k[1] for k in keys):
+            listed[params] = await _all(scoring, params)
+        out = []
+        for unit, params, first, after in keys:
+            tree = await subtree(units, unit)
+            rows = [
+                s
+                for s in listed[params]
+                if s.get("managing_unit_id") in tree and (after is None or s["code"] > after)
+            ]
+            page = rows[:first]
+            out.append({"items": page, "next_cursor": page[-1]["code"] if len(rows) > first else None})
+        return out
+
+    return DataLoader(load_fn=load)

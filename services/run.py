@@ -58,9 +58,9 @@ class Embedded:
 
 @contextmanager
 def quiet_start() -> Iterator[None]:
-    """Migrations and the demo's hundreds of seeding requests stay out of the console, so the
-    banner with the address comes first (warnings still show)."""
-    loggers = [logging.getLogger(n) for n in ("chiso.access", "alembic")]
+    """Migrations, the demo's hundreds of seeding requests and the schedule's catch-up runs at start
+    stay out of the console, so the banner with the address comes first (warnings still show)."""
+    loggers = [logging.getLogger(n) for n in ("chiso.access", "alembic", "chiso.jobs", "chiso.scheduler")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.WARNING)

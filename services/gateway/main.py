@@ -19,7 +19,7 @@ from services.gateway.auth.internal import router as internal_router
 from services.gateway.auth.router import oauth_error_response
 from services.gateway.auth.router import router as auth_router
 from services.gateway.auth.service import OAuthError, RevocationChecker
-from services.gateway.auth.throttle import LoginThrottle, RedisLoginThrottle, Throttle
+from services.gateway.auth.throttle import FallbackThrottle, LoginThrottle, RedisLoginThrottle, Throttle
 from services.gateway.auth.tokens import JwksCache, VerifiedCache
 from services.gateway.config import MIGRATIONS, GatewaySettings
 from services.gateway.graphql.app import graphql_router
@@ -76,7 +76,11 @@ def create_app(
                 stack.push_async_callback(redis_bucket.close)
                 # a Redis outage degrades to per-process limits instead of failing every request
                 bucket = FallbackBucket(redis_bucket, MemoryBucket(), timeout=settings.redis_timeout_seconds)
-                throttle = RedisLoginThrottle(redis_bucket.redis, free, max_delay)
+                throttle = FallbackThrottle(
+                    RedisLoginThrottle(redis_bucket.redis, free, max_delay),
+                    LoginThrottle(free, max_delay),
+                    timeout=settings.redis_timeout_seconds,
+                )
             else:
                 bucket = MemoryBucket()
                 throttle = LoginThrottle(free, max_delay)

@@ -10,10 +10,16 @@ is set, so every gateway replica sees the same count.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger("chiso.gateway.auth")
 
 
 class Throttle(Protocol):
@@ -106,3 +112,34 @@ class RedisLoginThrottle:
 
     async def succeeded(self, account: str) -> None:
         await self.redis.delete(self.prefix + account)
+
+
+class FallbackThrottle:
+    """The shared (Redis) throttle with a deadline per call; a failure or timeout falls back to this
+    process's own counts for a cool-down, as the rate limits do (ratelimit_fallback): a Redis
+    outage never fails or stalls a sign-in, and the throttle still holds per replica meanwhile."""
+
+    def __init__(
+        self, shared: Throttle, local: Throttle, timeout: float = 0.25, cool_down: float = 10.0
+    ) -> None:
+        self.shared, self.local = shared, local
+        self.timeout, self.cool_down = timeout, cool_down
+        self._down_until = 0.0
+
+    async def _shared(self, call: Callable[[Throttle], Any]) -> tuple[bool, Any]:
+        if time.monotonic() < self._down_until:
+            return False, None
+        try:
+            return True, await asyncio.wait_for(call(self.shared), self.timeout)
+        except (RedisError, OSError, TimeoutError) as e:
+            self._down_until = time.monotonic() + self.cool_down
+            log.warning("Redis unavailable for sign-in throttling (%s): per-process counts", type(e).__name__)
+            return False, None
+
+    async def attempt(self, account: str) -> float:
+        ok, wait = await self._shared(lambda t: t.attempt(account))
+        return float(wait) if ok else await self.local.attempt(account)
+
+    async def succeeded(self, account: str) -> None:
+        await self.local.succeeded(account)
+        await self._shared(lambda t: t.succeeded(account))

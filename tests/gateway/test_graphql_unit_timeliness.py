@@ -4,6 +4,7 @@ answers per province; the gateway narrows it per unit with one listing of the sc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -16,6 +17,12 @@ Q = """query($y: String!) {
 }"""
 
 
+def demo_password(e: Any) -> str:
+    """The demo's password: generated on the data directory's first start."""
+    assert e.demo is not None
+    return str(e.demo.password)
+
+
 async def test_each_phong_counts_its_own_schools(tmp_path: Path):
     fields = "\n".join(
         f'p{i}: summary(unitId: "{u}", year: $y) {{ timeliness {{ expected onTime late missing '
@@ -25,7 +32,7 @@ async def test_each_phong_counts_its_own_schools(tmp_path: Path):
     async with embedded(tmp_path / "data") as e:
         transport = httpx.ASGITransport(app=e.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as gw:
-            r = await gw.post("/auth/login", json={"username": "so.officer", "password": "demo-password"})
+            r = await gw.post("/auth/login", json={"username": "so.officer", "password": demo_password(e)})
             auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
             out = await gw.post(
                 "/graphql", json={"query": Q % fields, "variables": {"y": "2024-2025"}}, headers=auth
@@ -62,7 +69,7 @@ async def test_unit_schools_are_batched_and_match_the_direct_list(tmp_path: Path
         e.gateway.state.upstreams["scoring"].event_hooks["request"].append(count)
         transport = httpx.ASGITransport(app=e.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as gw:
-            r = await gw.post("/auth/login", json={"username": "so.officer", "password": "demo-password"})
+            r = await gw.post("/auth/login", json={"username": "so.officer", "password": demo_password(e)})
             auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
             calls.clear()
             body = {"query": TREE_SCHOOLS, "variables": {"y": "2024-2025"}}

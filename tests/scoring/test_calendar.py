@@ -85,11 +85,10 @@ async def test_school_years_outside_the_window_are_refused(client, sync):
 async def test_past_the_edit_lock_writes_and_submissions_are_refused(client, sync):
     assert (await client.put(SELF, json={"facts": FULL}, headers=STAFF)).status_code == 201
     sync.lock = TODAY  # I-9: the lock day itself is still open
-    assert (
-        await client.put(SELF, json={"facts": {**FULL, "1.4.1": {"count": 3}}}, headers=STAFF)
-    ).status_code == 200
+    body = {"facts": {**FULL, "1.4.1": {"count": 3}}}
+    assert (await client.put(SELF, json=body, headers={**STAFF, "If-Match": '"1"'})).status_code == 200
     sync.lock = TODAY - timedelta(days=1)
-    r = await client.put(SELF, json={"facts": FULL}, headers=STAFF)
+    r = await client.put(SELF, json={"facts": FULL}, headers={**STAFF, "If-Match": '"2"'})
     body = r.json()
     assert (r.status_code, body["code"], body["lock_date"]) == (409, "edit_locked", str(sync.lock))
     assert "extensions" in body["reopen_by"]
@@ -115,9 +114,8 @@ async def test_only_the_province_so_reopens_with_reason_and_end_date(client, syn
         assert (await client.post(url, json=bad, headers=SO_OFFICER)).status_code == 422
     r = await client.post(url, json={"reason": "Trường bị ngập lụt", "until": until}, headers=SO_OFFICER)
     assert r.status_code == 201, r.text
-    assert (
-        await client.put(SELF, json={"facts": FULL, "evidence_ids": []}, headers=STAFF)
-    ).status_code == 200
+    body = {"facts": FULL, "evidence_ids": []}
+    assert (await client.put(SELF, json=body, headers={**STAFF, "If-Match": '"1"'})).status_code == 200
     assert (await client.post(SELF + "/submit", headers=STAFF)).status_code == 200
     audit = (await client.get(SELF + "/audit", headers=HEAD)).json()
     ext = [a for a in audit if a["action"] == "extension"]

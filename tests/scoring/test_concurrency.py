@@ -38,8 +38,13 @@ async def test_same_if_match_one_winner(org):
 
 async def test_puts_racing_a_submit_never_change_the_submission(org):
     for round_ in range(4):
-        await org.put(SELF, json={"facts": FULL}, headers=STAFF)
-        puts = [org.put(SELF, json={"facts": _facts(i + round_)}, headers=STAFF) for i in range(6)]
+        current = await org.get(SELF, headers=STAFF)
+        match = {"If-Match": current.headers["etag"]} if current.status_code == 200 else {}
+        r = await org.put(SELF, json={"facts": FULL}, headers={**STAFF, **match})
+        assert r.status_code in (200, 201), r.text
+        # every racing PUT carries the version it read, as a client must (If-Match is required)
+        now = {**STAFF, "If-Match": r.headers["etag"]}
+        puts = [org.put(SELF, json={"facts": _facts(i + round_)}, headers=now) for i in range(6)]
         rs = await asyncio.gather(*puts[:3], org.post(SELF + "/submit", headers=STAFF), *puts[3:])
         assert all(r.status_code in (200, 409, 412) for r in rs), [r.text for r in rs]
         if rs[3].status_code != 200:  # the submit lost to a PUT: it changed nothing, so again

@@ -11,6 +11,7 @@ import httpx
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
+from services.scoring.config import ScoringSettings
 from services.scoring.frameworks.examples import PRIMARY_SCHOOL
 from services.scoring.main import create_app
 
@@ -19,7 +20,7 @@ URL = "/api/v1/frameworks/qd4725-2022/facts.schema.json"
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app()
+    app = create_app(ScoringSettings(internal_secret="test-internal-secret", environment="test"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c
 

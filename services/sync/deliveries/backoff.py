@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime, timedelta
+from typing import Protocol
 
 
 def delay(
@@ -21,3 +23,31 @@ def delay(
     if retry_after is not None:
         d = max(d, retry_after)
     return d
+
+
+class RetryBudget(Protocol):
+    max_attempts: int
+    backoff_base_seconds: float
+    backoff_cap_seconds: float
+
+
+def next_try(
+    budget: RetryBudget,
+    attempt: int,
+    retryable: bool,
+    retry_after: float | None,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> datetime | None:
+    """When a failed call (deliveries and withdrawals alike) is tried again, or None: dead-letter
+    (a final error, or the retry budget spent)."""
+    if not retryable or attempt >= budget.max_attempts:
+        return None
+    wait = delay(
+        attempt,
+        base=budget.backoff_base_seconds,
+        cap=budget.backoff_cap_seconds,
+        retry_after=retry_after,
+        rng=rng,
+    )
+    return now + timedelta(seconds=wait)

@@ -9,14 +9,14 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.config import SyncSettings
 from services.sync.csdl.client import CsdlClient, DeliveryError, FinalError
 from services.sync.csdl.contract import Receipt
-from services.sync.deliveries.backoff import delay
+from services.sync.deliveries.backoff import next_try
 from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.webhooks.repository import WebhookRepository
@@ -143,18 +143,10 @@ class DeliveryWorker:
     ) -> tuple[str, int | None, str]:
         """Retry later (full-jitter backoff, never before Retry-After) or dead-letter; `stale` when
         the lease was lost meanwhile and another worker owns the job."""
-        attempt = j.attempts + 1
-        if e.retryable and attempt < self.settings.max_attempts:
-            wait = delay(
-                attempt,
-                base=self.settings.backoff_base_seconds,
-                cap=self.settings.backoff_cap_seconds,
-                retry_after=e.retry_after,
-                rng=self.rng,
-            )
-            ok = await repo.mark_failed(j.id, self.name, e.reason, now + timedelta(seconds=wait), now)
+        at = next_try(self.settings, j.attempts + 1, e.retryable, e.retry_after, now, self.rng)
+        ok = await repo.mark_failed(j.id, self.name, e.reason, at, now)
+        if at is not None:
             return ("retry" if ok else "stale"), e.status, e.reason
-        ok = await repo.mark_failed(j.id, self.name, e.reason, None, now)
         return ("dead" if ok else "stale"), e.status, e.reason
 
 

@@ -10,14 +10,14 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.config import SyncSettings
 from services.sync.csdl.client import CsdlClient, DeliveryError, FinalError
 from services.sync.csdl.contract import RecordedResult
-from services.sync.deliveries.backoff import delay
+from services.sync.deliveries.backoff import next_try
 from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob, DeliveryWithdrawal
 from services.sync.webhooks.service import notify
 from services.sync.withdrawals.repository import WithdrawalRepository
@@ -128,18 +128,10 @@ class WithdrawalWorker:
     async def _failed(
         self, repo: WithdrawalRepository, w: DeliveryWithdrawal, e: DeliveryError, now: datetime
     ) -> tuple[str, int | None, str]:
-        attempt = w.attempts + 1
-        if e.retryable and attempt < self.settings.max_attempts:
-            wait = delay(
-                attempt,
-                base=self.settings.backoff_base_seconds,
-                cap=self.settings.backoff_cap_seconds,
-                retry_after=e.retry_after,
-                rng=self.rng,
-            )
-            ok = await repo.mark_failed(w, self.name, e.reason, now + timedelta(seconds=wait), now)
+        at = next_try(self.settings, w.attempts + 1, e.retryable, e.retry_after, now, self.rng)
+        ok = await repo.mark_failed(w, self.name, e.reason, at, now)
+        if at is not None:
             return ("withdraw_retry" if ok else "stale"), e.status, e.reason
-        ok = await repo.mark_failed(w, self.name, e.reason, None, now)
         return ("withdraw_dead" if ok else "stale"), e.status, e.reason
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from services.scoring.assessments.models import Assessment
@@ -138,7 +137,3 @@ def breakdown(pub: Published, levels: list[str], a: Assessment) -> dict[str, Any
     """The full breakdown with explanations, recomputed from the stored document (pure and fast)."""
     s = score_document(pub, levels, a.facts, a.awarded)
     return render_result(s.result, titles_of(pub.framework))
-
-
-def as_decimal(v: str) -> Decimal:
-    return Decimal(v)

@@ -107,7 +107,3 @@ def allowed(kind: AssessmentKind, state: State, p: Principal, a: Row | None = No
 
 def roles_for(kind: AssessmentKind, action: str) -> list[str]:
     return sorted({r.value for t in TRANSITIONS if t.kind == kind and t.action == action for r in t.roles})
-
-
-def exists(kind: AssessmentKind, action: str) -> bool:
-    return any(t.kind == kind and t.action == action for t in TRANSITIONS)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -73,11 +75,11 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def sync_url(url: str) -> str:
-    """The synchronous driver URL for the same database (Alembic, bulk tools)."""
-    u = make_url(url)
-    driver = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg2"}[u.get_backend_name()]
-    return u.set(drivername=driver).render_as_string(hide_password=False)
+def insert_ignore(session: AsyncSession, model: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on either backend (idempotent writes)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    return ins(model).on_conflict_do_nothing()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -130,6 +130,23 @@ class Unprocessable(Problem):
     title = "Validation failed"
     message = msg("Dữ liệu không hợp lệ.", "The data is not valid.")
 
+    @classmethod
+    def at(cls, pointer: str, code: str, vi: str, en: str, **extra: Any) -> Unprocessable:
+        """The usual 422: one offending field, its stable code and a bilingual reason."""
+        return cls(errors=[FieldError(pointer=pointer, code=code, message=msg(vi, en))], **extra)
+
+
+class UpstreamUnavailable(Problem):
+    """Another service this one depends on did not answer usably: the caller may retry."""
+
+    status = 503
+    code = "upstream_unavailable"
+    title = "Service unavailable"
+    message = msg(
+        "Dịch vụ tạm thời không phản hồi; vui lòng thử lại.",
+        "A service this answer depends on is not answering; please retry.",
+    )
+
 
 class Unauthorized(Problem):
     status = 401

@@ -43,6 +43,8 @@ class ServiceSettings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./data/service.db"
+    # embedded default: bring the schema to head at start-up; production runs a migration job
+    migrate_on_start: bool = True
     # HMAC key for the principal header the gateway signs and every service verifies
     internal_secret: SecretStr = SecretStr("")
     log_json: bool = False

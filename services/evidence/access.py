@@ -1,80 +1,25 @@
-"""Who may see and write a school's evidence, decided with the scoring service's org registry.
-
-The school's place in the hierarchy is asked of the scoring service (signed as this service) and
-cached briefly: a school moving to another managing unit is seen within the cache's lifetime.
+"""Who may write a school's evidence. Reading follows every service's rule
+(`shared.scope.school_in_scope`): the school's own staff, its vendor and the units above it, with
+the school's place asked of the scoring registry (cached briefly, `scope_cache_seconds`).
 Anything the caller may not see is a 404, so the existence of a school or file is never leaked.
 """
 
 from __future__ import annotations
 
-import re
-import time
-
-import httpx
-
-from services.evidence.errors import UpstreamUnavailable
 from shared.contracts import SchoolScope
-from shared.errors import Forbidden, NotFound, SchoolNotFound
+from shared.errors import Forbidden
 from shared.i18n import msg
-from shared.principal import HEADER, Principal, PrincipalKind, Role, may_access_school, sign_principal
+from shared.principal import Principal, Role
+from shared.scope import school_in_scope
+from shared.scoring_client import ScoringClient
 
-SCHOOL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 WRITERS = (Role.SCHOOL_STAFF, Role.SCHOOL_HEAD, Role.VENDOR_CLIENT)
-SERVICE_PRINCIPAL = Principal(
-    sub="evidence", kind=PrincipalKind.SERVICE, roles=frozenset({Role.SERVICE}), all_orgs=True
-)
 
 
-def service_headers(secret: str) -> dict[str, str]:
-    return {HEADER: sign_principal(SERVICE_PRINCIPAL, secret, ttl=60)}
-
-
-class ScopeClient:
-    def __init__(self, client: httpx.AsyncClient, secret: str, ttl: float = 30.0) -> None:
-        self.client = client
-        self.secret = secret
-        self.ttl = ttl
-        self._cache: dict[str, tuple[float, SchoolScope | None]] = {}
-
-    async def scope(self, code: str) -> SchoolScope | None:
-        if not SCHOOL_CODE.match(code):
-            return None  # never let a path parameter shape the internal URL
-        hit = self._cache.get(code)
-        now = time.monotonic()
-        if hit and hit[0] > now:
-            return hit[1]
-        try:
-            r = await self.client.get(
-                f"/internal/v1/schools/{code}/scope", headers=service_headers(self.secret)
-            )
-        except httpx.HTTPError as e:
-            raise UpstreamUnavailable() from e
-        if r.status_code == 404:
-            found = None
-        elif r.status_code == 200:
-            found = SchoolScope.model_validate_json(r.content)
-        else:
-            raise UpstreamUnavailable()
-        self._cache[code] = (now + self.ttl, found)
-        return found
-
-
-def _not_found() -> NotFound:
-    return SchoolNotFound()  # the code every service answers for a school out of reach
-
-
-async def readable(scopes: ScopeClient, p: Principal, code: str) -> SchoolScope:
-    """The school if the caller may read its evidence (its own staff, vendor, units above it)."""
-    s = await scopes.scope(code)
-    if s is None or not may_access_school(p, code, s.ancestors):
-        raise _not_found()
-    return s
-
-
-async def writable(scopes: ScopeClient, p: Principal, code: str) -> SchoolScope:
+async def writable(scoring: ScoringClient, p: Principal, code: str) -> SchoolScope:
     """Only the school's own scope (staff, head, its vendor) and admins add or delete evidence;
     a managing unit sees the school's evidence but is refused (403) when it tries to change it."""
-    s = await readable(scopes, p, code)
+    s = await school_in_scope(scoring, p, code)
     if p.has(Role.ADMIN) or (code in p.schools and p.has(*WRITERS)):
         return s
     raise Forbidden(

@@ -15,6 +15,7 @@ from services.evidence.config import EvidenceSettings
 from services.evidence.integrity import gc, verify
 from services.evidence.storage import build_store
 from shared.db import create_engine, session_factory
+from shared.scoring_client import ScoringClient
 
 
 async def _verify(args: argparse.Namespace) -> int:
@@ -58,13 +59,15 @@ async def _gc(args: argparse.Namespace) -> int:
 
 
 async def _consume(args: argparse.Namespace) -> int:
-    from services.evidence.feed.consumer import drain
+    from services.evidence.feed.consumer import EvidenceFeed
 
     settings = EvidenceSettings()
     engine = create_engine(settings.database_url)
     try:
         async with httpx.AsyncClient(base_url=settings.scoring_url, timeout=10.0) as client:
-            n = await drain(session_factory(engine), client, settings.internal_secret.get_secret_value())
+            secret = settings.internal_secret.get_secret_value()
+            scoring = ScoringClient(client, secret, "evidence")
+            n = await EvidenceFeed(session_factory(engine), scoring).drain()
     finally:
         await engine.dispose()
     print(f"read {n} change-feed event(s)")

@@ -17,8 +17,6 @@ class EvidenceSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="EVIDENCE_")
 
     database_url: str = "sqlite+aiosqlite:///./data/evidence.db"
-    # embedded default: bring the schema to head at start-up; production runs a migration job
-    migrate_on_start: bool = True
 
     # the framework documents (shared with scoring): which item codes exist for a school year and
     # province, overlays included

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.evidence.access import ScopeClient
 from services.evidence.config import EvidenceSettings
 from services.evidence.links.check import LinkChecker
 from services.evidence.records.items import ItemCodes
@@ -15,6 +14,7 @@ from services.evidence.scan.base import Scanner
 from services.evidence.storage.base import BlobStore
 from shared.deps import PrincipalDep as PrincipalDep
 from shared.deps import SessionDep as SessionDep
+from shared.scoring_client import ScoringClient
 
 
 async def get_settings(request: Request) -> EvidenceSettings:
@@ -27,8 +27,8 @@ async def get_store(request: Request) -> BlobStore:
     return s
 
 
-async def get_scopes(request: Request) -> ScopeClient:
-    s: ScopeClient = request.app.state.scopes
+async def get_scopes(request: Request) -> ScoringClient:
+    s: ScoringClient = request.app.state.scoring
     return s
 
 
@@ -46,5 +46,5 @@ async def get_service(request: Request, session: SessionDep) -> EvidenceService:
 SettingsDep = Annotated[EvidenceSettings, Depends(get_settings)]
 CheckerDep = Annotated[LinkChecker, Depends(get_checker)]
 StoreDep = Annotated[BlobStore, Depends(get_store)]
-ScopesDep = Annotated[ScopeClient, Depends(get_scopes)]
+ScopesDep = Annotated[ScoringClient, Depends(get_scopes)]
 ServiceDep = Annotated[EvidenceService, Depends(get_service)]

@@ -68,13 +68,6 @@ class EvidenceLocked(Conflict):
     )
 
 
-class UpstreamUnavailable(Problem):
-    status = 503
-    code = "upstream_unavailable"
-    title = "Service unavailable"
-    message = msg("Dịch vụ đánh giá tạm thời không phản hồi.", "The scoring service is unavailable.")
-
-
 class EvidenceNotFound(NotFound):
     """Unknown evidence, or evidence of a school outside the caller's scope (the same answer)."""
 

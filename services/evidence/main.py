@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.evidence.access import ScopeClient
 from services.evidence.config import MIGRATIONS, EvidenceSettings
+from services.evidence.feed.consumer import EvidenceFeed
 from services.evidence.jobs import JOB_RUNS, JOBS
 from services.evidence.links.check import LinkChecker
 from services.evidence.records.internal import router as internal_router
@@ -21,10 +22,8 @@ from services.evidence.records.router import router as records_router
 from services.evidence.scan import build_scanner
 from services.evidence.storage import build_store
 from shared import observability
-from shared.errors import install_problem_handlers
-from shared.jobs import install_jobs
-from shared.lifespan import database
-from shared.requestid import RequestIdMiddleware
+from shared.app import service_app
+from shared.scoring_client import ScoringClient
 
 
 def create_app(
@@ -33,68 +32,54 @@ def create_app(
     settings = settings or EvidenceSettings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database(
-            app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start
-        ) as factory:
-            owned = scoring_client is None
-            client = scoring_client or httpx.AsyncClient(base_url=settings.scoring_url, timeout=10.0)
-            app.state.scoring_client = client
+    async def started(app: FastAPI, factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            http = scoring_client
+            if http is None:
+                http = httpx.AsyncClient(base_url=settings.scoring_url, timeout=10.0)
+                stack.push_async_callback(http.aclose)
             secret = settings.internal_secret.get_secret_value()
-            app.state.scopes = ScopeClient(client, secret, settings.scope_cache_seconds)
+            app.state.scoring = ScoringClient(http, secret, "evidence", settings.scope_cache_seconds)
+            app.state.feed = EvidenceFeed(factory, app.state.scoring, poll_seconds=settings.feed_poll_seconds)
             app.state.store = build_store(settings)
             app.state.scanner = build_scanner(settings)
             # link checks never share the internal client: no base URL, no proxies from the environment
             link_client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+            stack.push_async_callback(link_client.aclose)
             app.state.link_checker = LinkChecker(
                 link_client,
                 timeout=settings.link_check_timeout_seconds,
                 max_bytes=settings.link_check_max_bytes,
                 max_redirects=settings.link_check_max_redirects,
             )
-            consumer = None
             if settings.consume_feed:
-                from services.evidence.feed.consumer import run_forever
+                stop = asyncio.Event()
+                consumer = asyncio.create_task(app.state.feed.run(stop), name="evidence-feed")
+                stack.push_async_callback(_stopped, stop, consumer)
+            yield
 
-                consumer = asyncio.create_task(
-                    run_forever(factory, client, secret, settings.feed_poll_seconds)
-                )
-            try:
-                yield
-            finally:
-                if consumer is not None:
-                    consumer.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await consumer
-                await link_client.aclose()
-                if owned:
-                    await client.aclose()
-
-    app = FastAPI(
-        title="Chỉ số chuyển đổi số — evidence",
-        version="1.0.0",
+    app = service_app(
+        "evidence",
+        settings,
+        MIGRATIONS,
         description="Evidence (minh chứng) files and links, content-addressed storage, integrity "
         "checks, and locking of what approved or recognised assessments reference.",
-        lifespan=lifespan,
+        jobs=(JOB_RUNS, JOBS),
+        started=started,
+        checks={"storage": _storage_check},
     )
-    app.state.settings = settings
     # framework documents are read here, not at import, so tests can point elsewhere
     app.state.item_codes = ItemCodes.from_directory(settings.frameworks_dir)
-    observability.install(
-        app, "evidence", {"database": observability.database_check(app), "storage": _storage_check(app)}
-    )
-    app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
-    install_problem_handlers(app)
-    install_jobs(app, "evidence", JOB_RUNS, JOBS)  # scheduled work (shared.schedule)
     app.include_router(records_router)
     app.include_router(internal_router)  # evidence references, checked by scoring at write time
-
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        """Alive."""
-        return {"status": "ok"}
-
     return app
+
+
+async def _stopped(stop: asyncio.Event, consumer: asyncio.Task[None]) -> None:
+    stop.set()
+    consumer.cancel()  # a step cut short is read again by the next start
+    with contextlib.suppress(asyncio.CancelledError):
+        await consumer
 
 
 def _storage_check(app: FastAPI) -> observability.Check:

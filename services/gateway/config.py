@@ -17,7 +17,6 @@ class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="GATEWAY_")
 
     database_url: str = "sqlite+aiosqlite:///./data/gateway.db"
-    migrate_on_start: bool = True
 
     # access tokens issued here (client credentials, login): HS256, short-lived
     jwt_secret: SecretStr = SecretStr("")  # required; `make run` generates one in its data directory

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
@@ -31,6 +30,7 @@ from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, R
 from services.gateway.ratelimit_fallback import FallbackBucket
 from services.gateway.security import PrivateOpsEndpoints, SecurityHeaders
 from shared import observability
+from shared.app import add_healthz
 from shared.errors import install_problem_handlers
 from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
@@ -125,10 +125,11 @@ def create_app(
     app.include_router(jobs_router)  # scheduled jobs' last runs, from the services
     app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, Any]:
-        """Alive; lists the services the gateway routes to."""
-        return {"status": "ok", "services": sorted(app.state.upstreams)}
+    add_healthz(
+        app,
+        lambda: {"services": sorted(app.state.upstreams)},
+        "Alive; lists the services the gateway routes to.",
+    )
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:

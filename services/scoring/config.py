@@ -17,8 +17,6 @@ class ScoringSettings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///./data/scoring.db"
     frameworks_dir: Path = DOCUMENTS
-    # embedded default: bring the schema to head at start-up; production runs a migration job
-    migrate_on_start: bool = True
 
     # the sync service, which owns the deadline calendar: the edit lock is read from it where
     # assessments are written (unreachable: writes answer 503). None only where scoring runs

@@ -3,11 +3,13 @@ with their workflow and audit, and the change feed."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.assessments.calendar import Calendar
 from services.scoring.assessments.evidence_refs import EvidenceRefs
@@ -30,11 +32,7 @@ from services.scoring.org.router import router as org_router
 from services.scoring.publication.router import public_router
 from services.scoring.publication.router import router as publication_router
 from services.scoring.teams.router import router as teams_router
-from shared import observability
-from shared.errors import install_problem_handlers
-from shared.jobs import install_jobs
-from shared.lifespan import database
-from shared.requestid import RequestIdMiddleware
+from shared.app import service_app
 
 
 def create_app(
@@ -45,46 +43,34 @@ def create_app(
     settings = settings or ScoringSettings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def started(app: FastAPI, _: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
         calendar: Calendar = app.state.calendar
         refs: EvidenceRefs = app.state.evidence_refs
-        owned: list[httpx.AsyncClient] = []
-        if calendar.http is None and settings.sync_url is not None:
-            calendar.http = httpx.AsyncClient(base_url=settings.sync_url, timeout=5.0)
-            owned.append(calendar.http)
-        if refs.http is None and settings.evidence_url is not None:
-            refs.http = httpx.AsyncClient(base_url=settings.evidence_url, timeout=10.0)
-            owned.append(refs.http)
-        try:
-            async with database(app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start):
-                yield
-        finally:
-            for c in owned:
-                await c.aclose()
+        async with contextlib.AsyncExitStack() as stack:
+            if calendar.http is None and settings.sync_url is not None:
+                calendar.http = httpx.AsyncClient(base_url=settings.sync_url, timeout=5.0)
+                stack.push_async_callback(calendar.http.aclose)
+            if refs.http is None and settings.evidence_url is not None:
+                refs.http = httpx.AsyncClient(base_url=settings.evidence_url, timeout=10.0)
+                stack.push_async_callback(refs.http.aclose)
+            yield
 
-    app = FastAPI(
-        title="Chỉ số chuyển đổi số — scoring",
-        version="1.0.0",
+    app = service_app(
+        "scoring",
+        settings,
+        MIGRATIONS,
         description="Frameworks (the index as data), the scoring engine and its public preview, the org "
         "registry, assessments with their workflow and audit, and the change feed.",
-        lifespan=lifespan,
+        jobs=(JOB_RUNS, JOBS),
+        started=started,
+        quiet=frozenset({"/internal/v1/events"}),  # polled every second by each consumer
     )
     # frameworks are loaded here, not at import, so tests and overlays can point elsewhere
-    app.state.settings = settings
     secret = settings.internal_secret.get_secret_value()
     app.state.calendar = Calendar(sync_client, secret, settings.calendar_cache_seconds)
     app.state.evidence_refs = EvidenceRefs(None, secret)
     app.state.registry = FrameworkRegistry.from_directory(settings.frameworks_dir)
     app.state.previewer = Previewer(app.state.registry)
-    observability.install(
-        app,
-        "scoring",
-        {"database": observability.database_check(app)},
-        quiet=frozenset({"/internal/v1/events"}),  # polled every second by each consumer
-    )
-    app.add_middleware(RequestIdMiddleware)  # outermost: the access log line carries the request id
-    install_problem_handlers(app)
-    install_jobs(app, "scoring", JOB_RUNS, JOBS)  # scheduled work (shared.schedule)
     document_facts(app, app.state.registry)
     app.include_router(frameworks_router)
     app.include_router(org_router)
@@ -101,10 +87,4 @@ def create_app(
     app.include_router(teams_router)
     app.include_router(publication_router)
     app.include_router(public_router)
-
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        """Alive."""
-        return {"status": "ok"}
-
     return app

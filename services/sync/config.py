@@ -18,8 +18,6 @@ class SyncSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="SYNC_")
 
     database_url: str = "sqlite+aiosqlite:///./data/sync.db"
-    # embedded default: bring the schema to head at start-up; production runs a migration job
-    migrate_on_start: bool = True
     scoring_url: str = "http://127.0.0.1:8001"
     csdl_url: str = "http://127.0.0.1:8090"
     csdl_client_id: str = "chiso-sync"

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.sync.config import SyncSettings
-from services.sync.scoring_client import ScoringClient
 from shared.deps import PrincipalDep as PrincipalDep
 from shared.deps import SessionDep as SessionDep
+from shared.scoring_client import ScoringClient
 
 
 async def get_settings(request: Request) -> SyncSettings:

@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 import httpx
 
-from services.sync.scoring_client import ScoringClient
 from shared.contracts import SubjectGrant
 from shared.principal import HEADER, Principal, PrincipalKind, Role, may_access_school, sign_principal
+from shared.scoring_client import ScoringClient
 
 
 class GrantsUnavailable(Exception):

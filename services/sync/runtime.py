@@ -18,10 +18,10 @@ from services.sync.deliveries.worker import DeliveryWorker
 from services.sync.feed.consumer import FeedConsumer
 from services.sync.grants import GatewayClient
 from services.sync.reconciliation.service import Reconciler
-from services.sync.scoring_client import ScoringClient
 from services.sync.webhooks.service import WebhookDispatcher
 from services.sync.withdrawals.worker import WithdrawalWorker
 from shared.outbound import system_resolver
+from shared.scoring_client import ScoringClient
 
 log = logging.getLogger("services.sync.runtime")
 
@@ -54,7 +54,7 @@ class Runtime:
             )
         if webhook_http is None:
             webhook_http = self._own(httpx.AsyncClient(timeout=settings.webhook_timeout_seconds))
-        self.scoring = ScoringClient(scoring_http, settings.internal_secret.get_secret_value())
+        self.scoring = ScoringClient(scoring_http, settings.internal_secret.get_secret_value(), "sync")
         self.csdl = CsdlClient(
             csdl_http,
             settings.csdl_client_id,

@@ -1,5 +1,5 @@
-"""Object-level scope: a principal sees only schools in its scope, as the scoring registry says.
-Out-of-scope schools answer 404, so their existence does not leak."""
+"""Object-level scope over many schools: a principal sees only schools in its scope, as the scoring
+registry says (one school: `shared.scope.school_in_scope`)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from services.sync.deadlines.calendar import VN_TZ
-from services.sync.scoring_client import ScoringClient
 from shared.contracts import SchoolScope
-from shared.errors import Forbidden, SchoolNotFound
+from shared.errors import Forbidden
 from shared.principal import Principal, Role, may_access_school
+from shared.scoring_client import ScoringClient
 
 READERS = (
     Role.SCHOOL_STAFF,
@@ -26,13 +26,6 @@ READERS = (
 def require(p: Principal, *roles: Role) -> None:
     if not p.has(*roles):
         raise Forbidden()
-
-
-async def school_in_scope(scoring: ScoringClient, p: Principal, code: str) -> SchoolScope:
-    sc = await scoring.school_scope(code)
-    if sc is None or not may_access_school(p, code, sc.ancestors):
-        raise SchoolNotFound()
-    return sc
 
 
 async def schools_in_scope(

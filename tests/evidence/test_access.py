@@ -89,15 +89,13 @@ async def test_scoring_down_is_503(app, client):
     async def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    app.state.scopes.client = httpx.AsyncClient(
-        transport=httpx.MockTransport(down), base_url="http://scoring"
-    )
+    app.state.scoring.http = httpx.AsyncClient(transport=httpx.MockTransport(down), base_url="http://scoring")
     r = await client.get(UPLOAD, headers=STAFF)
     assert (r.status_code, r.json()["code"]) == (503, "upstream_unavailable")
 
 
 async def test_scope_is_cached_briefly():
-    from services.evidence.access import ScopeClient
+    from shared.scoring_client import ScoringClient
 
     calls = 0
 
@@ -112,16 +110,16 @@ async def test_scope_is_cached_briefly():
         )
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(scoring), base_url="http://scoring")
-    scopes = ScopeClient(client, "secret", ttl=60)
+    scopes = ScoringClient(client, "secret", "evidence", scope_ttl=60)
     for _ in range(3):
-        s = await scopes.scope("79701001")
+        s = await scopes.school_scope("79701001")
         assert s is not None
         assert s.ancestors == ["so-79", "phong-797-a"]
-        assert await scopes.scope("99999999") is None
+        assert await scopes.school_scope("99999999") is None
     assert calls == 2
-    expired = ScopeClient(client, "secret", ttl=0)
-    await expired.scope("79701001")
-    await expired.scope("79701001")
+    expired = ScoringClient(client, "secret", "evidence", scope_ttl=0)
+    await expired.school_scope("79701001")
+    await expired.school_scope("79701001")
     assert calls == 4
 
 

@@ -13,10 +13,11 @@ import pytest
 
 from services.evidence import cli
 from services.evidence.config import MIGRATIONS
-from services.evidence.feed.consumer import consume_once, drain
+from services.evidence.feed.consumer import EvidenceFeed
 from services.evidence.integrity import gc, verify
 from shared.migrate import upgrade_sync
 from shared.principal import Role
+from shared.scoring_client import ScoringClient
 from tests.conftest import SECRET
 from tests.evidence.conftest import PDF, PNG, TEXT, created, stored_blobs
 from tests.scoring.conftest import HEAD, STAFF, VENDOR, who
@@ -49,9 +50,9 @@ class TestLocking:
         kept = await created(client, STAFF)
         free = await created(client, STAFF, content=PNG)
         await approve(scoring, [kept["id"], "ev_not_here"])
-        factory, sc = app.state.session_factory, app.state.scoring_client
-        assert await drain(factory, sc, SECRET) == 2  # submitted, approved
-        assert await consume_once(factory, sc, SECRET) == 0  # the cursor is durable
+        feed = app.state.feed
+        assert await feed.drain() == 2  # submitted, approved
+        assert await feed.run_once() == 0  # the cursor is durable
 
         r = await client.get(f"/api/v1/evidence/{kept['id']}", headers=STAFF)
         assert r.json()["locked"] is True
@@ -63,8 +64,8 @@ class TestLocking:
     async def test_replaying_the_feed_is_idempotent(self, app, client, scoring):
         ev = await created(client, STAFF)
         await approve(scoring, [ev["id"], ev["id"]])
-        factory, sc = app.state.session_factory, app.state.scoring_client
-        await drain(factory, sc, SECRET)
+        factory, feed = app.state.session_factory, app.state.feed
+        await feed.drain()
         async with factory() as s:
             from services.evidence.records.models import FeedCursor
 
@@ -72,7 +73,7 @@ class TestLocking:
             assert cur is not None
             cur.position = 0
             await s.commit()
-        assert await drain(factory, sc, SECRET) == 2
+        assert await feed.drain() == 2
         assert (await client.get(f"/api/v1/evidence/{ev['id']}", headers=STAFF)).json()["locked"] is True
 
     async def test_another_schools_assessment_cannot_lock(self, app, client, scoring):
@@ -80,7 +81,7 @@ class TestLocking:
         # school 79701002's assessment names 79701001's evidence: no effect on it
         head2 = who("head-th2", Role.SCHOOL_HEAD, schools=("79701002",))
         await approve(scoring, [ev["id"]], school="79701002", head=head2)
-        await drain(app.state.session_factory, app.state.scoring_client, SECRET)
+        await app.state.feed.drain()
         assert (await client.get(f"/api/v1/evidence/{ev['id']}", headers=STAFF)).json()["locked"] is False
 
     async def test_feed_unavailable_keeps_the_cursor(self, app):
@@ -89,7 +90,9 @@ class TestLocking:
 
         broken = httpx.AsyncClient(transport=httpx.MockTransport(down), base_url="http://scoring")
         with pytest.raises(Exception, match="unavailable"):
-            await consume_once(app.state.session_factory, broken, SECRET)
+            await EvidenceFeed(
+                app.state.session_factory, ScoringClient(broken, SECRET, "evidence")
+            ).run_once()
 
 
 class TestIntegrity:

@@ -9,7 +9,6 @@ import httpx
 
 from services.evidence.config import EvidenceSettings
 from services.evidence.main import create_app
-from tests.conftest import SECRET
 from tests.evidence.conftest import EXE, PNG, created, settings_for, stored_blobs
 from tests.evidence.test_lifecycle import approve
 from tests.scoring.conftest import OFFICER_A, STAFF
@@ -54,9 +53,7 @@ class TestReplace:
     async def test_locked_evidence_cannot_be_replaced(self, app, client, scoring):
         ev = await created(client, STAFF)
         await approve(scoring, [ev["id"]])
-        from services.evidence.feed.consumer import drain
-
-        await drain(app.state.session_factory, app.state.scoring_client, SECRET)
+        await app.state.feed.drain()
         r = await client.put(f"/api/v1/evidence/{ev['id']}/content", content=PNG, headers=STAFF)
         assert (r.status_code, r.json()["code"]) == (409, "evidence_locked")
 
@@ -107,4 +104,4 @@ async def test_default_settings_build_their_own_scoring_client(tmp_path: Path, m
     assert settings.max_upload_bytes == 50 * 1024 * 1024
     app = create_app()
     async with app.router.lifespan_context(app):
-        assert str(app.state.scoring_client.base_url) == "http://scoring.internal:8001"
+        assert str(app.state.scoring.http.base_url) == "http://scoring.internal:8001"

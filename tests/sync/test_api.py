@@ -13,7 +13,6 @@ import pytest
 from services.scoring.feed import repository as feed
 from services.sync.deliveries.models import JobState
 from services.sync.deliveries.repository import DeliveryRepository
-from services.sync.feed.consumer import position
 from services.sync.runtime import Runtime
 from shared.contracts import AssessmentSnapshot
 from shared.principal import Role
@@ -77,7 +76,7 @@ class TestFeedToReceipt:
         assert await rt.consumer.run_once() == 1
         assert await rt.consumer.run_once() == 0
         async with sync_app.state.session_factory() as s:
-            assert await position(s) > 0
+            assert await rt.consumer.position(s) > 0
 
     async def test_background_workers_deliver_on_their_own(self, seeded, sync_app, scoring_app):
         rt: Runtime = sync_app.state.runtime

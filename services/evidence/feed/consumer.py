@@ -1,60 +1,33 @@
 """Reading the scoring service's change feed to lock evidence that approved or recognised
-assessments reference.
+assessments reference (`shared.feed`: the cursor moves in the transaction that adds the locks).
 
-The cursor lives in this service's database and moves in the same transaction as the locks the
-events produce, so a crash re-reads at most one page and the lock inserts are idempotent; the
-cursor row is locked while a page is applied, so replicas never apply pages twice at once. Locks
-are only ever added: an approved self-assessment has been published and delivered, so its
-evidence stays a legal record even if the assessment is later reopened.
+The lock inserts are idempotent, so a replayed page changes nothing. Locks are only ever added:
+an approved self-assessment has been published and delivered, so its evidence stays a legal
+record even if the assessment is later reopened.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from typing import Any
 
-import httpx
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.evidence.access import service_headers
-from services.evidence.errors import UpstreamUnavailable
 from services.evidence.records.models import FeedCursor
-from services.evidence.records.repository import EvidenceRepository, insert_ignore
-from shared.contracts import AssessmentSnapshot, EventPage, EventType
+from services.evidence.records.repository import EvidenceRepository
+from shared import feed
+from shared.contracts import AssessmentSnapshot, ChangeEvent, EventType
 from shared.db import utcnow
 
-log = logging.getLogger("services.evidence.feed")
-
-CURSOR = "scoring-feed"
 LOCKING = {EventType.ASSESSMENT_APPROVED.value, EventType.ASSESSMENT_RECOGNISED.value}
 
 
-async def _cursor(session: AsyncSession) -> FeedCursor:
-    await session.execute(insert_ignore(session, FeedCursor).values(name=CURSOR, position=0))
-    row = (await session.execute(select(FeedCursor).filter_by(name=CURSOR).with_for_update())).scalar_one()
-    return row
+class EvidenceFeed(feed.FeedConsumer):
+    cursor_model = FeedCursor
+    cursor_name = "scoring-feed"
 
-
-async def consume_once(
-    factory: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, secret: str, limit: int = 200
-) -> int:
-    """Apply one page of events after the stored cursor; returns how many were read."""
-    async with factory() as session:
-        cursor = await _cursor(session)
-        try:
-            r = await client.get(
-                "/internal/v1/events",
-                params={"after": cursor.position, "limit": limit},
-                headers=service_headers(secret),
-            )
-            r.raise_for_status()
-        except httpx.HTTPError as exc:
-            await session.rollback()
-            raise UpstreamUnavailable() from exc
-        page = EventPage.model_validate_json(r.content)
-        rows = []
-        for e in page.events:
+    async def apply(self, session: AsyncSession, events: list[ChangeEvent]) -> None:
+        rows: list[dict[str, Any]] = []
+        for e in events:
             if e.type not in LOCKING:
                 continue
             snap = AssessmentSnapshot.model_validate(e.payload)
@@ -70,27 +43,3 @@ async def consume_once(
                 for eid in dict.fromkeys(snap.evidence_ids)
             ]
         await EvidenceRepository(session).lock(rows)
-        cursor.position = page.next_cursor
-        await session.commit()
-        return len(page.events)
-
-
-async def drain(factory: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, secret: str) -> int:
-    """Read until the feed has nothing new; returns how many events were read."""
-    total = 0
-    while n := await consume_once(factory, client, secret):
-        total += n
-    return total
-
-
-async def run_forever(
-    factory: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, secret: str, poll_seconds: float
-) -> None:
-    while True:
-        try:
-            await drain(factory, client, secret)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("change feed: will retry")
-        await asyncio.sleep(poll_seconds)

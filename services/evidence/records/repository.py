@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,16 +19,9 @@ from services.evidence.records.models import (
     IdempotencyKey,
 )
 from shared import idempotency as idem
-from shared.db import utcnow
+from shared.db import insert_ignore, utcnow
 
 CODE_RETRIES = 8
-
-
-def insert_ignore(session: AsyncSession, model: Any) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING on either backend (idempotent writes)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    ins = pg_insert if dialect == "postgresql" else sqlite_insert
-    return ins(model).on_conflict_do_nothing()
 
 
 class EvidenceRepository:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from services.evidence.access import readable, writable
+from services.evidence.access import writable
 from services.evidence.config import EvidenceSettings
 from services.evidence.deps import CheckerDep, PrincipalDep, ScopesDep, ServiceDep, SettingsDep, StoreDep
 from services.evidence.errors import MalformedUpload, NotAFile, NotALink
@@ -18,6 +18,7 @@ from services.evidence.records.schemas import EvidencePage, EvidencePublic, Link
 from services.evidence.storage.base import BlobStore
 from shared import idempotency as idem
 from shared.errors import problem_responses
+from shared.scope import school_in_scope
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
@@ -147,7 +148,7 @@ async def check_link(
 ) -> EvidencePublic:
     """Fetch a link evidence again and record its status and time (for reviewers too)."""
     ev = await svc.get(evidence_id)
-    await readable(scopes, p, ev.school_code)
+    await school_in_scope(scopes, p, ev.school_code)
     if ev.source != Source.LINK.value or ev.url is None:
         raise NotALink()
     await svc.record_check(ev, await checker.check(ev.url))
@@ -171,7 +172,7 @@ async def catalogue(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> EvidencePage:
     """The school's evidence catalogue (danh mục minh chứng), in upload order, with its codes."""
-    await readable(scopes, p, code)
+    await school_in_scope(scopes, p, code)
     return await svc.page(code, school_year=school_year, item=item, kind=kind, cursor=cursor, limit=limit)
 
 
@@ -179,7 +180,7 @@ async def catalogue(
 async def metadata(evidence_id: str, p: PrincipalDep, scopes: ScopesDep, svc: ServiceDep) -> EvidencePublic:
     """One evidence's metadata."""
     ev = await svc.get(evidence_id)
-    await readable(scopes, p, ev.school_code)
+    await school_in_scope(scopes, p, ev.school_code)
     return (await svc.render([ev]))[0]
 
 
@@ -193,7 +194,7 @@ async def content(
 ) -> Response:
     """The file itself: ETag is the SHA-256, single byte ranges are honoured."""
     ev = await svc.get(evidence_id)
-    await readable(scopes, p, ev.school_code)
+    await school_in_scope(scopes, p, ev.school_code)
     if ev.source != Source.FILE.value:
         raise NotAFile()
     return await download.serve(request, store, ev)

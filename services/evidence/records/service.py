@@ -21,7 +21,6 @@ from services.evidence.errors import (
     MissingFile,
     NotAFile,
     UnsupportedMediaType,
-    UpstreamUnavailable,
 )
 from services.evidence.links.check import LinkCheck
 from services.evidence.metrics import UPLOAD_BYTES, UPLOADS
@@ -35,7 +34,13 @@ from services.evidence.records.sniff import sniff
 from services.evidence.scan.base import Scanner, ScannerUnavailable
 from services.evidence.storage.base import BlobStore
 from shared import idempotency as idem
-from shared.errors import FieldError, PreconditionFailed, Unprocessable, field_errors_from_pydantic
+from shared.errors import (
+    FieldError,
+    PreconditionFailed,
+    Unprocessable,
+    UpstreamUnavailable,
+    field_errors_from_pydantic,
+)
 from shared.i18n import msg
 from shared.principal import Principal
 

@@ -15,12 +15,12 @@ from sqlmodel import Field, col
 from services.sync.deadlines.schemas import AtRiskOut
 from services.sync.deadlines.service import at_risk
 from services.sync.models_base import SyncModel
-from services.sync.scoring_client import ScoringClient
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.service import notify
 from shared.contracts import AssessmentKind
 from shared.db import UTCDateTime, utcnow
 from shared.principal import Principal
+from shared.scoring_client import ScoringClient
 
 
 class AtRiskAnnouncement(SyncModel, table=True):

@@ -21,9 +21,9 @@ from services.sync.deadlines.schemas import (
 from services.sync.deliveries.models import DeliveryJob, JobState, standing
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.scope import today, visible_now
-from services.sync.scoring_client import ScoringClient
 from shared.contracts import AssessmentKind, SchoolScope
 from shared.principal import Principal
+from shared.scoring_client import ScoringClient
 
 
 class Deadlines:

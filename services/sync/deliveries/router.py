@@ -10,10 +10,11 @@ from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.schemas import DeliveryOut, SchoolStatus
 from services.sync.deliveries.service import resend, school_status
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
-from services.sync.scope import READERS, require, school_in_scope
+from services.sync.scope import READERS, require
 from shared.contracts import SchoolYear
 from shared.errors import NotFound, problem_responses
 from shared.principal import Role
+from shared.scope import school_in_scope
 
 router = APIRouter(prefix="/api/v1/sync", tags=["deliveries"])
 SCHOOL_CODE_PATTERN = r"^[0-9A-Za-z]{4,32}$"

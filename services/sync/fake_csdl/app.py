@@ -27,6 +27,7 @@ from services.sync.csdl.contract import (
     WithdrawalRequest,
 )
 from services.sync.fake_csdl.store import Counts, FakeState, Faults
+from shared.app import add_healthz
 from shared.contracts import AssessmentKind
 from shared.errors import (
     Conflict,
@@ -268,10 +269,5 @@ def create_app(settings: FakeCsdlSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(api)
     app.include_router(admin)
-
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        """Alive."""
-        return {"status": "ok"}
-
+    add_healthz(app)
     return app

@@ -1,72 +1,42 @@
-"""The change-feed consumer: reads scoring's events after the durable cursor and turns approvals
-and recognitions into delivery jobs, in the same transaction that moves the cursor.
-
-The cursor row is locked (`FOR UPDATE` on PostgreSQL; SQLite has one writer) for the whole step,
-so consumers in several replicas take turns and each event is applied exactly once. Enqueueing
-is idempotent anyway (a job per content key), so a replayed page changes nothing.
+"""The change-feed consumer: turns scoring's approvals and recognitions into delivery jobs and
+its returns and reopenings into withdrawals, in the transaction that moves the cursor
+(`shared.feed`). Enqueueing is idempotent anyway (a job per content key), so a replayed page
+changes nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sync.deadlines.repository import DeadlineRepository
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.feed.models import FeedCursor
-from services.sync.feed.repository import lock_cursor
-from services.sync.scoring_client import ScoringClient
 from services.sync.webhooks.models import WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.service import WORKFLOW_EVENTS, notify, workflow_body
 from services.sync.withdrawals.repository import WithdrawalRepository
+from shared import feed
 from shared.contracts import AssessmentSnapshot, ChangeEvent, EventType
 from shared.db import utcnow
 
 log = logging.getLogger("services.sync.feed")
 
-CURSOR = "scoring"
 DELIVERABLE = {EventType.ASSESSMENT_APPROVED.value, EventType.ASSESSMENT_RECOGNISED.value}
 # the result no longer stands: what reached CSDL is withdrawn, what did not is not sent
 WITHDRAWING = {EventType.ASSESSMENT_RETURNED.value: "returned", "assessment.reopened": "reopened"}
 
 
-class FeedConsumer:
-    def __init__(
-        self, factory: async_sessionmaker[AsyncSession], scoring: ScoringClient, batch: int, poll: float
-    ) -> None:
-        self.factory = factory
-        self.scoring = scoring
-        self.batch = batch
-        self.poll = poll
+class FeedConsumer(feed.FeedConsumer):
+    cursor_model = FeedCursor
+    cursor_name = "scoring"
 
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                n = await self.run_once()
-            except Exception:
-                log.exception("feed consumer: step failed; retrying")
-                n = 0
-            if n < self.batch:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.poll)
-
-    async def run_once(self) -> int:
-        """One page: returns how many events were read."""
-        async with self.factory() as s:
-            cursor = await lock_cursor(s, CURSOR)
-            page = await self.scoring.events(cursor.position, self.batch)
-            subs = await WebhookRepository(s).active() if page.events else []
-            for ev in page.events:
-                await apply(s, ev, subs)
-            cursor.position = page.next_cursor
-            cursor.updated_at = utcnow()
-            await s.commit()
-            return len(page.events)
+    async def apply(self, session: AsyncSession, events: list[ChangeEvent]) -> None:
+        subs = await WebhookRepository(session).active()  # once a page, not once an event
+        for ev in events:
+            await apply(session, ev, subs)
 
 
 async def apply(s: AsyncSession, ev: ChangeEvent, subs: list[WebhookSubscription] | None = None) -> str:
@@ -95,8 +65,3 @@ async def apply(s: AsyncSession, ev: ChangeEvent, subs: list[WebhookSubscription
         return "invalid"
     deadline = await DeadlineRepository(s).deadline(snap.province_code, snap.school_year, snap.kind)
     return await DeliveryRepository(s).enqueue(snap, ev.id, deadline.on_time_deadline, utcnow())
-
-
-async def position(s: AsyncSession) -> int:
-    c = await s.get(FeedCursor, CURSOR)
-    return c.position if c else 0

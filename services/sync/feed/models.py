@@ -15,4 +15,7 @@ class FeedCursor(SyncModel, table=True):
 
     name: str = Field(primary_key=True, max_length=32)
     position: int = 0
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # moved with the position by the ORM: when the consumer last advanced
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs={"onupdate": utcnow}
+    )

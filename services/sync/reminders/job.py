@@ -24,8 +24,8 @@ from services.sync.deadlines.service import Deadlines
 from services.sync.reminders import templates as t
 from services.sync.reminders.mailer import Mail, SmtpConfig, SmtpSession
 from services.sync.reminders.models import ReminderContact, ReminderSent
-from services.sync.scoring_client import ScoringClient
 from shared.contracts import AssessmentKind, SchoolScope
+from shared.scoring_client import ScoringClient
 
 NOT_APPROVED = {"none", "draft", "submitted"}
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from services.sync.deadlines.calendar import VN_TZ
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep, SettingsDep
 from services.sync.grants import snapshot
-from services.sync.scope import READERS, require, school_in_scope, schools_in_scope
+from services.sync.scope import READERS, require, schools_in_scope
 from services.sync.webhooks import standard
 from services.sync.webhooks.models import WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
@@ -21,6 +21,7 @@ from services.sync.webhooks.schemas import (
 )
 from shared.errors import NotFound, problem_responses
 from shared.outbound import forbidden, is_literal, url_error, validate_url
+from shared.scope import school_in_scope
 
 router = APIRouter(prefix="/api/v1/sync/webhooks", tags=["webhooks"])
 

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.deliveries.backoff import delay
 from services.sync.grants import GatewayClient, GrantsUnavailable, ScopeCheck
-from services.sync.scoring_client import ScoringClient
 from services.sync.webhooks import standard
 from services.sync.webhooks.models import WebhookDelivery, WebhookSubscription
 from services.sync.webhooks.repository import WebhookRepository
@@ -24,6 +23,7 @@ from services.sync.webhooks.signing import EVENT_HEADER, SIGNATURE_HEADER, sign
 from shared.contracts import ChangeEvent
 from shared.db import utcnow
 from shared.outbound import Resolver, pinned, public_address, system_resolver
+from shared.scoring_client import ScoringClient
 
 log = logging.getLogger("services.sync.webhooks")
 

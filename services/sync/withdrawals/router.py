@@ -8,12 +8,13 @@ from services.sync.deliveries.models import WithdrawalState
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.schemas import WithdrawalOut
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
-from services.sync.scope import require, school_in_scope
+from services.sync.scope import require
 from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound, problem_responses
 from shared.i18n import msg
 from shared.principal import Role
+from shared.scope import school_in_scope
 
 router = APIRouter(prefix="/api/v1/sync", tags=["deliveries"])
 

@@ -264,22 +264,10 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     try:
         data = pydantic_core.from_json(raw) if raw else None
     except ValueError as e:
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="", code="json_invalid", message=msg("JSON không hợp lệ.", f"Invalid JSON: {e}")
-                )
-            ]
-        ) from e
+        raise Unprocessable.at("", "json_invalid", "JSON không hợp lệ.", f"Invalid JSON: {e}") from e
     if not isinstance(data, dict):
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="",
-                    code="wrong_shape",
-                    message=msg("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object."),
-                )
-            ]
+        raise Unprocessable.at(
+            "", "wrong_shape", "Nội dung phải là một đối tượng JSON.", "The body must be a JSON object."
         )
     return data
 

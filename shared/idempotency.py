@@ -16,7 +16,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.errors import Conflict, FieldError, Unprocessable
+from shared.errors import Conflict, Unprocessable
 from shared.i18n import msg
 
 HEADER = "Idempotency-Key"
@@ -31,16 +31,11 @@ def fingerprint(request: Any) -> str:
 
 def check_key(key: str) -> None:
     if len(key) > MAX_KEY:
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="/headers/Idempotency-Key",
-                    code="too_long",
-                    message=msg(
-                        "Khóa quá dài (tối đa 255 ký tự).", "The key is too long (255 characters at most)."
-                    ),
-                )
-            ]
+        raise Unprocessable.at(
+            "/headers/Idempotency-Key",
+            "too_long",
+            "Khóa quá dài (tối đa 255 ký tự).",
+            "The key is too long (255 characters at most).",
         )
 
 

@@ -16,8 +16,7 @@ from typing import Any
 
 import httpx
 
-from shared.errors import FieldError, Unprocessable
-from shared.i18n import msg
+from shared.errors import Unprocessable
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -28,24 +27,20 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def url_error(pointer: str, code: str, vi: str, en: str) -> Unprocessable:
-    return Unprocessable(errors=[FieldError(pointer=pointer, code=code, message=msg(vi, en))])
-
-
 def validate_url(raw: str, pointer: str = "/url") -> httpx.URL:
     """An absolute http(s) URL with a host and no credentials, or a 422 naming `pointer`."""
     try:
         url = httpx.URL(raw)
     except (httpx.InvalidURL, ValueError) as e:
-        raise url_error(pointer, "url_invalid", "URL không hợp lệ.", "Invalid URL.") from e
+        raise Unprocessable.at(pointer, "url_invalid", "URL không hợp lệ.", "Invalid URL.") from e
     if url.scheme not in {"http", "https"}:
-        raise url_error(
+        raise Unprocessable.at(
             pointer, "url_scheme", "Chỉ chấp nhận http hoặc https.", "Only http and https links are accepted."
         )
     if not url.host:
-        raise url_error(pointer, "url_invalid", "URL thiếu tên máy chủ.", "The URL has no host.")
+        raise Unprocessable.at(pointer, "url_invalid", "URL thiếu tên máy chủ.", "The URL has no host.")
     if url.userinfo:
-        raise url_error(
+        raise Unprocessable.at(
             pointer, "url_credentials", "URL không được chứa mật khẩu.", "The URL must not carry credentials."
         )
     return url

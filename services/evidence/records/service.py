@@ -117,16 +117,11 @@ class EvidenceService:
         the school's province (its overlay's items included)."""
         known = self.items.for_year(meta.school_year, province)
         if known is None:
-            raise Unprocessable(
-                errors=[
-                    FieldError(
-                        pointer="/school_year",
-                        code="no_framework",
-                        message=msg(
-                            "Không có bộ chỉ số cho năm học này.", "No framework covers this school year."
-                        ),
-                    )
-                ]
+            raise Unprocessable.at(
+                "/school_year",
+                "no_framework",
+                "Không có bộ chỉ số cho năm học này.",
+                "No framework covers this school year.",
             )
         bad = [
             FieldError(

@@ -13,7 +13,7 @@ from services.gateway.admin.schemas import ClientCreate, CredentialCreate, Scope
 from services.gateway.auth.models import ApiClient, Credential, Subject, User
 from services.gateway.auth.passwords import hash_secret, new_client_secret, new_credential_id
 from services.gateway.auth.repository import AuthRepository
-from shared.errors import Conflict, FieldError, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.i18n import msg
 from shared.principal import PERSON_ROLES, Role
 
@@ -40,17 +40,11 @@ def refuse_person_roles(roles: list[Role] | None) -> None:
     (the head's approval, an officer's recognition, an assessor's judgement)."""
     held = sorted(r.value for r in roles or [] if r in PERSON_ROLES)
     if held:
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="/roles",
-                    code="person_role_for_client",
-                    message=msg(
-                        f"Ứng dụng không được giữ vai trò của một người: {', '.join(held)}.",
-                        f"An API client cannot hold a person's role: {', '.join(held)}.",
-                    ),
-                )
-            ]
+        raise Unprocessable.at(
+            "/roles",
+            "person_role_for_client",
+            f"Ứng dụng không được giữ vai trò của một người: {', '.join(held)}.",
+            f"An API client cannot hold a person's role: {', '.join(held)}.",
         )
 
 

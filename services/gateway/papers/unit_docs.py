@@ -22,7 +22,7 @@ from services.gateway.papers.common import (
 from services.gateway.papers.fetch import Services
 from services.gateway.papers.model import Centre, Paper, Para, Signature, Table, number_line, place_date
 from services.gateway.papers.report import report_blocks
-from shared.errors import FieldError, Unprocessable
+from shared.errors import Unprocessable
 from shared.i18n import msg
 
 CONCLUDED = {"concluded", "recognised"}
@@ -199,17 +199,11 @@ def recognition(r: UnitRecords, decision: str | None) -> Paper:
         decision = numbers[0]
     chosen = [s for s in rec if s["external_assessment"]["decision_number"] == decision]
     if not chosen:
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="/decision",
-                    code="unknown_decision",
-                    message=msg(
-                        f"Chọn số quyết định trong: {', '.join(numbers) or '(chưa có)'}.",
-                        f"Pick a decision number among: {', '.join(numbers) or '(none yet)'}.",
-                    ),
-                )
-            ]
+        raise Unprocessable.at(
+            "/decision",
+            "unknown_decision",
+            f"Chọn số quyết định trong: {', '.join(numbers) or '(chưa có)'}.",
+            f"Pick a decision number among: {', '.join(numbers) or '(none yet)'}.",
         )
     on = chosen[0]["external_assessment"]["decision_date"]
     return Paper(

@@ -23,7 +23,7 @@ from sqlmodel import col
 from services.scoring.assessments.models import EditExtension
 from services.scoring.assessments.rules import vn_today
 from shared.contracts import AssessmentKind
-from shared.errors import Conflict, FieldError, Problem, Unprocessable
+from shared.errors import Conflict, Problem, Unprocessable
 from shared.i18n import msg
 from shared.principal import HEADER, Principal, PrincipalKind, Role, sign_principal
 
@@ -55,17 +55,11 @@ def open_years(setting: list[str], today: date) -> list[str]:
 def check_window(year: str, setting: list[str], pointer: str = "/path/year") -> None:
     years = open_years(setting, vn_today())
     if year not in years:
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer=pointer,
-                    code="school_year_not_open",
-                    message=msg(
-                        f"Năm học {year} không mở để tạo bản đánh giá (đang mở: {', '.join(years)}).",
-                        f"School year {year} is not open for new assessments (open: {', '.join(years)}).",
-                    ),
-                )
-            ],
+        raise Unprocessable.at(
+            pointer,
+            "school_year_not_open",
+            f"Năm học {year} không mở để tạo bản đánh giá (đang mở: {', '.join(years)}).",
+            f"School year {year} is not open for new assessments (open: {', '.join(years)}).",
             open_school_years=years,
         )
 

@@ -54,16 +54,11 @@ class AssessmentNotFound(NotFound):
 
 def check_year(year: str) -> None:
     if not is_school_year(year):
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="/path/year",
-                    code="school_year_format",
-                    message=msg(
-                        "Năm học phải có dạng 2024-2025.", "A school year is written like 2024-2025."
-                    ),
-                )
-            ]
+        raise Unprocessable.at(
+            "/path/year",
+            "school_year_format",
+            "Năm học phải có dạng 2024-2025.",
+            "A school year is written like 2024-2025.",
         )
 
 
@@ -242,16 +237,11 @@ class DocumentService:
                 )
         pub = self.registry.in_force(year, school.province_code)
         if pub is None:
-            raise Unprocessable(
-                errors=[
-                    FieldError(
-                        pointer="/path/year",
-                        code="no_framework",
-                        message=msg(
-                            "Chưa có bộ chỉ số cho năm học này.", "No framework for this school year."
-                        ),
-                    )
-                ]
+            raise Unprocessable.at(
+                "/path/year",
+                "no_framework",
+                "Chưa có bộ chỉ số cho năm học này.",
+                "No framework for this school year.",
             )
         state = State.DRAFT if kind is S else State.IN_PROGRESS
         a = Assessment(

@@ -22,7 +22,7 @@ from services.scoring.org.models import OrgUnit, UnitKind
 from services.scoring.org.repository import OrgRepository
 from services.scoring.org.scope import ancestors
 from shared.contracts import AssessmentKind, EventType
-from shared.errors import FieldError, Forbidden, SchoolNotFound, Unprocessable, problem_responses
+from shared.errors import Forbidden, SchoolNotFound, Unprocessable, problem_responses
 from shared.i18n import msg
 from shared.principal import Principal, Role
 from shared.requestid import current_request_id
@@ -65,17 +65,11 @@ def _check(body: ExtensionIn) -> None:
     today = vn_today()
     if not body.reason.strip() or not today <= body.until <= today + timedelta(days=MAX_DAYS):
         bad = "/reason" if not body.reason.strip() else "/until"
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer=bad,
-                    code="reason_required" if bad == "/reason" else "until_out_of_range",
-                    message=msg(
-                        f"Lý do bắt buộc; ngày kết thúc từ hôm nay đến {MAX_DAYS} ngày sau.",
-                        f"A reason is required; the end date is from today to {MAX_DAYS} days ahead.",
-                    ),
-                )
-            ]
+        raise Unprocessable.at(
+            bad,
+            "reason_required" if bad == "/reason" else "until_out_of_range",
+            f"Lý do bắt buộc; ngày kết thúc từ hôm nay đến {MAX_DAYS} ngày sau.",
+            f"A reason is required; the end date is from today to {MAX_DAYS} days ahead.",
         )
 
 

@@ -22,7 +22,7 @@ from services.scoring.assessments.scoring import snapshot
 from services.scoring.feed.repository import emit, event
 from services.scoring.metrics import TRANSITIONS
 from shared.contracts import AssessmentKind, EventType
-from shared.errors import Conflict, FieldError, Forbidden, Unprocessable
+from shared.errors import Conflict, Forbidden, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal, Role
 
@@ -83,14 +83,8 @@ class AssessmentService(DocumentService):
             )
         reason = body.reason if isinstance(body, ActionBody) else None
         if t.needs_reason and not (reason and reason.strip()):
-            raise Unprocessable(
-                errors=[
-                    FieldError(
-                        pointer=f"{at}/reason",
-                        code="reason_required",
-                        message=msg("Cần nêu lý do.", "A reason is required."),
-                    )
-                ]
+            raise Unprocessable.at(
+                f"{at}/reason", "reason_required", "Cần nêu lý do.", "A reason is required."
             )
         if action == "return":
             self._return_scope(a, body)

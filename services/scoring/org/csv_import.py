@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from services.scoring.org.schemas import ImportRow, ImportSummary, Move, SchoolCreate, SchoolUpdate
 from services.scoring.org.service import OrgService, require_admin
-from shared.errors import FieldError, Problem, Unprocessable, field_errors_from_pydantic
+from shared.errors import Problem, Unprocessable, field_errors_from_pydantic
 from shared.i18n import msg
 from shared.principal import Principal
 
@@ -67,17 +67,11 @@ async def _one(svc: OrgService, p: Principal, data: dict[str, Any]) -> str:
             ),
         )
     elif not same_place:
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="/opened_on",
-                    code="move_needs_date",
-                    message=msg(
-                        "Chuyển đơn vị quản lý cần ngày hiệu lực.",
-                        "Moving a school needs the date (opened_on).",
-                    ),
-                )
-            ]
+        raise Unprocessable.at(
+            "/opened_on",
+            "move_needs_date",
+            "Chuyển đơn vị quản lý cần ngày hiệu lực.",
+            "Moving a school needs the date (opened_on).",
         )
     return "updated"
 

@@ -22,7 +22,7 @@ from services.scoring.org.schemas import (
 from services.scoring.org.scope import ancestors
 from shared.contracts import SchoolScope
 from shared.db import utcnow
-from shared.errors import Conflict, FieldError, Forbidden, NotFound, SchoolNotFound, Unprocessable
+from shared.errors import Conflict, Forbidden, NotFound, SchoolNotFound, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal, Role
 
@@ -70,15 +70,7 @@ class OrgService:
     async def _unit_or_422(self, unit_id: str, pointer: str) -> OrgUnit:
         u = await self.repo.unit(unit_id)
         if u is None:
-            raise Unprocessable(
-                errors=[
-                    FieldError(
-                        pointer=pointer,
-                        code="unknown_unit",
-                        message=msg("Không có đơn vị này.", "No such unit."),
-                    )
-                ]
-            )
+            raise Unprocessable.at(pointer, "unknown_unit", "Không có đơn vị này.", "No such unit.")
         return u
 
     def _event(
@@ -111,15 +103,7 @@ class OrgService:
             raise UnitNotFound()
         if body.parent_id is not None:
             if body.parent_id == unit_id or unit_id in await ancestors(self.session, body.parent_id):
-                raise Unprocessable(
-                    errors=[
-                        FieldError(
-                            pointer="/parent_id",
-                            code="cycle",
-                            message=msg("Tạo vòng lặp.", "Would create a cycle."),
-                        )
-                    ]
-                )
+                raise Unprocessable.at("/parent_id", "cycle", "Tạo vòng lặp.", "Would create a cycle.")
             await self._unit_or_422(body.parent_id, "/parent_id")
             self._event(
                 p,
@@ -206,17 +190,11 @@ class OrgService:
         cur = await self.repo.placement(code)
         if cur is not None:
             if body.on <= cur.valid_from:
-                raise Unprocessable(
-                    errors=[
-                        FieldError(
-                            pointer="/on",
-                            code="before_current_placement",
-                            message=msg(
-                                f"Phải sau ngày {cur.valid_from.isoformat()}.",
-                                f"Must be after {cur.valid_from.isoformat()}.",
-                            ),
-                        )
-                    ]
+                raise Unprocessable.at(
+                    "/on",
+                    "before_current_placement",
+                    f"Phải sau ngày {cur.valid_from.isoformat()}.",
+                    f"Must be after {cur.valid_from.isoformat()}.",
                 )
             cur.valid_to = body.on
         await self.session.flush()
@@ -259,15 +237,7 @@ class OrgService:
     async def merge_school(self, p: Principal, code: str, body: Merge) -> SchoolPublic:
         require_admin(p)  # first: a non-admin learns nothing about which schools exist
         if body.into == code or await self.repo.school(body.into) is None:
-            raise Unprocessable(
-                errors=[
-                    FieldError(
-                        pointer="/into",
-                        code="unknown_school",
-                        message=msg("Không có trường này.", "No such school."),
-                    )
-                ]
-            )
+            raise Unprocessable.at("/into", "unknown_school", "Không có trường này.", "No such school.")
         return await self.close_school(p, code, Close(on=body.on), merged_into=body.into)
 
     async def scope(self, code: str, last_known: bool = False) -> SchoolScope:

@@ -31,18 +31,11 @@ def year_span(school_year: str) -> tuple[date, date]:
 def check_year(school_year: str, pointer: str = "/path/school_year") -> None:
     """Years outside the service's range are refused before any date is computed from them."""
     if not MIN_YEAR <= int(school_year[:4]) <= MAX_YEAR:
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer=pointer,
-                    code="school_year_out_of_range",
-                    message=msg(
-                        f"Năm học phải từ {MIN_YEAR}-{MIN_YEAR + 1} đến {MAX_YEAR}-{MAX_YEAR + 1}.",
-                        f"The school year must be between {MIN_YEAR}-{MIN_YEAR + 1} and "
-                        f"{MAX_YEAR}-{MAX_YEAR + 1}.",
-                    ),
-                )
-            ]
+        raise Unprocessable.at(
+            pointer,
+            "school_year_out_of_range",
+            f"Năm học phải từ {MIN_YEAR}-{MIN_YEAR + 1} đến {MAX_YEAR}-{MAX_YEAR + 1}.",
+            f"The school year must be between {MIN_YEAR}-{MIN_YEAR + 1} and {MAX_YEAR}-{MAX_YEAR + 1}.",
         )
 
 

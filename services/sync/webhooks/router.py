@@ -19,8 +19,8 @@ from services.sync.webhooks.schemas import (
     SubscriptionOut,
     WebhookDeliveryOut,
 )
-from shared.errors import NotFound, problem_responses
-from shared.outbound import forbidden, is_literal, url_error, validate_url
+from shared.errors import NotFound, Unprocessable, problem_responses
+from shared.outbound import forbidden, is_literal, validate_url
 from shared.scope import school_in_scope
 
 router = APIRouter(prefix="/api/v1/sync/webhooks", tags=["webhooks"])
@@ -42,7 +42,7 @@ async def subscribe(
     if not settings.webhook_allow_private_addresses and (
         (is_literal(host) and forbidden(host)) or host == "localhost" or host.endswith(".localhost")
     ):
-        raise url_error(
+        raise Unprocessable.at(
             "/url",
             "url_forbidden_address",
             "Địa chỉ nhận webhook phải là địa chỉ công khai trên Internet.",

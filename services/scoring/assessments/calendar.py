@@ -22,21 +22,13 @@ from sqlmodel import col
 
 from services.scoring.assessments.models import EditExtension
 from services.scoring.assessments.rules import vn_today
+from services.scoring.errors import CalendarUnavailable
 from shared.contracts import AssessmentKind
-from shared.errors import Conflict, Problem, Unprocessable
+from shared.errors import Conflict, Unprocessable
 from shared.i18n import msg
 from shared.principal import HEADER, Principal, PrincipalKind, Role, sign_principal
 
 REOPEN_BY = "officer of the province's Sở GDĐT: POST …/assessments/{year}/{kind}/extensions"
-
-
-class CalendarUnavailable(Problem):
-    status = 503
-    code = "calendar_unavailable"
-    message = msg(
-        "Không đọc được lịch hạn nộp; chưa ghi gì, hãy thử lại sau.",
-        "The deadline calendar cannot be read; nothing was written, try again later.",
-    )
 
 
 def school_year_of(day: date) -> str:

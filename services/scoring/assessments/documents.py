@@ -24,6 +24,7 @@ from services.scoring.assessments.plan import doc, plan_write
 from services.scoring.assessments.repository import AssessmentRepository
 from services.scoring.assessments.schemas import AssessmentWrite, Permissions
 from services.scoring.assessments.scoring import breakdown
+from services.scoring.errors import AssessmentNotFound
 from services.scoring.frameworks.registry import FrameworkRegistry, Published
 from services.scoring.org.models import School
 from services.scoring.org.repository import OrgRepository
@@ -33,7 +34,6 @@ from shared.errors import (
     Conflict,
     FieldError,
     Forbidden,
-    NotFound,
     PreconditionFailed,
     PreconditionRequired,
     Problem,
@@ -45,11 +45,6 @@ from shared.principal import Principal
 from shared.requestid import current_request_id
 
 S, E = AssessmentKind.SELF, AssessmentKind.EXTERNAL
-
-
-class AssessmentNotFound(NotFound):
-    code = "assessment_not_found"
-    message = msg("Không tìm thấy bản đánh giá.", "Assessment not found.")
 
 
 def check_year(year: str) -> None:

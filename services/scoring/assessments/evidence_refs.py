@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import httpx
 
-from shared.errors import FieldError, Problem
+from services.scoring.errors import EvidenceUnavailable
+from shared.errors import FieldError
 from shared.i18n import msg
 from shared.principal import HEADER, Principal, PrincipalKind, Role, sign_principal
 
@@ -28,15 +29,6 @@ _WHY = {
         "This evidence belongs to another school year.",
     ),
 }
-
-
-class EvidenceUnavailable(Problem):
-    status = 503
-    code = "evidence_unavailable"
-    message = msg(
-        "Không kiểm tra được minh chứng; chưa ghi gì, hãy thử lại sau.",
-        "Evidence references cannot be checked; nothing was written, try again later.",
-    )
 
 
 class EvidenceRefs:

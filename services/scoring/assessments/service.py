@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from services.scoring.assessments import rules, workflow
-from services.scoring.assessments.documents import AssessmentNotFound as AssessmentNotFound
 from services.scoring.assessments.documents import Checks as Checks
 from services.scoring.assessments.documents import DocumentService, person_note, utc_now
 from services.scoring.assessments.documents import check_year as check_year

@@ -12,24 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.scoring.council.models import Council, RecordAudit, TeamPlan
-from shared.errors import Conflict, FieldError, Problem, Unprocessable
+from services.scoring.errors import ConcurrentWrite, VersionMismatch
+from shared.errors import FieldError, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal
-
-
-class VersionMismatch(Problem):
-    status = 412
-    code = "version_mismatch"
-    title = "Precondition failed"
-    message = msg("Hồ sơ đã được người khác sửa; hãy tải lại.", "The record changed; reload it first.")
-
-
-class ConcurrentWrite(Conflict):
-    code = "concurrent_write"
-    message = msg(
-        "Hồ sơ vừa được tạo bởi một yêu cầu khác; hãy tải lại rồi gửi lại.",
-        "Another request created this record at the same moment; reload it and send again.",
-    )
 
 
 async def flush_new(session: AsyncSession) -> None:

@@ -17,20 +17,14 @@ from services.scoring.council.audit import (
 )
 from services.scoring.council.models import Council
 from services.scoring.council.schemas import CouncilOut, CouncilRole, CouncilWrite
+from services.scoring.errors import CouncilNotFound
 from services.scoring.org.repository import OrgRepository
 from shared.db import utcnow
-from shared.errors import FieldError, Forbidden, NotFound, SchoolNotFound
+from shared.errors import FieldError, Forbidden, SchoolNotFound
 from shared.i18n import msg
 from shared.principal import Principal, Role
 
 SCHOOL_WRITERS = (Role.SCHOOL_HEAD, Role.SCHOOL_STAFF, Role.ADMIN)
-
-
-class CouncilNotFound(NotFound):
-    code = "council_not_found"
-    message = msg(
-        "Trường chưa khai báo hội đồng tự đánh giá năm học này.", "No council recorded for this year."
-    )
 
 
 def require_school_writer(p: Principal) -> None:

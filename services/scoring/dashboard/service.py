@@ -19,14 +19,8 @@ from services.scoring.dashboard.schemas import (
     SchoolRow,
     UnitSummary,
 )
-from shared.errors import NotFound
-from shared.i18n import msg
+from services.scoring.errors import UnitNotFound
 from shared.principal import Principal
-
-
-class UnitNotVisible(NotFound):
-    code = "unit_not_found"
-    message = msg("Không tìm thấy đơn vị.", "Org unit not found.")
 
 
 def _brief(a: Assessment | None) -> AssessmentBrief | None:
@@ -112,7 +106,7 @@ class DashboardService:
     async def summary(self, p: Principal, year: str, unit_id: str) -> UnitSummary:
         out = await self.summaries(p, year, [unit_id])
         if not out:
-            raise UnitNotVisible()
+            raise UnitNotFound()
         return out[0]
 
     async def schools(self, p: Principal, year: str, f: Filters, after: str | None, limit: int) -> SchoolPage:

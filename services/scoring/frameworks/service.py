@@ -6,16 +6,12 @@ from typing import Any
 
 from services.scoring.engine import score
 from services.scoring.engine.vocabulary import parse_input
+from services.scoring.errors import FrameworkNotFound
 from services.scoring.frameworks.registry import FrameworkRegistry, Published
 from services.scoring.frameworks.schemas import FrameworkSummary, render_result, titles_of
 from services.scoring.metrics import SCORED
-from shared.errors import FieldError, NotFound, Unprocessable, capped, pointer
+from shared.errors import FieldError, Unprocessable, capped, pointer
 from shared.i18n import msg
-
-
-class FrameworkNotFound(NotFound):
-    code = "framework_not_found"
-    message = msg("Không có bộ chỉ số này.", "No such framework.")
 
 
 def summary(p: Published) -> FrameworkSummary:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.dashboard.repository import DashboardRepository
-from services.scoring.dashboard.service import UnitNotVisible
+from services.scoring.errors import UnitNotFound
 from services.scoring.insights.repository import InsightsRepository
 from services.scoring.insights.stats import outliers
 from shared.principal import Principal
@@ -39,7 +39,7 @@ class InsightsService:
     async def _units(self, p: Principal, unit_id: str) -> list[str]:
         tree = await self.dash.unit_tree(p, [unit_id])
         if not tree:
-            raise UnitNotVisible()
+            raise UnitNotFound()
         return sorted({u for _, u in tree})
 
     async def year_on_year(

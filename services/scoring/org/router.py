@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from services.scoring.deps import PrincipalDep, SessionDep
+from services.scoring.errors import UnitNotFound
 from services.scoring.org.csv_import import import_csv
 from services.scoring.org.schemas import (
     Close,
@@ -20,7 +21,7 @@ from services.scoring.org.schemas import (
     UnitPublic,
     UnitUpdate,
 )
-from services.scoring.org.service import OrgService, UnitNotFound, school_public, unit_public
+from services.scoring.org.service import OrgService, school_public, unit_public
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1/org", tags=["org registry"])

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring.errors import UnitNotFound
 from services.scoring.org.models import LifecycleEvent, OrgUnit, Placement, School
 from services.scoring.org.repository import OrgRepository
 from services.scoring.org.schemas import (
@@ -22,14 +23,9 @@ from services.scoring.org.schemas import (
 from services.scoring.org.scope import ancestors
 from shared.contracts import SchoolScope
 from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, NotFound, SchoolNotFound, Unprocessable
+from shared.errors import Conflict, Forbidden, SchoolNotFound, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal, Role
-
-
-class UnitNotFound(NotFound):
-    code = "unit_not_found"
-    message = msg("Không tìm thấy đơn vị.", "Org unit not found.")
 
 
 def require_admin(p: Principal) -> None:

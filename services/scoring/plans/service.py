@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.scoring.assessments.models import Assessment
-from services.scoring.assessments.service import AssessmentNotFound, AssessmentService
+from services.scoring.assessments.service import AssessmentService
 from services.scoring.engine.vocabulary import parse_input
+from services.scoring.errors import AssessmentNotFound
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.insights.service import previous_year
 from services.scoring.plans.models import PlanTarget

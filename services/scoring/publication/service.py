@@ -12,19 +12,14 @@ from services.scoring.assessments.models import Assessment
 from services.scoring.council.audit import audit, flush_new, year_bounds
 from services.scoring.council.models import PublicationLink
 from services.scoring.council.service import require_school_writer
+from services.scoring.errors import LinkNotFound, UnitNotFound
 from services.scoring.org.repository import OrgRepository
-from services.scoring.org.service import UnitNotFound
 from services.scoring.publication.repository import PublicationRepository
 from services.scoring.publication.schemas import LinkOut, PublicResult, RosterRow, SideOut
 from shared.db import utcnow
-from shared.errors import Forbidden, NotFound, SchoolNotFound
+from shared.errors import Forbidden, SchoolNotFound
 from shared.i18n import msg
 from shared.principal import Principal, Role
-
-
-class LinkNotFound(NotFound):
-    code = "publication_link_not_found"
-    message = msg("Chưa khai báo đường link công bố.", "No publication link recorded.")
 
 
 def side(a: Assessment | None) -> SideOut | None:

@@ -17,20 +17,15 @@ from services.scoring.council.audit import (
     update_if_version,
 )
 from services.scoring.council.models import TeamPlan
+from services.scoring.errors import TeamPlanNotFound, UnitNotFound
 from services.scoring.org.models import Placement
 from services.scoring.org.repository import OrgRepository
 from services.scoring.org.scope import placed_at, subtree
-from services.scoring.org.service import UnitNotFound
 from services.scoring.teams.schemas import TeamPlanOut, TeamPlanWrite, TeamRole
 from shared.db import utcnow
-from shared.errors import FieldError, Forbidden, NotFound
+from shared.errors import FieldError, Forbidden
 from shared.i18n import msg
 from shared.principal import Principal, Role
-
-
-class TeamPlanNotFound(NotFound):
-    code = "teams_not_found"
-    message = msg("Đơn vị chưa khai báo đoàn đánh giá ngoài năm học này.", "No teams recorded for this year.")
 
 
 def plan_out(t: TeamPlan) -> TeamPlanOut:

@@ -18,14 +18,13 @@ from sqlmodel import col
 
 from services.scoring.assessments.models import Assessment
 from services.scoring.dashboard.repository import DashboardRepository
-from services.scoring.dashboard.service import UnitNotVisible
 from services.scoring.engine import CompiledFramework, Fact, Ratio, ScoreInput, compile_framework, score
+from services.scoring.errors import UnitFrameworkNotFound, UnitNotFound
 from services.scoring.frameworks.schemas import render_result, titles_of
 from services.scoring.insights.repository import finished, level_col
 from services.scoring.org.models import Placement
 from services.scoring.org.scope import placed_at
 from services.scoring.units.model import Indicator, UnitFramework, load_units
-from shared.errors import NotFound
 from shared.i18n import msg
 from shared.principal import Principal
 
@@ -35,11 +34,6 @@ UNAVAILABLE = {
         "Not available: the CSDL receipt times are held by the sync service, which is not wired here.",
     )
 }
-
-
-class UnitFrameworkNotFound(NotFound):
-    code = "unit_framework_not_found"
-    message = msg("Không tìm thấy bộ chỉ số đánh giá đơn vị.", "Unit framework not found.")
 
 
 @cache
@@ -81,7 +75,7 @@ class UnitAssessmentService:
         doc, cf = found
         tree = await self.dash.unit_tree(p, [unit_id])
         if not tree:
-            raise UnitNotVisible()
+            raise UnitNotFound()
         units = sorted({u for _, u in tree})
         schools = sum(n for _, n in await self.dash.school_counts(units))
         facts: dict[str, Fact] = {}

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.sync.deliveries.models import DeliveryJob, JobState, standing
+from services.sync.deliveries.models import (
+    DeliveryJob,
+    DeliveryWithdrawal,
+    JobState,
+    WithdrawalState,
+    standing,
+)
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.schemas import AttemptOut, DeliveryOut, SchoolStatus, WithdrawalOut
+from services.sync.errors import DeliveryNotFound, NotDeadLettered
 from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.contracts import AssessmentKind
 from shared.db import utcnow
-from shared.errors import Conflict, NotFound
-from shared.i18n import msg
 
 
 async def resend(s: AsyncSession, job_id: str, actor: str) -> DeliveryJob:
@@ -19,21 +24,25 @@ async def resend(s: AsyncSession, job_id: str, actor: str) -> DeliveryJob:
     repo = DeliveryRepository(s)
     job = await repo.get(job_id)
     if job is None:
-        raise NotFound(msg("Không tìm thấy lượt gửi.", "Delivery not found."))
+        raise DeliveryNotFound()
     if job.state != JobState.DEAD:
-        raise Conflict(
-            msg(
-                "Chỉ gửi lại được lượt gửi đã thất bại.",
-                "Only a failed (dead-lettered) delivery can be re-sent.",
-            ),
-            code="not_dead_lettered",
-            state=job.state,
-        )
+        raise NotDeadLettered(withdrawal=False, state=job.state)
     now = utcnow()
     job.state, job.attempts, job.next_attempt_at = JobState.PENDING, 0, now
     job.last_error, job.lease_until, job.claimed_by, job.updated_at = None, None, f"resend:{actor}"[:64], now
     await s.flush()
     return job
+
+
+async def requeue_withdrawal(s: AsyncSession, w: DeliveryWithdrawal, actor: str) -> DeliveryWithdrawal:
+    """A dead-lettered withdrawal goes back to the queue with a fresh retry budget and its key."""
+    if w.state != WithdrawalState.DEAD:
+        raise NotDeadLettered(withdrawal=True, state=w.state)
+    now = utcnow()
+    w.state, w.attempts, w.next_attempt_at, w.last_error = WithdrawalState.PENDING, 0, now, None
+    w.lease_until, w.claimed_by, w.updated_at = None, f"resend:{actor}"[:64], now
+    await s.flush()
+    return w
 
 
 async def school_status(s: AsyncSession, school: str, year: str) -> SchoolStatus:

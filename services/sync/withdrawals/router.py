@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.sync.deliveries.models import WithdrawalState
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.schemas import WithdrawalOut
+from services.sync.deliveries.service import requeue_withdrawal
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
 from services.sync.scope import require
 from services.sync.withdrawals.repository import WithdrawalRepository
-from shared.db import utcnow
-from shared.errors import Conflict, NotFound, problem_responses
-from shared.i18n import msg
+from shared.errors import NotFound, problem_responses
 from shared.principal import Role
 from shared.scope import school_in_scope
 
@@ -34,14 +32,4 @@ async def resend_withdrawal(
     if w is None or job is None:
         raise NotFound()
     await school_in_scope(scoring, p, job.school_code)
-    if w.state != WithdrawalState.DEAD:
-        raise Conflict(
-            msg("Chỉ gửi lại được lượt thu hồi đã thất bại.", "Only a failed withdrawal can be re-sent."),
-            code="not_dead_lettered",
-            state=w.state,
-        )
-    now = utcnow()
-    w.state, w.attempts, w.next_attempt_at, w.last_error = WithdrawalState.PENDING, 0, now, None
-    w.lease_until, w.claimed_by, w.updated_at = None, f"resend:{p.sub}"[:64], now
-    await session.flush()
-    return WithdrawalOut.model_validate(w, from_attributes=True)
+    return WithdrawalOut.model_validate(await requeue_withdrawal(session, w, p.sub), from_attributes=True)

@@ -9,8 +9,6 @@ crash between read and commit re-reads the page, so `apply` must be idempotent a
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -19,9 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts import ChangeEvent
 from shared.db import insert_ignore
+from shared.loop import repeat
 from shared.scoring_client import ScoringClient
-
-log = logging.getLogger("shared.feed")
 
 
 class FeedConsumer(ABC):
@@ -79,12 +76,4 @@ class FeedConsumer(ABC):
 
     async def run(self, stop: asyncio.Event) -> None:
         """Step until `stop` is set; a full page is followed at once, anything less waits a poll."""
-        while not stop.is_set():
-            try:
-                n = await self.run_once()
-            except Exception:
-                log.exception("change feed %s: step failed; will retry", self.cursor_name)
-                n = 0
-            if n < self.batch:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
+        await repeat(self.run_once, stop, self.poll_seconds, f"change feed {self.cursor_name}", self.batch)

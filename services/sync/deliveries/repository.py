@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob, DeliveryWithdrawal, JobState
+from services.sync.deliveries.sending import mark_failed_row
 from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.contracts import AssessmentSnapshot
 
@@ -208,24 +209,7 @@ class DeliveryRepository:
     async def mark_failed(
         self, job_id: str, worker: str, error: str, next_at: datetime | None, now: datetime
     ) -> bool:
-        """Back to pending for a later attempt, or dead (`next_at` None); only by the lease holder."""
-        r = await self.session.execute(
-            update(DeliveryJob)
-            .where(
-                DeliveryJob.id == job_id,
-                DeliveryJob.state == JobState.IN_FLIGHT,
-                DeliveryJob.claimed_by == worker,
-            )
-            .values(
-                state=JobState.DEAD if next_at is None else JobState.PENDING,
-                next_attempt_at=next_at or now,
-                lease_until=None,
-                last_error=error[:2000],
-                attempts=DeliveryJob.attempts + 1,
-                updated_at=now,
-            )
-        )
-        return bool(r.rowcount)  # type: ignore[attr-defined]
+        return await mark_failed_row(self.session, DeliveryJob, job_id, worker, error, next_at, now)
 
     def log_attempt(self, a: DeliveryAttempt) -> None:
         self.session.add(a)

@@ -7,18 +7,16 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.config import SyncSettings
-from services.sync.csdl.client import CsdlClient, DeliveryError, FinalError
+from services.sync.csdl.client import CsdlClient, DeliveryError
 from services.sync.csdl.contract import Receipt
-from services.sync.deliveries.backoff import next_try
-from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob
+from services.sync.deliveries.models import DeliveryJob
 from services.sync.deliveries.repository import DeliveryRepository
+from services.sync.deliveries.sending import Sent, retry_or_dead, send
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.service import notify
 from shared.db import utcnow
@@ -26,12 +24,7 @@ from shared.db import utcnow
 log = logging.getLogger("services.sync.worker")
 
 
-@dataclass
-class Outcome:
-    job: DeliveryJob
-    receipt: Receipt | None
-    error: DeliveryError | None
-    ms: int
+Outcome = Sent[DeliveryJob, Receipt]
 
 
 class DeliveryWorker:
@@ -93,17 +86,9 @@ class DeliveryWorker:
         return len(jobs)
 
     async def _send(self, job: DeliveryJob) -> Outcome:
-        t0 = time.perf_counter()
-        try:
-            sub = job.submission()
-            receipt = await self.csdl.submit(job.idempotency_key, sub)
-            return Outcome(job, receipt, None, int((time.perf_counter() - t0) * 1000))
-        except DeliveryError as e:
-            return Outcome(job, None, e, int((time.perf_counter() - t0) * 1000))
-        except Exception as e:  # a payload we cannot map is a bug: dead-letter it, do not loop on it
-            log.exception("delivery %s: cannot be sent", job.id)
-            err = FinalError(f"internal: {type(e).__name__}")
-            return Outcome(job, None, err, int((time.perf_counter() - t0) * 1000))
+        return await send(
+            job, lambda: self.csdl.submit(job.idempotency_key, job.submission()), f"delivery {job.id}"
+        )
 
     async def _record(self, outcomes: list[Outcome]) -> None:
         now = utcnow()
@@ -111,43 +96,30 @@ class DeliveryWorker:
             repo = DeliveryRepository(s)
             subs = await WebhookRepository(s).active()
             await repo.mark_delivered(
-                [(o.job.id, o.receipt.receipt_id, o.receipt.recorded_at) for o in outcomes if o.receipt], now
+                [(o.item.id, o.result.receipt_id, o.result.recorded_at) for o in outcomes if o.result], now
             )
             for o in outcomes:
-                j = o.job
+                j = o.item
                 status: int | None
                 err: str | None
-                if o.receipt is not None:
+                if o.result is not None:
                     outcome, status, err = "delivered", 201, None
-                    await notify(s, "sync.delivered", j.school_code, _event_body(j, o.receipt, None), subs)
+                    await notify(s, "sync.delivered", j.school_code, _event_body(j, o.result, None), subs)
                 else:
                     assert o.error is not None
-                    outcome, status, err = await self._failed(repo, o.job, o.error, now)
+                    outcome, status, err = await self._failed(repo, j, o.error, now)
                     if outcome == "dead":
                         await notify(s, "sync.failed", j.school_code, _event_body(j, None, err), subs)
-                repo.log_attempt(
-                    DeliveryAttempt(
-                        job_id=j.id,
-                        at=now,
-                        worker=self.name,
-                        outcome=outcome,
-                        status_code=status,
-                        error=err,
-                        duration_ms=o.ms,
-                    )
-                )
+                repo.log_attempt(o.attempt(j.id, now, self.name, outcome, status, err))
             await s.commit()
 
     async def _failed(
         self, repo: DeliveryRepository, j: DeliveryJob, e: DeliveryError, now: datetime
     ) -> tuple[str, int | None, str]:
-        """Retry later (full-jitter backoff, never before Retry-After) or dead-letter; `stale` when
-        the lease was lost meanwhile and another worker owns the job."""
-        at = next_try(self.settings, j.attempts + 1, e.retryable, e.retry_after, now, self.rng)
-        ok = await repo.mark_failed(j.id, self.name, e.reason, at, now)
-        if at is not None:
-            return ("retry" if ok else "stale"), e.status, e.reason
-        return ("dead" if ok else "stale"), e.status, e.reason
+        async def mark(at: datetime | None) -> bool:
+            return await repo.mark_failed(j.id, self.name, e.reason, at, now)
+
+        return await retry_or_dead(self.settings, self.rng, j.attempts, e, now, mark)
 
 
 def _event_body(j: DeliveryJob, receipt: Receipt | None, error: str | None) -> dict[str, object]:

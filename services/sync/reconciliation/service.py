@@ -4,7 +4,6 @@ we sent (a record changed or lost on their side, a receipt that points nowhere).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -15,6 +14,7 @@ from services.sync.csdl.client import CsdlClient, DeliveryError
 from services.sync.deliveries.models import DeliveryJob
 from services.sync.deliveries.repository import DeliveryRepository
 from shared.db import utcnow
+from shared.loop import repeat
 
 log = logging.getLogger("services.sync.reconciliation")
 
@@ -76,12 +76,11 @@ class Reconciler:
         self.factory, self.csdl, self.interval = factory, csdl, interval
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                async with self.factory() as s:
-                    await reconcile(s, self.csdl)
-                    await s.commit()
-            except Exception:
-                log.exception("reconciliation step failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+        await repeat(self.run_once, stop, self.interval, "reconciliation")
+
+    async def run_once(self) -> int:
+        """One pass; the loop then always waits the interval (it is a scheduled check, not a queue)."""
+        async with self.factory() as s:
+            await reconcile(s, self.csdl)
+            await s.commit()
+        return 0

@@ -4,7 +4,6 @@ sends, signs, retries and logs every delivery."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -22,6 +21,7 @@ from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.signing import EVENT_HEADER, SIGNATURE_HEADER, sign
 from shared.contracts import ChangeEvent
 from shared.db import utcnow
+from shared.loop import repeat
 from shared.outbound import Resolver, pinned, public_address, system_resolver
 from shared.scoring_client import ScoringClient
 
@@ -112,15 +112,7 @@ class WebhookDispatcher:
         self.rng = random.Random()  # noqa: S311  jitter
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                n = await self.run_once()
-            except Exception:
-                log.exception("webhook dispatcher: step failed")
-                n = 0
-            if n == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.poll)
+        await repeat(self.run_once, stop, self.poll, "webhook dispatcher")
 
     async def run_once(self, limit: int = 20) -> int:
         now = utcnow()

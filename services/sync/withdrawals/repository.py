@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sync.deliveries.models import DeliveryJob, DeliveryWithdrawal, JobState, WithdrawalState
+from services.sync.deliveries.sending import mark_failed_row
 
 MAY_HAVE_REACHED_CSDL = (JobState.IN_FLIGHT, JobState.DELIVERED, JobState.PENDING, JobState.DEAD)
 
@@ -177,21 +178,4 @@ class WithdrawalRepository:
     async def mark_failed(
         self, w: DeliveryWithdrawal, worker: str, error: str, next_at: datetime | None, now: datetime
     ) -> bool:
-        """Back to pending for a later attempt, or dead (`next_at` None); only by the lease holder."""
-        r = await self.session.execute(
-            update(DeliveryWithdrawal)
-            .where(
-                DeliveryWithdrawal.id == w.id,
-                DeliveryWithdrawal.state == WithdrawalState.IN_FLIGHT,
-                DeliveryWithdrawal.claimed_by == worker,
-            )
-            .values(
-                state=WithdrawalState.DEAD if next_at is None else WithdrawalState.PENDING,
-                next_attempt_at=next_at or now,
-                lease_until=None,
-                last_error=error[:2000],
-                attempts=DeliveryWithdrawal.attempts + 1,
-                updated_at=now,
-            )
-        )
-        return bool(r.rowcount)  # type: ignore[attr-defined]
+        return await mark_failed_row(self.session, DeliveryWithdrawal, w.id, worker, error, next_at, now)

@@ -5,25 +5,20 @@ full-jitter backoff and budget, then dead-letters. Withdrawals are rare: one loo
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import random
-import time
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.config import SyncSettings
-from services.sync.csdl.client import CsdlClient, DeliveryError, FinalError
+from services.sync.csdl.client import CsdlClient, DeliveryError
 from services.sync.csdl.contract import RecordedResult
-from services.sync.deliveries.backoff import next_try
-from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob, DeliveryWithdrawal
+from services.sync.deliveries.models import DeliveryJob, DeliveryWithdrawal
+from services.sync.deliveries.sending import Sent, retry_or_dead, send
 from services.sync.webhooks.service import notify
 from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.db import utcnow
-
-log = logging.getLogger("services.sync.withdrawals")
+from shared.loop import repeat
 
 REASON_TEXT = {
     "returned": "Kết quả bị trả lại để sửa / returned for changes",
@@ -32,13 +27,7 @@ REASON_TEXT = {
 }
 
 
-@dataclass
-class Sent:
-    w: DeliveryWithdrawal
-    job: DeliveryJob
-    record: RecordedResult | None
-    error: DeliveryError | None
-    ms: int
+Withdrawn = Sent[tuple[DeliveryWithdrawal, DeliveryJob], RecordedResult]
 
 
 class WithdrawalWorker:
@@ -54,15 +43,7 @@ class WithdrawalWorker:
         self.rng = rng or random.Random()  # noqa: S311  jitter, not cryptography
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                n = await self.run_once()
-            except Exception:
-                log.exception("withdrawal worker %s: iteration failed", self.name)
-                n = 0
-            if n == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.settings.idle_poll_seconds)
+        await repeat(self.run_once, stop, self.settings.idle_poll_seconds, f"withdrawal worker {self.name}")
 
     async def run_once(self) -> int:
         async with self.factory() as s:
@@ -76,74 +57,54 @@ class WithdrawalWorker:
         await self._record(list(sent))
         return len(claimed)
 
-    async def _send(self, w: DeliveryWithdrawal, job: DeliveryJob) -> Sent:
-        t0 = time.perf_counter()
+    async def _send(self, w: DeliveryWithdrawal, job: DeliveryJob) -> Withdrawn:
         reason = REASON_TEXT.get(w.reason, w.reason) + (f": {w.detail}" if w.detail else "")
-        try:
-            assert job.receipt_id is not None  # claimed only once the job holds its receipt
-            rec = await self.csdl.withdraw(w.idempotency_key, job.receipt_id, reason[:500])
-            return Sent(w, job, rec, None, int((time.perf_counter() - t0) * 1000))
-        except DeliveryError as e:
-            return Sent(w, job, None, e, int((time.perf_counter() - t0) * 1000))
-        except Exception as e:  # a bug must not loop: dead-letter it
-            log.exception("withdrawal %s: cannot be sent", w.id)
-            return Sent(
-                w,
-                job,
-                None,
-                FinalError(f"internal: {type(e).__name__}"),
-                int((time.perf_counter() - t0) * 1000),
-            )
 
-    async def _record(self, sent: list[Sent]) -> None:
+        async def call() -> RecordedResult:
+            assert job.receipt_id is not None  # claimed only once the job holds its receipt
+            return await self.csdl.withdraw(w.idempotency_key, job.receipt_id, reason[:500])
+
+        return await send((w, job), call, f"withdrawal {w.id}")
+
+    async def _record(self, sent: list[Withdrawn]) -> None:
         now = utcnow()
         async with self.factory() as s:
             repo = WithdrawalRepository(s)
             for x in sent:
-                outcome: str
+                w, job = x.item
                 status: int | None
                 err: str | None
-                if x.record is not None:
-                    await repo.mark_done(x.w, x.record.withdrawn_at or now, now)
+                if x.result is not None:
+                    await repo.mark_done(w, x.result.withdrawn_at or now, now)
                     outcome, status, err = "withdrawn", 200, None
-                    await notify(s, "sync.withdrawn", x.job.school_code, _body(x, None))
+                    await notify(s, "sync.withdrawn", job.school_code, _body(x, None))
                 else:
                     assert x.error is not None
-                    outcome, status, err = await self._failed(repo, x.w, x.error, now)
+                    outcome, status, err = await self._failed(repo, w, x.error, now)
                     if outcome == "withdraw_dead":
-                        await notify(s, "sync.failed", x.job.school_code, _body(x, err))
-                s.add(
-                    DeliveryAttempt(
-                        job_id=x.job.id,
-                        at=now,
-                        worker=self.name,
-                        outcome=outcome,
-                        status_code=status,
-                        error=err,
-                        duration_ms=x.ms,
-                    )
-                )
+                        await notify(s, "sync.failed", job.school_code, _body(x, err))
+                s.add(x.attempt(job.id, now, self.name, outcome, status, err))
             await s.commit()
 
     async def _failed(
         self, repo: WithdrawalRepository, w: DeliveryWithdrawal, e: DeliveryError, now: datetime
     ) -> tuple[str, int | None, str]:
-        at = next_try(self.settings, w.attempts + 1, e.retryable, e.retry_after, now, self.rng)
-        ok = await repo.mark_failed(w, self.name, e.reason, at, now)
-        if at is not None:
-            return ("withdraw_retry" if ok else "stale"), e.status, e.reason
-        return ("withdraw_dead" if ok else "stale"), e.status, e.reason
+        async def mark(at: datetime | None) -> bool:
+            return await repo.mark_failed(w, self.name, e.reason, at, now)
+
+        return await retry_or_dead(self.settings, self.rng, w.attempts, e, now, mark, prefix="withdraw_")
 
 
-def _body(x: Sent, error: str | None) -> dict[str, object]:
+def _body(x: Withdrawn, error: str | None) -> dict[str, object]:
+    w, job = x.item
     return {
         "operation": "withdrawal",
-        "school_code": x.job.school_code,
-        "school_year": x.job.school_year,
-        "kind": x.job.kind,
-        "version": x.job.version,
-        "receipt_id": x.job.receipt_id,
-        "reason": x.w.reason,
-        "withdrawn_at": x.record.withdrawn_at.isoformat() if x.record and x.record.withdrawn_at else None,
+        "school_code": job.school_code,
+        "school_year": job.school_year,
+        "kind": job.kind,
+        "version": job.version,
+        "receipt_id": job.receipt_id,
+        "reason": w.reason,
+        "withdrawn_at": x.result.withdrawn_at.isoformat() if x.result and x.result.withdrawn_at else None,
         "error": error,
     }

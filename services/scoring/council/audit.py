@@ -4,8 +4,9 @@ record write shares: the version guard (`If-Match`) and the date bounds of a sch
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from sqlmodel import col
 
 from services.scoring.council.models import Council, RecordAudit, TeamPlan
 from services.scoring.errors import ConcurrentWrite, VersionMismatch
+from shared.db import utcnow
 from shared.errors import FieldError, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal
@@ -41,6 +43,34 @@ async def update_if_version(
     result = await session.execute(q.execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrentWrite()
+
+
+Rec = TypeVar("Rec", Council, TeamPlan)
+
+
+async def save_versioned(
+    session: AsyncSession,
+    p: Principal,
+    model: type[Rec],
+    key: dict[str, Any],
+    row: Rec | None,
+    body: BaseModel,
+) -> tuple[Rec, bool]:
+    """The record as `body` describes it, inserted (`True`) or updated in place from the version
+    `row` was read at (`update_if_version`); `decision_date` stays a date, not its JSON text."""
+    data = body.model_dump(mode="json")
+    decided = getattr(body, "decision_date", None)
+    if row is None:
+        row = model(**{**key, "updated_by": p.sub, **data})
+        row.decision_date = decided
+        session.add(row)
+        await flush_new(session)
+        return row, True
+    where = [col(getattr(model, k)) == v for k, v in key.items()]
+    values = {**data, "decision_date": decided, "updated_by": p.sub, "updated_at": utcnow()}
+    await update_if_version(session, model, where, row.version, values)
+    await session.refresh(row)
+    return row, False
 
 
 def check_version(if_match: str | None, current: int | None) -> None:

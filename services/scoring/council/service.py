@@ -5,21 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from services.scoring.council.audit import (
     audit,
     check_in_year,
     check_version,
-    flush_new,
     raise_if,
-    update_if_version,
+    save_versioned,
 )
 from services.scoring.council.models import Council
 from services.scoring.council.schemas import CouncilOut, CouncilRole, CouncilWrite
 from services.scoring.errors import CouncilNotFound
 from services.scoring.org.repository import OrgRepository
-from shared.db import utcnow
 from shared.errors import FieldError, Forbidden, SchoolNotFound
 from shared.i18n import msg
 from shared.principal import Principal, Role
@@ -89,22 +86,8 @@ class CouncilService:
         c = await self.session.get(Council, (code, year))
         check_version(if_match, c.version if c else None)
         before = _snapshot(c)
-        data = body.model_dump(mode="json")
-        created = c is None
-        if c is None:
-            c = Council(school_code=code, school_year=year, updated_by=p.sub, **data)
-            c.decision_date = body.decision_date
-            self.session.add(c)
-            await flush_new(self.session)
-        else:
-            key = [col(Council.school_code) == code, col(Council.school_year) == year]
-            values = {
-                **data,
-                "decision_date": body.decision_date,
-                "updated_by": p.sub,
-                "updated_at": utcnow(),
-            }
-            await update_if_version(self.session, Council, key, c.version, values)
-            await self.session.refresh(c)
+        c, created = await save_versioned(
+            self.session, p, Council, {"school_code": code, "school_year": year}, c, body
+        )
         audit(self.session, p, "council", code, year, before, _snapshot(c))
         return c, created

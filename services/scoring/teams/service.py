@@ -12,9 +12,8 @@ from services.scoring.council.audit import (
     audit,
     check_in_year,
     check_version,
-    flush_new,
     raise_if,
-    update_if_version,
+    save_versioned,
 )
 from services.scoring.council.models import TeamPlan
 from services.scoring.errors import TeamPlanNotFound, UnitNotFound
@@ -22,7 +21,6 @@ from services.scoring.org.models import Placement
 from services.scoring.org.repository import OrgRepository
 from services.scoring.org.scope import placed_at, subtree
 from services.scoring.teams.schemas import TeamPlanOut, TeamPlanWrite, TeamRole
-from shared.db import utcnow
 from shared.errors import FieldError, Forbidden
 from shared.i18n import msg
 from shared.principal import Principal, Role
@@ -100,22 +98,8 @@ class TeamService:
         t = await self.session.get(TeamPlan, (unit_id, year))
         check_version(if_match, t.version if t else None)
         before = _snapshot(t)
-        data = body.model_dump(mode="json")
-        created = t is None
-        if t is None:
-            t = TeamPlan(unit_id=unit_id, school_year=year, updated_by=p.sub, **data)
-            self.session.add(t)
-            t.decision_date = body.decision_date
-            await flush_new(self.session)
-        else:
-            key = [col(TeamPlan.unit_id) == unit_id, col(TeamPlan.school_year) == year]
-            values = {
-                **data,
-                "decision_date": body.decision_date,
-                "updated_by": p.sub,
-                "updated_at": utcnow(),
-            }
-            await update_if_version(self.session, TeamPlan, key, t.version, values)
-            await self.session.refresh(t)
+        t, created = await save_versioned(
+            self.session, p, TeamPlan, {"unit_id": unit_id, "school_year": year}, t, body
+        )
         audit(self.session, p, "teams", unit_id, year, before, _snapshot(t))
         return t, created

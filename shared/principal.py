@@ -17,6 +17,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, ValidationError
 
+from shared.requestid import current_request_id
+
 HEADER = "X-Chiso-Principal"
 DEFAULT_TTL_SECONDS = 300
 
@@ -89,6 +91,16 @@ def sign_principal(
     payload = _b64(body)
     mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
+
+
+def caller_headers(p: Principal, secret: str) -> dict[str, str]:
+    """What a call made on a caller's behalf carries to another service: the caller's signed
+    principal and the request id it came with (so both services log the same id)."""
+    h = {HEADER: sign_principal(p, secret)}
+    rid = current_request_id()
+    if rid:
+        h["x-request-id"] = rid
+    return h
 
 
 def verify_principal(header: str, secret: str, now: float | None = None) -> Principal:

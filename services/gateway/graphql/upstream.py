@@ -9,8 +9,7 @@ from typing import Any
 import httpx
 from graphql import GraphQLError
 
-from shared.principal import HEADER, Principal, sign_principal
-from shared.requestid import current_request_id
+from shared.principal import Principal, caller_headers
 
 
 class ExpectedError(GraphQLError):
@@ -28,11 +27,7 @@ class Upstream:
     secret: str
 
     def _headers(self) -> dict[str, str]:
-        h = {HEADER: sign_principal(self.principal, self.secret)}
-        rid = current_request_id()
-        if rid:
-            h["x-request-id"] = rid
-        return h
+        return caller_headers(self.principal, self.secret)
 
     async def call(self, method: str, path: str, **kw: Any) -> Any | None:
         """The JSON answer; None for a 404 (out of scope looks the same as absent)."""

@@ -13,8 +13,7 @@ import httpx
 from services.gateway.errors import UpstreamUnavailable
 from shared.errors import FieldError, Problem
 from shared.i18n import msg
-from shared.principal import HEADER, Principal, sign_principal
-from shared.requestid import current_request_id
+from shared.principal import Principal, caller_headers
 
 
 class UpstreamProblem(Problem):
@@ -28,11 +27,7 @@ class Services:
     secret: str
 
     def _headers(self) -> dict[str, str]:
-        h = {HEADER: sign_principal(self.principal, self.secret)}
-        rid = current_request_id()
-        if rid:
-            h["x-request-id"] = rid
-        return h
+        return caller_headers(self.principal, self.secret)
 
     async def get(self, service: str, path: str, missing_ok: bool = False, **params: Any) -> Any:
         """The JSON answer; with `missing_ok`, None for a 404 or a service not running here."""

@@ -6,22 +6,29 @@ records, in its own database).
   and carrying the headers the first answer had (`ETag`, `Location`).
 - The same key with another request → 422 `idempotency_key_reused`; the first still running →
   409 `idempotency_in_progress` with `Retry-After`.
-- A record expires after `TTL` (24 hours): the key may then be used again, as a new request.
+- A record expires after `TTL` (24 hours): the key may then be used again, as a new request;
+  rows older than `RETENTION` are deleted by each service's scheduled job (`expiry_job`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi import FastAPI
+from sqlalchemy import delete
+
+from shared.db import utcnow
 from shared.errors import Conflict, Unprocessable
 from shared.i18n import msg
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotency-Replayed"
 TTL = timedelta(hours=24)
+RETENTION = timedelta(days=7)  # a client retries within minutes; a week is ample
 MAX_KEY = 255
 
 
@@ -68,3 +75,15 @@ def in_progress() -> Conflict:
 def replay_headers(**headers: str) -> dict[str, str]:
     """The headers of a replayed answer: the first answer's own, and the marker."""
     return {**headers, REPLAYED: "true"}
+
+
+def expiry_job(model: Any) -> Callable[[FastAPI], Awaitable[dict[str, Any]]]:
+    """The scheduled job deleting `model`'s records (a `created_at` column) past `RETENTION`."""
+
+    async def idempotency_expiry(app: FastAPI) -> dict[str, Any]:
+        async with app.state.session_factory() as s:
+            done = await s.execute(delete(model).where(model.created_at < utcnow() - RETENTION))
+            await s.commit()
+        return {"deleted": done.rowcount}
+
+    return idempotency_expiry

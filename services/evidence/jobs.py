@@ -7,18 +7,15 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import delete
-from sqlmodel import col
 
 from services.evidence.integrity import gc, verify
 from services.evidence.models_base import metadata
 from services.evidence.records.models import IdempotencyKey
-from shared.db import utcnow
+from shared.idempotency import expiry_job
 from shared.jobs import JobFn, job_run_table
 
 JOB_RUNS = job_run_table(metadata)
 GC_GRACE = timedelta(hours=24)  # an upload committing right now has no row yet: spare young blobs
-IDEMPOTENCY_RETENTION = timedelta(days=7)
 
 
 class IntegrityFailure(Exception):
@@ -39,16 +36,8 @@ async def evidence_gc(app: FastAPI) -> dict[str, Any]:
     return {"removed": len(removed)}
 
 
-async def idempotency_expiry(app: FastAPI) -> dict[str, Any]:
-    async with app.state.session_factory() as s:
-        old = col(IdempotencyKey.created_at) < utcnow() - IDEMPOTENCY_RETENTION
-        done = await s.execute(delete(IdempotencyKey).where(old))
-        await s.commit()
-    return {"deleted": done.rowcount}
-
-
 JOBS: dict[str, JobFn] = {
     "evidence-verify": evidence_verify,
     "evidence-gc": evidence_gc,
-    "evidence-idempotency-expiry": idempotency_expiry,
+    "evidence-idempotency-expiry": expiry_job(IdempotencyKey),
 }

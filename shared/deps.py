@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,18 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+def from_state(attr: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency answering `app.state.<attr>` (built by the app factory or its lifespan); the
+    `Annotated` alias that uses it gives the type. Async: a sync provider costs a thread-pool hop
+    on every request."""
+
+    async def provide(request: Request) -> Any:
+        return getattr(request.app.state, attr)
+
+    provide.__name__ = f"get_{attr}"
+    return provide
 
 
 def internal_secret(request: Request) -> str:

@@ -14,27 +14,8 @@ from services.evidence.scan.base import Scanner
 from services.evidence.storage.base import BlobStore
 from shared.deps import PrincipalDep as PrincipalDep
 from shared.deps import SessionDep as SessionDep
+from shared.deps import from_state
 from shared.scoring_client import ScoringClient
-
-
-async def get_settings(request: Request) -> EvidenceSettings:
-    s: EvidenceSettings = request.app.state.settings
-    return s
-
-
-async def get_store(request: Request) -> BlobStore:
-    s: BlobStore = request.app.state.store
-    return s
-
-
-async def get_scopes(request: Request) -> ScoringClient:
-    s: ScoringClient = request.app.state.scoring
-    return s
-
-
-async def get_checker(request: Request) -> LinkChecker:
-    c: LinkChecker = request.app.state.link_checker
-    return c
 
 
 async def get_service(request: Request, session: SessionDep) -> EvidenceService:
@@ -43,8 +24,8 @@ async def get_service(request: Request, session: SessionDep) -> EvidenceService:
     return EvidenceService(session, request.app.state.store, items, scanner)
 
 
-SettingsDep = Annotated[EvidenceSettings, Depends(get_settings)]
-CheckerDep = Annotated[LinkChecker, Depends(get_checker)]
-StoreDep = Annotated[BlobStore, Depends(get_store)]
-ScopesDep = Annotated[ScoringClient, Depends(get_scopes)]
+SettingsDep = Annotated[EvidenceSettings, Depends(from_state("settings"))]
+CheckerDep = Annotated[LinkChecker, Depends(from_state("link_checker"))]
+StoreDep = Annotated[BlobStore, Depends(from_state("store"))]
+ScopesDep = Annotated[ScoringClient, Depends(from_state("scoring"))]
 ServiceDep = Annotated[EvidenceService, Depends(get_service)]

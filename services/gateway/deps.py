@@ -14,14 +14,10 @@ from services.gateway.auth.tokens import InvalidToken, JwksCache, Verified, Veri
 from services.gateway.config import GatewaySettings
 from services.gateway.errors import AdminOnly, TokenRequired
 from shared.deps import SessionDep as SessionDep
+from shared.deps import from_state
 from shared.principal import Principal, Role
 
 log = logging.getLogger("chiso.gateway.auth")
-
-
-async def get_settings(request: Request) -> GatewaySettings:
-    s: GatewaySettings = request.app.state.settings
-    return s
 
 
 def bearer(request: Request) -> str | None:
@@ -86,7 +82,7 @@ async def require_admin(p: Annotated[Principal, Depends(require_principal)]) -> 
     return p
 
 
-SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
+SettingsDep = Annotated[GatewaySettings, Depends(from_state("settings"))]
 VerifiedDep = Annotated[Verified, Depends(require_token)]
 OptionalTokenDep = Annotated[Verified | None, Depends(optional_token)]
 PrincipalDep = Annotated[Principal, Depends(require_principal)]

@@ -14,21 +14,7 @@ from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.frameworks.service import Previewer
 from shared.deps import PrincipalDep as PrincipalDep
 from shared.deps import SessionDep as SessionDep
-
-
-async def get_settings(request: Request) -> ScoringSettings:
-    s: ScoringSettings = request.app.state.settings
-    return s
-
-
-async def get_registry(request: Request) -> FrameworkRegistry:
-    r: FrameworkRegistry = request.app.state.registry
-    return r
-
-
-async def get_previewer(request: Request) -> Previewer:
-    p: Previewer = request.app.state.previewer
-    return p
+from shared.deps import from_state
 
 
 async def get_checks(request: Request) -> Checks:
@@ -36,13 +22,8 @@ async def get_checks(request: Request) -> Checks:
     return Checks(state.calendar, state.settings.school_years, state.evidence_refs)
 
 
-async def get_factory(request: Request) -> async_sessionmaker[AsyncSession]:
-    f: async_sessionmaker[AsyncSession] = request.app.state.session_factory
-    return f
-
-
-SettingsDep = Annotated[ScoringSettings, Depends(get_settings)]
-RegistryDep = Annotated[FrameworkRegistry, Depends(get_registry)]
-PreviewerDep = Annotated[Previewer, Depends(get_previewer)]
+SettingsDep = Annotated[ScoringSettings, Depends(from_state("settings"))]
+RegistryDep = Annotated[FrameworkRegistry, Depends(from_state("registry"))]
+PreviewerDep = Annotated[Previewer, Depends(from_state("previewer"))]
 ChecksDep = Annotated[Checks, Depends(get_checks)]
-FactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_factory)]
+FactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(from_state("session_factory"))]

@@ -235,3 +235,21 @@ class TestResend:
         await pump(sync_app)
         st = (await seeded.get(f"/api/v1/sync/schools/79701001/years/{YEAR}", headers=ADMIN)).json()
         assert st["deliveries"][0]["state"] == "delivered"
+
+
+async def test_scoring_down_is_503_not_500(sync_app, client):
+    """The scope check cannot be made without scoring: the caller may retry (it was a 500)."""
+
+    async def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    sync_app.state.scoring.http = httpx.AsyncClient(transport=httpx.MockTransport(down), base_url="http://s")
+    r = await client.get(f"/api/v1/sync/schools/79701001/years/{YEAR}", headers=HEAD)
+    assert (r.status_code, r.json()["code"]) == (503, "upstream_unavailable")
+
+    async def odd(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401)  # a refused internal call is not the caller's mistake either
+
+    sync_app.state.scoring.http = httpx.AsyncClient(transport=httpx.MockTransport(odd), base_url="http://s")
+    r = await client.get(f"/api/v1/sync/schools/79701001/years/{YEAR}", headers=HEAD)
+    assert (r.status_code, r.json()["code"]) == (503, "upstream_unavailable")

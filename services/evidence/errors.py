@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from shared import errors
 from shared.errors import Conflict, NotFound, Problem, Unprocessable
 from shared.i18n import msg
 
 
-class PayloadTooLarge(Problem):
-    status = 413
-    code = "payload_too_large"
-    title = "Payload too large"
-
+class PayloadTooLarge(errors.PayloadTooLarge):
     def __init__(self, limit: int) -> None:
         super().__init__(
             msg(

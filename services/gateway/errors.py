@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared import errors
 from shared.errors import Problem
 from shared.i18n import msg
 
@@ -39,17 +40,11 @@ class RouteNotFound(Problem):
     message = msg("Không có dịch vụ nào phục vụ đường dẫn này.", "No service answers this path.")
 
 
-class PayloadTooLarge(Problem):
-    status = 413
-    code = "payload_too_large"
-    title = "Payload too large"
+class PayloadTooLarge(errors.PayloadTooLarge):
     message = msg("Dữ liệu gửi lên quá lớn.", "The request body is larger than the gateway accepts.")
 
 
-class UpstreamUnavailable(Problem):
-    status = 503
-    code = "upstream_unavailable"
-    title = "Service unavailable"
+class UpstreamUnavailable(errors.UpstreamUnavailable):
     message = msg(
         "Dịch vụ tạm thời không phản hồi; vui lòng thử lại.",
         "The service behind this path is not answering; please retry.",

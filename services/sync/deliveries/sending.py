@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.config import SyncSettings
-from services.sync.csdl.client import DeliveryError, FinalError
+from services.sync.csdl.client import CsdlClient, DeliveryError, FinalError
 from services.sync.deliveries.backoff import next_try
 from services.sync.deliveries.models import (
     DeliveryAttempt,
@@ -54,6 +54,22 @@ class Sent(Generic[T, R]):
             error=error,
             duration_ms=self.ms,
         )
+
+
+class Sender:
+    """A worker of one queue: its name (the lease it holds), sessions, the CSDL client, settings and
+    the jitter of its backoff."""
+
+    def __init__(
+        self,
+        name: str,
+        factory: async_sessionmaker[AsyncSession],
+        csdl: CsdlClient,
+        settings: SyncSettings,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.name, self.factory, self.csdl, self.settings = name, factory, csdl, settings
+        self.rng = rng or random.Random()  # noqa: S311  jitter, not cryptography
 
 
 async def send(item: T, call: Callable[[], Awaitable[R]], what: str) -> Sent[T, R]:

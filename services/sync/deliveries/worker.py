@@ -6,17 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from services.sync.config import SyncSettings
-from services.sync.csdl.client import CsdlClient, DeliveryError
+from services.sync.csdl.client import DeliveryError
 from services.sync.csdl.contract import Receipt
 from services.sync.deliveries.models import DeliveryJob
 from services.sync.deliveries.repository import DeliveryRepository
-from services.sync.deliveries.sending import Sent, retry_or_dead, send
+from services.sync.deliveries.sending import Sender, Sent, retry_or_dead, send
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.service import notify
 from shared.db import utcnow
@@ -27,21 +23,7 @@ log = logging.getLogger("services.sync.worker")
 Outcome = Sent[DeliveryJob, Receipt]
 
 
-class DeliveryWorker:
-    def __init__(
-        self,
-        name: str,
-        factory: async_sessionmaker[AsyncSession],
-        csdl: CsdlClient,
-        settings: SyncSettings,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.name = name
-        self.factory = factory
-        self.csdl = csdl
-        self.settings = settings
-        self.rng = rng or random.Random()  # noqa: S311  jitter, not cryptography
-
+class DeliveryWorker(Sender):
     async def run(self, stop: asyncio.Event) -> None:
         """Keep up to `claim_batch` sends in flight; claim more as slots free up and record each
         finished send as it finishes, so one slow request (a timeout) holds up nothing else."""

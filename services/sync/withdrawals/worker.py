@@ -5,16 +5,12 @@ full-jitter backoff and budget, then dead-letters. Withdrawals are rare: one loo
 from __future__ import annotations
 
 import asyncio
-import random
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from services.sync.config import SyncSettings
-from services.sync.csdl.client import CsdlClient, DeliveryError
+from services.sync.csdl.client import DeliveryError
 from services.sync.csdl.contract import RecordedResult
 from services.sync.deliveries.models import DeliveryJob, DeliveryWithdrawal
-from services.sync.deliveries.sending import Sent, retry_or_dead, send
+from services.sync.deliveries.sending import Sender, Sent, retry_or_dead, send
 from services.sync.webhooks.service import notify
 from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.db import utcnow
@@ -30,18 +26,7 @@ REASON_TEXT = {
 Withdrawn = Sent[tuple[DeliveryWithdrawal, DeliveryJob], RecordedResult]
 
 
-class WithdrawalWorker:
-    def __init__(
-        self,
-        name: str,
-        factory: async_sessionmaker[AsyncSession],
-        csdl: CsdlClient,
-        settings: SyncSettings,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.name, self.factory, self.csdl, self.settings = name, factory, csdl, settings
-        self.rng = rng or random.Random()  # noqa: S311  jitter, not cryptography
-
+class WithdrawalWorker(Sender):
     async def run(self, stop: asyncio.Event) -> None:
         await repeat(self.run_once, stop, self.settings.idle_poll_seconds, f"withdrawal worker {self.name}")
 

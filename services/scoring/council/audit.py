@@ -3,6 +3,7 @@ record write shares: the version guard (`If-Match`) and the date bounds of a sch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
@@ -52,25 +53,36 @@ async def save_versioned(
     session: AsyncSession,
     p: Principal,
     model: type[Rec],
-    key: dict[str, Any],
-    row: Rec | None,
+    key: tuple[str, str],
     body: BaseModel,
+    if_match: str | None,
+    record: str,
+    snapshot: Callable[[Rec | None], dict[str, Any]],
 ) -> tuple[Rec, bool]:
-    """The record as `body` describes it, inserted (`True`) or updated in place from the version
-    `row` was read at (`update_if_version`); `decision_date` stays a date, not its JSON text."""
+    """The record of `key` (its subject and school year) as `body` describes it, after the
+    `If-Match` check: inserted (`True`), or updated in place from the version read
+    (`update_if_version`); audited with its snapshot before and after. `decision_date` stays a
+    date, not its JSON text."""
+    subject, year = key
+    names = [c.name for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]
+    row = await session.get(model, key)
+    check_version(if_match, row.version if row else None)
+    before = snapshot(row)
     data = body.model_dump(mode="json")
     decided = getattr(body, "decision_date", None)
+    created = row is None
     if row is None:
-        row = model(**{**key, "updated_by": p.sub, **data})
+        row = model(**{**dict(zip(names, key, strict=True)), "updated_by": p.sub, **data})
         row.decision_date = decided
         session.add(row)
         await flush_new(session)
-        return row, True
-    where = [col(getattr(model, k)) == v for k, v in key.items()]
-    values = {**data, "decision_date": decided, "updated_by": p.sub, "updated_at": utcnow()}
-    await update_if_version(session, model, where, row.version, values)
-    await session.refresh(row)
-    return row, False
+    else:
+        where = [col(getattr(model, n)) == v for n, v in zip(names, key, strict=True)]
+        values = {**data, "decision_date": decided, "updated_by": p.sub, "updated_at": utcnow()}
+        await update_if_version(session, model, where, row.version, values)
+        await session.refresh(row)
+    audit(session, p, record, subject, year, before, snapshot(row))
+    return row, created
 
 
 def check_version(if_match: str | None, current: int | None) -> None:

@@ -7,9 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.council.audit import (
-    audit,
     check_in_year,
-    check_version,
     raise_if,
     save_versioned,
 )
@@ -83,11 +81,7 @@ class CouncilService:
             raise SchoolNotFound()
         require_school_writer(p)
         raise_if([*composition_errors(body), check_in_year(body.decision_date, year, "/decision_date")])
-        c = await self.session.get(Council, (code, year))
-        check_version(if_match, c.version if c else None)
-        before = _snapshot(c)
         c, created = await save_versioned(
-            self.session, p, Council, {"school_code": code, "school_year": year}, c, body
+            self.session, p, Council, (code, year), body, if_match, "council", _snapshot
         )
-        audit(self.session, p, "council", code, year, before, _snapshot(c))
         return c, created

@@ -9,9 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.scoring.council.audit import (
-    audit,
     check_in_year,
-    check_version,
     raise_if,
     save_versioned,
 )
@@ -95,11 +93,7 @@ class TeamService:
                 msg("Chỉ cán bộ Phòng/Sở được lập đoàn đánh giá.", "Only an officer may set up teams.")
             )
         raise_if(await self._errors(unit_id, year, body))
-        t = await self.session.get(TeamPlan, (unit_id, year))
-        check_version(if_match, t.version if t else None)
-        before = _snapshot(t)
         t, created = await save_versioned(
-            self.session, p, TeamPlan, {"unit_id": unit_id, "school_year": year}, t, body
+            self.session, p, TeamPlan, (unit_id, year), body, if_match, "teams", _snapshot
         )
-        audit(self.session, p, "teams", unit_id, year, before, _snapshot(t))
         return t, created

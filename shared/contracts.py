@@ -140,3 +140,17 @@ class SubjectGrant(BaseModel):
     schools: list[str] = Field(default_factory=list)
     all_orgs: bool = False
     active: bool = Field(description="false when the account is disabled")
+
+
+# The school registry's CSV import (`POST /api/v1/org/import` of scoring): its columns, in order;
+# the gateway's Excel import writes this CSV.
+SCHOOL_CSV_COLUMNS = (
+    "code",
+    "name",
+    "province_code",
+    "levels",
+    "managing_unit_id",
+    "assessing_unit_id",
+    "opened_on",
+    "ownership",  # optional: public (công lập) | non_public (ngoài công lập)
+)

@@ -14,6 +14,7 @@ from typing import Any
 
 from services.gateway.papers.fetch import Services
 from services.gateway.papers.sheets import FACTS_SHEET, SCHOOL_SHEET, CellError, Parsed
+from shared.contracts import SCHOOL_CSV_COLUMNS
 from shared.i18n import msg
 
 CHUNK = {"schools": 500, "facts": 200}
@@ -53,16 +54,7 @@ async def _schools_chunk(
     svc: Services, rows: list[tuple[int, dict[str, Any]]], dry_run: bool
 ) -> list[dict[str, Any]]:
     out = io.StringIO()
-    keys = [
-        "code",
-        "name",
-        "province_code",
-        "levels",
-        "managing_unit_id",
-        "assessing_unit_id",
-        "opened_on",
-        "ownership",
-    ]
+    keys = list(SCHOOL_CSV_COLUMNS)
     w = csv.DictWriter(out, fieldnames=keys)
     w.writeheader()
     for _, r in rows:

@@ -11,20 +11,12 @@ from pydantic import ValidationError
 
 from services.scoring.org.schemas import ImportRow, ImportSummary, Move, SchoolCreate, SchoolUpdate
 from services.scoring.org.service import OrgService, require_admin
+from shared.contracts import SCHOOL_CSV_COLUMNS
 from shared.errors import Problem, Unprocessable, field_errors_from_pydantic
 from shared.i18n import msg
 from shared.principal import Principal
 
-COLUMNS = [
-    "code",
-    "name",
-    "province_code",
-    "levels",
-    "managing_unit_id",
-    "assessing_unit_id",
-    "opened_on",
-    "ownership",  # optional: public (công lập) | non_public (ngoài công lập)
-]
+COLUMNS = SCHOOL_CSV_COLUMNS
 MAX_ROWS = 50_000
 
 

@@ -16,7 +16,7 @@ import time
 from datetime import date
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -88,17 +88,21 @@ class Calendar:
         return hit[1].get(kind.value)
 
 
+def extensions_of(code: str, year: str, kind: AssessmentKind) -> Select[EditExtension]:
+    """Every extension granted to the school for this school year and kind."""
+    return select(EditExtension).where(
+        col(EditExtension.school_code) == code,
+        col(EditExtension.school_year) == year,
+        col(EditExtension.kind) == kind.value,
+    )
+
+
 async def active_extension(
     session: AsyncSession, code: str, year: str, kind: AssessmentKind, today: date
 ) -> EditExtension | None:
     q = (
-        select(EditExtension)
-        .where(
-            col(EditExtension.school_code) == code,
-            col(EditExtension.school_year) == year,
-            col(EditExtension.kind) == kind.value,
-            col(EditExtension.until) >= today,
-        )
+        extensions_of(code, year, kind)
+        .where(col(EditExtension.until) >= today)
         .order_by(col(EditExtension.until).desc())
         .limit(1)
     )

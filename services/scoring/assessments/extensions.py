@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.scoring.assessments.calendar import extensions_of
 from services.scoring.assessments.models import EditExtension
 from services.scoring.assessments.rules import vn_today
 from services.scoring.assessments.service import AssessmentService, check_year
@@ -134,15 +135,7 @@ async def list_extensions(
     check_year(year)
     if await OrgRepository(session).school(code, p) is None:
         raise SchoolNotFound()
-    q = (
-        select(EditExtension)
-        .where(
-            col(EditExtension.school_code) == code,
-            col(EditExtension.school_year) == year,
-            col(EditExtension.kind) == kind.value,
-        )
-        .order_by(col(EditExtension.id))
-    )
+    q = extensions_of(code, year, kind).order_by(col(EditExtension.id))
     return [
         ExtensionOut.model_validate(e, from_attributes=True) for e in (await session.execute(q)).scalars()
     ]

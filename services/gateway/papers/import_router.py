@@ -29,10 +29,14 @@ from services.gateway.papers.jobs import ImportJob, update
 from services.gateway.papers.router import services_for
 from services.gateway.papers.sheets import (
     FACT_COLUMNS,
+    FACTS_GUIDE,
     FACTS_SHEET,
+    MEMBER_COLUMNS,
+    MEMBERS_SHEET,
     SCHOOL_COLUMNS,
     SCHOOL_SHEET,
     read,
+    read_facts,
     template,
 )
 from services.gateway.papers.workbook import MEDIA_TYPE as XLSX
@@ -77,12 +81,14 @@ async def facts_template(
     school: Annotated[str | None, Query(max_length=32)] = None,
     year: SchoolYear | None = None,
 ) -> Response:
-    """A school's facts template (Dữ liệu): one school and year per row, prefilled when given, with
-    the framework's titles on the instructions sheet."""
+    """A school's facts template (Dữ liệu): one school and year per row, prefilled when given; the
+    steering unit's members (2.1) on their own sheet, one per row; the framework's titles on the
+    instructions sheet."""
     svc = await services_for(request, v)
     titles = titles_of(await svc.get("scoring", "/api/v1/frameworks/qd4725-2022", missing_ok=True))
     rows = [[school, year]] if school and year else []
-    return _xlsx(template(FACTS_SHEET, FACT_COLUMNS, titles, rows), "mau-du-lieu-truong.xlsx")
+    body = template(FACTS_SHEET, FACT_COLUMNS, titles, rows, [(MEMBERS_SHEET, MEMBER_COLUMNS)], FACTS_GUIDE)
+    return _xlsx(body, "mau-du-lieu-truong.xlsx")
 
 
 async def _body(request: Request) -> bytes:
@@ -105,7 +111,11 @@ async def import_workbook(name: str, request: Request, v: VerifiedDep, dry_run: 
         raise NotFound(msg("Không có mẫu này.", "No such template."))
     kind, sheet, columns = KINDS[name]
     svc = await services_for(request, v)
-    parsed = await asyncio.to_thread(read, await _body(request), sheet, columns, MAX_ROWS[kind])
+    body = await _body(request)
+    if kind == "facts":
+        parsed = await asyncio.to_thread(read_facts, body, MAX_ROWS[kind])
+    else:
+        parsed = await asyncio.to_thread(read, body, sheet, columns, MAX_ROWS[kind])
 
     async def no_progress(_: int) -> None:
         return None

@@ -112,6 +112,7 @@ async def active_extension(
             col(EditExtension.school_year) == year,
             col(EditExtension.kind) == kind.value,
             col(EditExtension.until) >= today,
+            col(EditExtension.revoked_at).is_(None),
         )
         .order_by(col(EditExtension.until).desc())
         .limit(1)
@@ -159,5 +160,6 @@ async def extended(
         col(EditExtension.school_code).in_(codes),
         col(EditExtension.kind) == kind.value,
         col(EditExtension.until) >= today,
+        col(EditExtension.revoked_at).is_(None),
     )
     return {(c, y) for c, y in (await session.execute(q)).all()}

@@ -104,4 +104,4 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[s
             for u in users:
                 r = await gw.post("/auth/login", json={"username": u, "password": password})
                 tokens[u] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-            yield {"gw": gw, **tokens}
+            yield {"gw": gw, "app": e.gateway, **tokens}

@@ -25,7 +25,7 @@ from services.gateway.errors import PayloadTooLarge
 from services.gateway.papers.exports import titles_of
 from services.gateway.papers.fetch import Services
 from services.gateway.papers.imports import run_import
-from services.gateway.papers.jobs import ImportJob, update
+from services.gateway.papers.jobs import HEARTBEAT, ImportJob, fail_interrupted, update
 from services.gateway.papers.router import services_for
 from services.gateway.papers.sheets import (
     FACT_COLUMNS,
@@ -153,7 +153,13 @@ async def _run(
     async def progress(done: int) -> None:
         await update(factory, job_id, done=done)
 
+    async def heartbeat() -> None:  # a chunk may take longer than the staleness allows
+        while True:
+            await asyncio.sleep(HEARTBEAT.total_seconds())
+            await update(factory, job_id)
+
     await update(factory, job_id, state="running")
+    beat = asyncio.create_task(heartbeat())
     try:
         report = await run_import(svc, kind, parsed, dry_run, progress)
     except Exception as e:  # the caller polls for the outcome; the problem's text is its own
@@ -164,17 +170,24 @@ async def _run(
         )
         await update(factory, job_id, state="failed", report={"error": text})
         return
+    finally:
+        beat.cancel()
     await update(factory, job_id, state="done", report=report.__dict__)
 
 
 @router.get("/jobs/{job_id}", responses=problem_responses(401, 404))
 async def job_status(job_id: str, request: Request, v: VerifiedDep) -> dict[str, Any]:
-    """An import job: state (queued, running, done, failed), rows done of rows to do, the report."""
+    """An import job: state (queued, running, done, failed), rows done of rows to do, the report. A
+    job whose process stopped answers failed, with `interrupted: true` in its report."""
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     async with factory() as s:
         job = await s.get(ImportJob, job_id)
     if job is None or job.owner != v.principal.sub:
         raise JobNotFound()
+    if job.state in ("queued", "running") and await fail_interrupted(factory, job_id):
+        async with factory() as s:
+            job = await s.get(ImportJob, job_id)
+        assert job is not None
     return {
         "job": job.id,
         "kind": job.kind,

@@ -139,8 +139,10 @@ async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> 
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway")
             )
         )
-        if schedule:  # the one schedule (shared.schedule), run in-process
-            await stack.enter_async_context(scheduled(clients, secret))
+        if schedule:  # the one schedule (shared.schedule), run in-process, the gateway's job included
+            to_self = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway")
+            own_job = await stack.enter_async_context(to_self)
+            await stack.enter_async_context(scheduled({**clients, "gateway": own_job}, secret))
         info = None
         if demo:
             schools = await seed_scoring(clients["scoring"], secret)

@@ -24,7 +24,7 @@ SCHEDULE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 @dataclass(frozen=True)
 class Job:
     name: str  # unique across the schedule; the run record's and the CronJob's name
-    service: str  # scoring | evidence | sync: the service that runs it
+    service: str  # scoring | evidence | sync | gateway: the service that runs it
     cron: str  # minute hour day-of-month month day-of-week, Asia/Ho_Chi_Minh
     summary: str
 
@@ -54,6 +54,12 @@ JOBS: tuple[Job, ...] = (
     Job("evidence-gc", "evidence", "0 3 * * *", "remove blobs no live evidence references (24 h grace)"),
     Job("evidence-idempotency-expiry", "evidence", "20 3 * * *", "forget Idempotency-Keys older than 7 days"),
     Job("scoring-idempotency-expiry", "scoring", "40 3 * * *", "forget Idempotency-Keys older than 7 days"),
+    Job(
+        "import-jobs-expiry",
+        "gateway",
+        "50 3 * * *",
+        "mark Excel import jobs whose process stopped failed; forget finished ones after 7 days",
+    ),
 )
 
 BY_NAME: dict[str, Job] = {j.name: j for j in JOBS}

@@ -31,6 +31,9 @@ PHONG = [
     ("phong-79-td", "Phòng GDĐT TP. Thủ Đức"),
     ("phong-79-cc", "Phòng GDĐT Huyện Củ Chi"),
 ]
+# where each Phòng dates its papers (NĐ 30: a district body writes its district); the Sở has none
+# recorded, so its papers take the province's name, "Thành phố Hồ Chí Minh"
+PLACE = {"phong-79-q1": "Quận 1", "phong-79-q3": "Quận 3", "phong-79-td": "Thủ Đức", "phong-79-cc": "Củ Chi"}
 NAMES = ["Kết Đoàn", "Trần Hưng Đạo", "Nguyễn Thái Học", "Lê Quý Đôn", "Chu Văn An", "Võ Thị Sáu",
          "Nguyễn Du", "Hòa Bình", "Lê Lợi", "Phan Chu Trinh", "Nguyễn Trãi", "Lý Thường Kiệt",
          "Minh Đức", "Đinh Tiên Hoàng"]  # fmt: skip
@@ -125,6 +128,7 @@ class Seeder:
                 "name": pname,
                 "parent_id": SO,
                 "province_code": PROVINCE,
+                "place_name": PLACE[pid],
             }
             await self.post("/api/v1/org/units", unit, self.admin)
             for i, name in enumerate(NAMES):

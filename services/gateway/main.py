@@ -22,8 +22,10 @@ from services.gateway.auth.throttle import FallbackThrottle, LoginThrottle, Redi
 from services.gateway.auth.tokens import JwksCache, VerifiedCache
 from services.gateway.config import MIGRATIONS, GatewaySettings
 from services.gateway.graphql.app import graphql_router
+from services.gateway.jobs import JOB_RUNS, JOBS
 from services.gateway.openapi import merged
 from services.gateway.papers.import_router import router as imports_router
+from services.gateway.papers.jobs import fail_interrupted
 from services.gateway.papers.router import router as papers_router
 from services.gateway.proxy.router import router as proxy_router
 from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, RedisBucket
@@ -32,6 +34,7 @@ from services.gateway.security import PrivateOpsEndpoints, SecurityHeaders
 from shared import observability
 from shared.app import add_healthz
 from shared.errors import install_problem_handlers
+from shared.jobs import install_jobs
 from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
@@ -57,6 +60,7 @@ def create_app(
             database(app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start) as factory,
             AsyncExitStack() as stack,
         ):
+            await fail_interrupted(factory)  # imports whose process stopped while they ran
             app.state.verified_tokens = VerifiedCache()
             app.state.revocation = RevocationChecker(factory, settings.revocation_cache_seconds)
             clients = dict(upstreams) if upstreams is not None else {}
@@ -123,6 +127,7 @@ def create_app(
     app.include_router(internal_router)  # service principals only (the sync webhook scope check)
     app.include_router(admin_router)
     app.include_router(jobs_router)  # scheduled jobs' last runs, from the services
+    install_jobs(app, "gateway", JOB_RUNS, JOBS)  # its own scheduled work (shared.schedule)
     app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
 
     add_healthz(

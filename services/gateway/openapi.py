@@ -21,7 +21,9 @@ async def merged(app: FastAPI, upstreams: dict[str, httpx.AsyncClient]) -> tuple
     """The merged document, and whether every service contributed (only then is it cached)."""
     complete = True
     doc: dict[str, Any] = app.openapi()
-    doc = {**doc, "paths": dict(doc.get("paths", {})), "components": dict(doc.get("components", {}))}
+    # the gateway's own /internal routes (the scheduler's job trigger) are service calls, not the API
+    paths = {p: item for p, item in doc.get("paths", {}).items() if not p.startswith("/internal/")}
+    doc = {**doc, "paths": paths, "components": dict(doc.get("components", {}))}
     schemas: dict[str, Any] = dict(doc["components"].get("schemas", {}))
     for name, client in upstreams.items():
         try:

@@ -3,7 +3,8 @@
 `python -m services.scheduler cronjobs`: print the CronJob manifests generated from the schedule.
 
 Settings (environment): `SCHEDULER_INTERNAL_SECRET` (the services' internal secret),
-`SCHEDULER_SCORING_URL`, `SCHEDULER_EVIDENCE_URL`, `SCHEDULER_SYNC_URL`, `SCHEDULER_TICK_SECONDS`.
+`SCHEDULER_SCORING_URL`, `SCHEDULER_EVIDENCE_URL`, `SCHEDULER_SYNC_URL`, `SCHEDULER_GATEWAY_URL`,
+`SCHEDULER_TICK_SECONDS`.
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ class SchedulerSettings(BaseSettings):
     scoring_url: str = "http://127.0.0.1:8001"
     evidence_url: str = "http://127.0.0.1:8002"
     sync_url: str = "http://127.0.0.1:8003"
+    gateway_url: str = "http://127.0.0.1:8000"
     tick_seconds: float = 30.0
     timeout_seconds: float = 600.0  # a job (evidence verify) may take minutes
 
     def clients(self) -> dict[str, httpx.AsyncClient]:
-        urls = {"scoring": self.scoring_url, "evidence": self.evidence_url, "sync": self.sync_url}
+        urls = {"scoring": self.scoring_url, "evidence": self.evidence_url, "sync": self.sync_url,
+                "gateway": self.gateway_url}  # fmt: skip
         return {k: httpx.AsyncClient(base_url=u, timeout=self.timeout_seconds) for k, u in urls.items()}
 
 

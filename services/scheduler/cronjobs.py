@@ -15,7 +15,7 @@ HEADER = (
     "deploy/base/cronjobs.yaml`;\n# do not edit by hand (tests/deploy/test_schedule.py checks it).\n"
 )
 URL = {"scoring": "http://chiso-scoring:8001", "evidence": "http://chiso-evidence:8002",
-       "sync": "http://chiso-sync-api:8003"}  # fmt: skip
+       "sync": "http://chiso-sync-api:8003", "gateway": "http://chiso-gateway:8000"}  # fmt: skip
 
 
 def cronjob(job: Job) -> dict[str, Any]:

@@ -40,6 +40,11 @@ class TeamPlanNotFound(NotFound):
     message = msg("Đơn vị chưa khai báo đoàn đánh giá ngoài năm học này.", "No teams recorded for this year.")
 
 
+class ExtensionNotFound(NotFound):
+    code = "extension_not_found"
+    message = msg("Không tìm thấy lần gia hạn này.", "No such extension.")
+
+
 class LinkNotFound(NotFound):
     code = "publication_link_not_found"
     message = msg("Chưa khai báo đường link công bố.", "No publication link recorded.")

@@ -298,7 +298,7 @@ class TestNetworkPolicies:
     @pytest.mark.parametrize(
         ("component", "sources"),
         [
-            ("gateway", {"ingress-nginx", "web", "sync-api", "sync-worker", "monitoring"}),
+            ("gateway", {"ingress-nginx", "web", "sync-api", "sync-worker", "scheduler", "monitoring"}),
             ("web", {"ingress-nginx", "monitoring"}),
             ("scoring", {"gateway", "evidence", "sync-api", "sync-worker", "scheduler", "monitoring"}),
             ("evidence", {"gateway", "scoring", "scheduler", "monitoring"}),  # scoring: evidence references

@@ -90,7 +90,7 @@ class TestEgress:
             ("sync-api", {("scoring", 8001), ("gateway", 8000), ("any", 5432)}),
             ("sync-worker", {("scoring", 8001), ("gateway", 8000), ("any", 5432), ("public", 443)}),
             ("migrate", {("any", 5432)}),
-            ("scheduler", {("scoring", 8001), ("evidence", 8002), ("sync-api", 8003)}),
+            ("scheduler", {("scoring", 8001), ("evidence", 8002), ("sync-api", 8003), ("gateway", 8000)}),
             ("web", {("gateway", 8000), ("public", 443)}),
         ],
     )  # fmt: skip

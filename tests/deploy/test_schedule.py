@@ -34,9 +34,8 @@ def test_compose_runs_the_scheduler_loop():
     svc = compose()["services"]["scheduler"]
     assert svc["entrypoint"] == ["python", "-m", "services.scheduler"]
     assert svc["command"][0] == "loop"
-    assert {"SCHEDULER_SCORING_URL", "SCHEDULER_EVIDENCE_URL", "SCHEDULER_SYNC_URL"} <= set(
-        svc["environment"]
-    )
+    urls = {"SCHEDULER_SCORING_URL", "SCHEDULER_EVIDENCE_URL", "SCHEDULER_SYNC_URL", "SCHEDULER_GATEWAY_URL"}
+    assert urls <= set(svc["environment"])
 
 
 def test_slots_are_read_in_vietnam_time():
@@ -48,8 +47,9 @@ def test_slots_are_read_in_vietnam_time():
 
 def test_every_service_registers_exactly_its_jobs():
     from services.evidence.jobs import JOBS as EVIDENCE
+    from services.gateway.jobs import JOBS as GATEWAY
     from services.scoring.jobs import JOBS as SCORING
     from services.sync.jobs import jobs as sync
 
-    registered = {**EVIDENCE, **SCORING, **sync()}
+    registered = {**EVIDENCE, **SCORING, **sync(), **GATEWAY}
     assert set(registered) == {j.name for j in JOBS}

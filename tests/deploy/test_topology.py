@@ -484,11 +484,13 @@ class TestOperations:
             "SCHEDULER_SCORING_URL": topology.urls["scoring"],
             "SCHEDULER_EVIDENCE_URL": topology.urls["evidence"],
             "SCHEDULER_SYNC_URL": topology.urls["sync"],
+            "SCHEDULER_GATEWAY_URL": topology.urls["gateway"],
             "SCHEDULER_TICK_SECONDS": "0.5",
         }
         argv = ["-m", "services.scheduler", "loop", "--log-json"]
         topology.start("scheduler", argv, scheduler)
-        runs = await wait_for_jobs(gw, admin, {"at-risk-announce", "reminders"})
+        runs = await wait_for_jobs(gw, admin, {"at-risk-announce", "reminders", "import-jobs-expiry"})
+        assert runs["import-jobs-expiry"]["outcome"] == "ok", runs
         assert runs["at-risk-announce"]["detail"]["self"]["announced"] == 1, runs
         assert runs["reminders"]["detail"]["sent"] == 1, runs
         # a restarted scheduler (or a second one) catches the same slots up: nothing runs twice

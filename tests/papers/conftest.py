@@ -87,6 +87,8 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[s
                 ("head.rec", RECOGNISED, Role.SCHOOL_HEAD),
                 ("head.other", "79200009", Role.SCHOOL_HEAD),
                 ("staff.new", "79100011", Role.SCHOOL_STAFF),  # a school that has not started
+                ("staff.q3", "79300003", Role.SCHOOL_STAFF),  # another (it submits from a workbook)
+                ("head.new", "79100011", Role.SCHOOL_HEAD),
             ]:
                 user = UserCreate(
                     username=username, name="Cán bộ", password=password, roles=[role], schools=[code]
@@ -97,7 +99,9 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[s
             transport=httpx.ASGITransport(app=e.gateway), base_url="http://gw"
         ) as gw:
             tokens = {}
-            for u in ("so.officer", "phong.q1", "head.rec", "head.other", "admin", "staff.new"):
+            users = ["so.officer", "phong.q1", "head.rec", "head.other", "admin"]
+            users += ["staff.new", "staff.q3", "head.new"]
+            for u in users:
                 r = await gw.post("/auth/login", json={"username": u, "password": password})
                 tokens[u] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-            yield {"gw": gw, **tokens}
+            yield {"gw": gw, "app": e.gateway, **tokens}

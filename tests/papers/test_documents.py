@@ -16,7 +16,8 @@ from tests.papers.conftest import RECOGNISED, YEAR, docx_text, first_page_ink, p
 # below 10 and the month below 3
 _D = vn_today()
 _MONTH = f"{_D.month:02d}" if _D.month < 3 else str(_D.month)
-DECIDED = f"TP. Hồ Chí Minh, ngày {_D.day:02d} tháng {_MONTH} năm {_D.year}"
+# the Sở has no place name of its own: its papers are dated at its province's name
+DECIDED = f"Thành phố Hồ Chí Minh, ngày {_D.day:02d} tháng {_MONTH} năm {_D.year}"
 
 NĐ30 = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Nơi nhận:"]
 SCHOOL = f"/api/v1/schools/{RECOGNISED}/documents/{YEAR}"
@@ -124,3 +125,27 @@ class TestRefusals:
         evil = '#panic("x") *đậm* $x$ ]['
         p = Paper("t", "A", "B", "Số: 1", "Hà Nội, ngày", "QUYẾT ĐỊNH", evil, [Para(evil)], [Signature("X")])
         assert evil in pdf_text(render_pdf(p), tmp_path)
+
+
+async def test_papers_are_dated_at_the_registry_place(demo: dict[str, Any], tmp_path: Path) -> None:
+    """The địa danh comes from the registry: the Phòng's own place name for its papers and for its
+    schools' papers; cleared, the province's name."""
+    gw, admin = demo["gw"], demo["admin"]
+    unit = "/api/v1/org/units/phong-79-q1"
+
+    async def dated(who: str, url: str) -> str:
+        r = await gw.get(url, headers=demo[who])
+        assert r.status_code == 200, r.text
+        return " ".join(pdf_text(r.content, tmp_path).split())
+
+    try:
+        r = await gw.patch(unit, json={"place_name": "Phường Sài Gòn"}, headers=admin)
+        assert (r.status_code, r.json()["place"]) == (200, "Phường Sài Gòn")
+        assert "Phường Sài Gòn, ngày" in await dated("phong.q1", f"{Q1}/qd-thanh-lap-doan.pdf")
+        text = await dated("head.rec", f"{SCHOOL}/qd-thanh-lap-hoi-dong.pdf")
+        assert "Phường Sài Gòn, ngày 07 tháng 10 năm 2024" in text
+        await gw.patch(unit, json={"place_name": None}, headers=admin)
+        text = await dated("head.rec", f"{SCHOOL}/qd-thanh-lap-hoi-dong.pdf")
+        assert "Thành phố Hồ Chí Minh, ngày 07 tháng 10 năm 2024" in text
+    finally:
+        await gw.patch(unit, json={"place_name": "Quận 1"}, headers=admin)

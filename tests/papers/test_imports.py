@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from tests.papers.conftest import YEAR
 
@@ -166,3 +167,70 @@ class TestFacts:
         assert a["facts"]["1.6.1"] == {"numerator": 20, "denominator": 30}
         assert a["facts"]["1.1"] == {"met": True}
         assert a["facts"]["1.4.1"] == {"count": 25}
+
+    async def test_members_and_solution_names_then_submit(self, demo: dict[str, Any]) -> None:
+        """I-10 asks at submission for the 2.1 members (name, position, email, phone) and the names
+        of the solutions deployed: a school fills them in the workbook and submits from it."""
+        gw, code = demo["gw"], "79300003"
+        self_url = f"/api/v1/schools/{code}/assessments/{YEAR}/self"
+        assert (await gw.get(self_url, headers=demo["staff.q3"])).status_code == 404  # not started
+        r = await gw.get(
+            "/api/v1/imports/templates/du-lieu-truong.xlsx",
+            params={"school": code, "year": YEAR},
+            headers=demo["staff.q3"],
+        )
+        wb = load_workbook(io.BytesIO(r.content))
+        assert wb.sheetnames == ["Dữ liệu", "Thành viên 2.1", "Hướng dẫn"]
+        facts, members = wb["Dữ liệu"], wb["Thành viên 2.1"]
+        keys = [c.value for c in facts[2]]
+        header = ["school_code", "school_year", "name", "position", "email", "phone"]
+        assert [c.value for c in members[2]] == header
+
+        def letter(k: str) -> str:
+            return get_column_letter(keys.index(k) + 1)
+
+        row = {"1.1.met": "Có", "2.1.met": "Có", "lms.deployed": "Có", "lms.name": "K12Online",
+               "lms.acquisition": "Thuê", "sms.deployed": "Có", "sms.name": "SMAS", "sms.acquisition": "Mua",
+               "1.5.1.deployed": "Có", "2.3.1.deployed": "Có", "submit": "Có"}  # fmt: skip
+        for k, v in row.items():
+            facts.cell(3, keys.index(k) + 1, v)
+        members.append([code, YEAR, "Nguyễn Văn An", "Hiệu trưởng", "an@example.edu.vn", "0901000001"])
+        members.append([code, YEAR, "Trần Thị Bình", "Phó Hiệu trưởng", None, "0901000002"])
+        members.append(["79300099", YEAR, "Lê Văn Cường", "Giáo viên", "c@example.edu.vn", "0901000003"])
+
+        def body() -> bytes:
+            out = io.BytesIO()
+            wb.save(out)
+            return out.getvalue()
+
+        # a member of a school not on the facts sheet is caught while reading, nothing sent
+        r = await send(demo, "du-lieu-truong", body(), "staff.q3", dry_run=True)
+        assert [(e["sheet"], e["cell"], e["code"]) for e in r.json()["errors"]] == [
+            ("Thành viên 2.1", "A5", "member_without_row")
+        ]
+        members.delete_rows(5)
+        # what submission asks for comes back at its cells: the member's e-mail, 1.5.1's name
+        r = await send(demo, "du-lieu-truong", body(), "staff.q3", dry_run=False)
+        got = {(e["sheet"], e["cell"], e["code"]) for e in r.json()["errors"]}
+        assert got == {
+            ("Thành viên 2.1", "E4", "required_at_submission"),
+            ("Dữ liệu", f"{letter('1.5.1.name')}3", "required_at_submission"),
+        }
+        assert r.json()["committed"] is False
+        assert (await gw.get(self_url, headers=demo["staff.q3"])).status_code == 404  # nothing written
+        members["E4"] = "binh@example.edu.vn"
+        facts[f"{letter('1.5.1.name')}3"] = "Phần mềm thư viện số"
+        r = await send(demo, "du-lieu-truong", body(), "staff.q3", dry_run=False)
+        report = r.json()
+        outcome = (report["errors"], report["committed"], report["created"], report["submitted"])
+        assert outcome == ([], True, 1, 1)
+        a = (await gw.get(self_url, headers=demo["staff.q3"])).json()
+        assert a["state"] == "submitted"
+        assert a["facts"]["2.1"]["members"][1] == {
+            "name": "Trần Thị Bình",
+            "position": "Phó Hiệu trưởng",
+            "email": "binh@example.edu.vn",
+            "phone": "0901000002",
+        }
+        assert a["facts"]["lms"] == {"deployed": True, "name": "K12Online", "acquisition": "rented"}
+        assert a["facts"]["1.5.1"] == {"deployed": True, "name": "Phần mềm thư viện số"}

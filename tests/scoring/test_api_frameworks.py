@@ -136,3 +136,17 @@ class TestPreview:
 
     async def test_health(self, client):
         assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+class TestBandsInWords:
+    """People read the bands in words, never as "(18, inf)"; the interval stays in `band`."""
+
+    async def test_preview_explains_in_words(self, client):
+        r = await client.post("/api/v1/frameworks/qd4725-2022/score", json=PRIMARY_SCHOOL)
+        g1 = r.json()["groups"][0]
+        texts = [g1["why"]] + [c["why"] for c in g1["criteria"]]
+        texts += [i["why"] for c in g1["criteria"] for i in c.get("items", [])]
+        assert not [w for w in texts if "inf" in w["vi"] + w["en"] or "[" in w["vi"] + w["en"]]
+        assert g1["why"]["band"] == "[50, 75]"  # the interval itself, for machines
+        assert g1["why"]["vi"] == "64,5 điểm (từ 50 đến 75 điểm)."
+        assert g1["why"]["en"] == "64.5 points (from 50 to 75 points)."

@@ -132,3 +132,50 @@ async def test_calendar_unreachable_is_503_and_writes_nothing(client, sync):
     r = await client.put(SELF, json={"facts": FULL}, headers=STAFF)
     assert (r.status_code, r.json()["code"]) == (503, "calendar_unavailable")
     assert (await client.get(SELF, headers=HEAD)).status_code == 404
+
+
+async def test_the_so_revokes_an_extension_with_reason_and_the_lock_holds_again(client, sync):
+    assert (await client.put(SELF, json={"facts": FULL}, headers=STAFF)).status_code == 201
+    sync.lock = TODAY - timedelta(days=1)
+    url = SELF + "/extensions"
+    until = str(TODAY + timedelta(days=10))
+    ext = (await client.post(url, json={"reason": "Ngập lụt", "until": until}, headers=SO_OFFICER)).json()
+    body = {"facts": {**FULL, "1.4.1": {"count": 3}}}
+    assert (await client.put(SELF, json=body, headers={**STAFF, "If-Match": '"1"'})).status_code == 200
+    revoke = f"{url}/{ext['id']}/revoke"
+    for who in (OFFICER_A, HEAD, ADMIN):  # a Phòng officer, the school, an admin
+        assert (await client.post(revoke, json={"reason": "x"}, headers=who)).status_code == 403
+    r = await client.post(revoke, json={"reason": " "}, headers=SO_OFFICER)
+    assert (r.status_code, r.json()["validation_errors"][0]["pointer"]) == (422, "/reason")
+    assert (
+        await client.post(f"{url}/99999/revoke", json={"reason": "x"}, headers=SO_OFFICER)
+    ).status_code == 404
+    other = "/api/v1/schools/79701001/assessments/2024-2025/external/extensions"
+    r = await client.post(f"{other}/{ext['id']}/revoke", json={"reason": "x"}, headers=SO_OFFICER)
+    assert r.status_code == 404  # the id of another kind's grant
+    r = await client.post(revoke, json={"reason": "Đã khắc phục xong"}, headers=SO_OFFICER)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["revoked_by"], got["revoke_reason"], got["until"]) == (
+        "officer-so",
+        "Đã khắc phục xong",
+        until,
+    )
+    assert got["revoked_at"]
+    # locked again at once, for PUT, submission and bulk alike
+    r = await client.put(SELF, json={"facts": FULL}, headers={**STAFF, "If-Match": '"2"'})
+    assert (r.status_code, r.json()["code"]) == (409, "edit_locked")
+    assert (await client.post(SELF + "/submit", headers=STAFF)).json()["code"] == "edit_locked"
+    r = await client.post(
+        "/api/v1/bulk/assessments",
+        json={"items": [{"school_code": "79701001", "school_year": "2024-2025", "facts": FULL}]},
+        headers=VENDOR,
+    )
+    assert r.json()["results"][0]["problem"]["code"] == "edit_locked"
+    again = await client.post(revoke, json={"reason": "lần nữa"}, headers=SO_OFFICER)
+    assert (again.status_code, again.json()["code"]) == (409, "extension_not_running")
+    audit = (await client.get(SELF + "/audit", headers=HEAD)).json()
+    (entry,) = [a for a in audit if a["action"] == "extension_revoked"]
+    assert (entry["actor"], entry["reason"]) == ("officer-so", "Ngập lụt → Đã khắc phục xong")
+    listing = (await client.get(url, headers=HEAD)).json()
+    assert [(x["id"], x["revoke_reason"]) for x in listing] == [(ext["id"], "Đã khắc phục xong")]

@@ -50,6 +50,30 @@ class TestUnits:
         assert r.status_code == 422
         assert (await org.get("/api/v1/org/units/so-79", headers=ADMIN)).json()["parent_id"] == "bgd"
 
+    async def test_place_name_defaults_to_the_province_and_can_be_set(self, org: httpx.AsyncClient) -> None:
+        """Where a unit's papers are dated (địa danh): its own place name, else its province's."""
+        phong = "/api/v1/org/units/phong-797-a"
+        so = (await org.get("/api/v1/org/units/so-79", headers=ADMIN)).json()
+        assert (so["place_name"], so["place"]) == (None, "Thành phố Hồ Chí Minh")
+        r = await org.patch(phong, json={"place_name": "Quận 7"}, headers=ADMIN)
+        assert (r.status_code, r.json()["place_name"], r.json()["place"]) == (200, "Quận 7", "Quận 7")
+        school = (await org.get("/api/v1/org/schools/79701001", headers=STAFF)).json()
+        assert school["managing_unit_place"] == "Quận 7"  # the school's papers are dated there
+        r = await org.patch(
+            "/api/v1/org/units/phong-797-a", json={"name": "Phòng GDĐT Quận 7"}, headers=ADMIN
+        )
+        assert r.json()["place"] == "Quận 7"  # a PATCH that leaves it out keeps it
+        r = await org.patch(phong, json={"place_name": None}, headers=ADMIN)
+        assert (r.json()["place_name"], r.json()["place"]) == (None, "Thành phố Hồ Chí Minh")
+        r = await org.patch(phong, json={"place_name": ""}, headers=ADMIN)
+        assert [e["pointer"] for e in r.json()["validation_errors"]] == ["/place_name"]
+        unit = {"id": "p-new", "kind": "district_office", "name": "Phòng GDĐT Huyện Gia Lâm",
+                "parent_id": "bgd", "province_code": "01", "place_name": "Gia Lâm"}  # fmt: skip
+        r = await org.post("/api/v1/org/units", json=unit, headers=ADMIN)
+        assert (r.status_code, r.json()["place"]) == (201, "Gia Lâm")
+        bare = {"id": "p-bare", "kind": "district_office", "name": "Phòng X", "parent_id": "bgd"}
+        assert (await org.post("/api/v1/org/units", json=bare, headers=ADMIN)).json()["place"] is None
+
 
 class TestSchools:
     async def test_read_back_and_validation(self, org: httpx.AsyncClient) -> None:

@@ -11,6 +11,8 @@ import pytest
 from services.scoring.assessments.models import Assessment, State
 from services.scoring.units.model import UnitFramework, load_units
 from shared.framework.lint import lint
+from shared.principal import HEADER, verify_principal
+from tests.conftest import SECRET
 from tests.scoring.conftest import OFFICER_B, SO_OFFICER, seed_org
 
 Y1 = "2024-2025"
@@ -65,9 +67,10 @@ async def org(client: httpx.AsyncClient, app: Any) -> httpx.AsyncClient:
 
 @pytest.mark.asyncio
 async def test_province_aggregates_and_score(org):
-    """Four schools under so-79. Group 1 at level ≥ 2: 2/4 = 50% → 15; group 2: 3/4 = 75% → 15;
-    overall level 3: 1/4 = 25% → 10; 2.3.8 deployed: 2/4 = 50% → 15. Criterion 1.1 = 40 (level 2),
-    1.2 = 15 (level 2), the unit 55 points, level 2."""
+    """Four schools under so-79, scoring run without sync. Group 1 at level ≥ 2: 2/4 = 50% → 15;
+    group 2: 3/4 = 75% → 15; overall level 3: 1/4 = 25% → 10; 2.3.8 deployed: 2/4 = 50% → 10; on
+    time: not available (no sync here) → 0. Criterion 1.1 = 40 (level 2), 1.2 = 10 (level 1), the
+    unit 50 points, level 2."""
     r = await org.get(URL.format("so-79"), params={"year": Y1}, headers=SO_OFFICER)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -78,10 +81,66 @@ async def test_province_aggregates_and_score(org):
         "1.1.2": (3, 4),
         "1.1.3": (1, 4),
         "1.2.1": (2, 4),
+        "1.2.2": (None, 4),
     }
+    on_time = body["indicators"][-1]
+    assert on_time["available"] is False
+    assert "not connected" in on_time["why"]["en"]
     (g,) = body["score"]["groups"]
-    assert [(c["code"], c["points"], c["level"]) for c in g["criteria"]] == [("1.1", 40, 2), ("1.2", 15, 2)]
-    assert (g["points"], g["level"]) == (55, 2)
+    assert [(c["code"], c["points"], c["level"]) for c in g["criteria"]] == [("1.1", 40, 2), ("1.2", 10, 1)]
+    assert (g["points"], g["level"]) == (50, 2)
+
+
+def sync_answering(statuses: dict[str, str] | None, seen: list[httpx.Request]) -> httpx.AsyncClient:
+    """A stand-in for sync's timeliness route: `statuses` per school, or None to fail (502)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if statuses is None:
+            return httpx.Response(502)
+        rows = [{"school_code": c, "status": st} for c, st in statuses.items()]
+        return httpx.Response(200, json={"schools": rows})
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="http://sync")
+
+
+@pytest.mark.asyncio
+async def test_share_on_time_from_sync(org, app):
+    """Sync says three of the four schools are on time, one of them (79999001) outside so-79's
+    subtree: 2/4 = 50% → 10 points; criterion 1.2 = 10 + 10 = 20 (level 2), the unit 60 points.
+    Sync is asked for the unit's province with the caller's own principal."""
+    seen: list[httpx.Request] = []
+    statuses = {"79701001": "on_time", "79701002": "late", "79702001": "on_time", "79999001": "on_time",
+                "79000001": "missing"}  # fmt: skip
+    app.state.calendar.http = sync_answering(statuses, seen)
+    try:
+        r = await org.get(URL.format("so-79"), params={"year": Y1}, headers=SO_OFFICER)
+    finally:
+        app.state.calendar.http = None
+    assert r.status_code == 200, r.text
+    body = r.json()
+    on_time = next(i for i in body["indicators"] if i["item"] == "1.2.2")
+    assert (on_time["available"], on_time["numerator"], on_time["denominator"]) == (True, 2, 4)
+    (g,) = body["score"]["groups"]
+    assert [(c["code"], c["points"], c["level"]) for c in g["criteria"]] == [("1.1", 40, 2), ("1.2", 20, 2)]
+    assert (g["points"], g["level"]) == (60, 2)
+    (call,) = seen
+    assert (call.url.path, dict(call.url.params)) == (
+        "/api/v1/sync/timeliness",
+        {"school_year": Y1, "kind": "self", "province": "79"},
+    )
+    assert verify_principal(call.headers[HEADER], SECRET).sub == "officer-so"
+
+
+@pytest.mark.asyncio
+async def test_sync_not_answering_is_503(org, app):
+    app.state.calendar.http = sync_answering(None, [])
+    try:
+        r = await org.get(URL.format("so-79"), params={"year": Y1}, headers=SO_OFFICER)
+    finally:
+        app.state.calendar.http = None
+    assert r.status_code == 503
+    assert r.json()["code"] == "timeliness_unavailable"
 
 
 @pytest.mark.asyncio

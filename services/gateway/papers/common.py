@@ -50,16 +50,22 @@ def pts(v: Any) -> str:
     return text.replace(".", ",")
 
 
-def place_of(unit_name: str) -> str:
-    """ "Phòng GDĐT Quận 1" → "Quận 1": where the unit's papers are dated."""
+def _name_place(unit_name: str) -> str:
+    """ "Phòng GDĐT Quận 1" → "Quận 1": the place a unit's name carries."""
     return UNIT_PREFIX.sub("", unit_name).strip() or unit_name
+
+
+def place_of(unit: dict[str, Any]) -> str:
+    """Where the unit's papers are dated (địa danh): the registry's place (the unit's own place
+    name, else its province's name); only a unit with neither falls back on its name."""
+    return unit.get("place") or _name_place(unit.get("name") or "")
 
 
 def parent_of(unit: dict[str, Any]) -> str:
     """The body a Phòng or Sở answers to in its header (UBND of its district or province)."""
     if unit["kind"] == "ministry":
         return ""
-    return f"UBND {place_of(unit['name'])}"
+    return f"UBND {unit.get('place_name') or _name_place(unit['name'])}"
 
 
 def school_levels(levels: list[str]) -> str:

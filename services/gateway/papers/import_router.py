@@ -25,14 +25,18 @@ from services.gateway.errors import PayloadTooLarge
 from services.gateway.papers.exports import titles_of
 from services.gateway.papers.fetch import Services
 from services.gateway.papers.imports import run_import
-from services.gateway.papers.jobs import ImportJob, update
+from services.gateway.papers.jobs import HEARTBEAT, ImportJob, fail_interrupted, update
 from services.gateway.papers.router import services_for
 from services.gateway.papers.sheets import (
     FACT_COLUMNS,
+    FACTS_GUIDE,
     FACTS_SHEET,
+    MEMBER_COLUMNS,
+    MEMBERS_SHEET,
     SCHOOL_COLUMNS,
     SCHOOL_SHEET,
     read,
+    read_facts,
     template,
 )
 from services.gateway.papers.workbook import MEDIA_TYPE as XLSX
@@ -77,12 +81,14 @@ async def facts_template(
     school: Annotated[str | None, Query(max_length=32)] = None,
     year: SchoolYear | None = None,
 ) -> Response:
-    """A school's facts template (Dữ liệu): one school and year per row, prefilled when given, with
-    the framework's titles on the instructions sheet."""
+    """A school's facts template (Dữ liệu): one school and year per row, prefilled when given; the
+    steering unit's members (2.1) on their own sheet, one per row; the framework's titles on the
+    instructions sheet."""
     svc = await services_for(request, v)
     titles = titles_of(await svc.get("scoring", "/api/v1/frameworks/qd4725-2022", missing_ok=True))
     rows = [[school, year]] if school and year else []
-    return _xlsx(template(FACTS_SHEET, FACT_COLUMNS, titles, rows), "mau-du-lieu-truong.xlsx")
+    body = template(FACTS_SHEET, FACT_COLUMNS, titles, rows, [(MEMBERS_SHEET, MEMBER_COLUMNS)], FACTS_GUIDE)
+    return _xlsx(body, "mau-du-lieu-truong.xlsx")
 
 
 async def _body(request: Request) -> bytes:
@@ -105,7 +111,11 @@ async def import_workbook(name: str, request: Request, v: VerifiedDep, dry_run: 
         raise NotFound(msg("Không có mẫu này.", "No such template."))
     kind, sheet, columns = KINDS[name]
     svc = await services_for(request, v)
-    parsed = await asyncio.to_thread(read, await _body(request), sheet, columns, MAX_ROWS[kind])
+    body = await _body(request)
+    if kind == "facts":
+        parsed = await asyncio.to_thread(read_facts, body, MAX_ROWS[kind])
+    else:
+        parsed = await asyncio.to_thread(read, body, sheet, columns, MAX_ROWS[kind])
 
     async def no_progress(_: int) -> None:
         return None
@@ -143,7 +153,13 @@ async def _run(
     async def progress(done: int) -> None:
         await update(factory, job_id, done=done)
 
+    async def heartbeat() -> None:  # a chunk may take longer than the staleness allows
+        while True:
+            await asyncio.sleep(HEARTBEAT.total_seconds())
+            await update(factory, job_id)
+
     await update(factory, job_id, state="running")
+    beat = asyncio.create_task(heartbeat())
     try:
         report = await run_import(svc, kind, parsed, dry_run, progress)
     except Exception as e:  # the caller polls for the outcome; the problem's text is its own
@@ -154,17 +170,24 @@ async def _run(
         )
         await update(factory, job_id, state="failed", report={"error": text})
         return
+    finally:
+        beat.cancel()
     await update(factory, job_id, state="done", report=report.__dict__)
 
 
 @router.get("/jobs/{job_id}", responses=problem_responses(401, 404))
 async def job_status(job_id: str, request: Request, v: VerifiedDep) -> dict[str, Any]:
-    """An import job: state (queued, running, done, failed), rows done of rows to do, the report."""
+    """An import job: state (queued, running, done, failed), rows done of rows to do, the report. A
+    job whose process stopped answers failed, with `interrupted: true` in its report."""
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     async with factory() as s:
         job = await s.get(ImportJob, job_id)
     if job is None or job.owner != v.principal.sub:
         raise JobNotFound()
+    if job.state in ("queued", "running") and await fail_interrupted(factory, job_id):
+        async with factory() as s:
+            job = await s.get(ImportJob, job_id)
+        assert job is not None
     return {
         "job": job.id,
         "kind": job.kind,

@@ -42,7 +42,7 @@ class SchoolRecords:
 
     @property
     def place(self) -> str:
-        return place_of(self.unit["name"])
+        return place_of(self.unit)
 
     def head(self) -> str:
         c = self.council or {}
@@ -62,7 +62,11 @@ class SchoolRecords:
 
 async def load(svc: Services, code: str, year: str, need_assessment: bool) -> SchoolRecords:
     school = await svc.get("scoring", f"/api/v1/org/schools/{code}")
-    unit = {"id": school["managing_unit_id"], "name": school.get("managing_unit_name") or ""}
+    unit = {
+        "id": school["managing_unit_id"],
+        "name": school.get("managing_unit_name") or "",
+        "place": school.get("managing_unit_place"),
+    }
     council = await svc.get("scoring", f"/api/v1/schools/{code}/council/{year}", missing_ok=True)
     a = await svc.get(
         "scoring", f"/api/v1/schools/{code}/assessments/{year}/self", missing_ok=not need_assessment

@@ -44,7 +44,7 @@ class UnitRecords:
             "issuer_parent": parent_of(self.unit),
             "issuer": self.unit["name"],
             "number": number,
-            "place_date": place_date(place_of(self.unit["name"]), parse_date(on), self.year[5:]),
+            "place_date": place_date(place_of(self.unit), parse_date(on), self.year[5:]),
             "kind": kind,
             "title": title,
         }

@@ -102,7 +102,7 @@ async def active_extension(
 ) -> EditExtension | None:
     q = (
         extensions_of(code, year, kind)
-        .where(col(EditExtension.until) >= today)
+        .where(col(EditExtension.until) >= today, col(EditExtension.revoked_at).is_(None))
         .order_by(col(EditExtension.until).desc())
         .limit(1)
     )
@@ -149,5 +149,6 @@ async def extended(
         col(EditExtension.school_code).in_(codes),
         col(EditExtension.kind) == kind.value,
         col(EditExtension.until) >= today,
+        col(EditExtension.revoked_at).is_(None),
     )
     return {(c, y) for c, y in (await session.execute(q)).all()}

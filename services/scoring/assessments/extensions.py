@@ -1,15 +1,17 @@
 """Reopening a school past the edit lock (gia hạn / mở lại): the province's Sở GDĐT only, as an
-explicit act with a reason and an end date. Each grant is a row of `edit_extension` (append-only),
-an audit entry on the assessment when it exists, and an `assessment.reopened` event."""
+explicit act with a reason and an end date. Each grant is a row of `edit_extension` (never
+deleted), an audit entry on the assessment when it exists, and an `assessment.reopened` event.
+The same officers may revoke a running grant, with a reason: the row records who, when and why,
+the assessment's audit gets an entry, and writes past the lock are refused again at once."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -22,8 +24,10 @@ from services.scoring.feed.repository import emit, event
 from services.scoring.org.models import OrgUnit, UnitKind
 from services.scoring.org.repository import OrgRepository
 from services.scoring.org.scope import ancestors
+from services.scoring.errors import ExtensionNotFound
 from shared.contracts import AssessmentKind, EventType
-from shared.errors import Forbidden, SchoolNotFound, Unprocessable, problem_responses
+from shared.db import utcnow
+from shared.errors import Conflict, Forbidden, SchoolNotFound, Unprocessable, problem_responses
 from shared.i18n import msg
 from shared.principal import Principal, Role
 from shared.requestid import current_request_id
@@ -48,6 +52,26 @@ class ExtensionOut(BaseModel):
     reason: str
     granted_by: str
     granted_by_name: str | None
+    revoked_at: datetime | None = Field(None, description="set when revoked: the grant ended then")
+    revoked_by: str | None = None
+    revoked_by_name: str | None = None
+    revoke_reason: str | None = None
+
+
+class RevokeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _refuse_unless_officer(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden(
+            msg(
+                "Chỉ cán bộ Sở GDĐT của tỉnh được mở lại.", "Only an officer of the province's Sở may reopen."
+            ),
+            hint="needs a person with the officer role at the Sở (department) above the school",
+        )
 
 
 async def _province_officer(session: AsyncSession, p: Principal, code: str) -> bool:
@@ -94,13 +118,7 @@ async def grant_extension(
     svc = AssessmentService(session, registry)
     if await svc.org.school(code, p) is None:
         raise SchoolNotFound()
-    if not await _province_officer(session, p, code):
-        raise Forbidden(
-            msg(
-                "Chỉ cán bộ Sở GDĐT của tỉnh được mở lại.", "Only an officer of the province's Sở may reopen."
-            ),
-            hint="needs a person with the officer role at the Sở (department) above the school",
-        )
+    _refuse_unless_officer(await _province_officer(session, p, code))
     _check(body)
     ext = EditExtension(
         school_code=code,
@@ -139,3 +157,56 @@ async def list_extensions(
     return [
         ExtensionOut.model_validate(e, from_attributes=True) for e in (await session.execute(q)).scalars()
     ]
+
+
+@router.post(
+    "/{kind}/extensions/{extension_id}/revoke",
+    response_model=ExtensionOut,
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def revoke_extension(
+    code: str,
+    year: str,
+    kind: Annotated[AssessmentKind, Path()],
+    extension_id: int,
+    body: RevokeIn,
+    p: PrincipalDep,
+    session: SessionDep,
+    registry: RegistryDep,
+) -> ExtensionOut:
+    """End a running extension now, with a reason (the province's Sở officer only): the school is
+    locked again at once; the grant stays listed with who revoked it, when and why."""
+    check_year(year)
+    svc = AssessmentService(session, registry)
+    if await svc.org.school(code, p) is None:
+        raise SchoolNotFound()
+    _refuse_unless_officer(await _province_officer(session, p, code))
+    if not body.reason.strip():
+        raise Unprocessable.at("/reason", "reason_required", "Lý do bắt buộc.", "A reason is required.")
+    ext = await session.get(EditExtension, extension_id)
+    if ext is None or (ext.school_code, ext.school_year, ext.kind) != (code, year, kind.value):
+        raise ExtensionNotFound()
+    # conditional on the row not being revoked yet, and still running: of two revocations one wins
+    done = await session.execute(
+        update(EditExtension)
+        .where(
+            col(EditExtension.id) == extension_id,
+            col(EditExtension.revoked_at).is_(None),
+            col(EditExtension.until) >= vn_today(),
+        )
+        .values(
+            revoked_at=utcnow(), revoked_by=p.sub, revoked_by_name=p.name, revoke_reason=body.reason.strip()
+        )
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(
+            msg(
+                "Lần gia hạn này đã kết thúc hoặc đã bị thu hồi.", "This extension has ended or was revoked."
+            ),
+            code="extension_not_running",
+        )
+    await session.refresh(ext)
+    a = await svc.repo.get(p, code, year, kind)
+    if a is not None:
+        svc.record(p, a, "extension_revoked", reason=f"{ext.reason} → {ext.revoke_reason}")
+    return ExtensionOut.model_validate(ext, from_attributes=True)

@@ -77,7 +77,8 @@ class Assessment(ScoringModel, table=True):
 
 class EditExtension(ScoringModel, table=True):
     """A Sở's explicit act reopening a school past the edit lock until `until` (a Vietnam day,
-    inclusive), with its reason: append-only, the record of who reopened what and why."""
+    inclusive), with its reason: never deleted, the record of who reopened what and why; a
+    revocation is written on the row (who, when, why) and ends it."""
 
     __tablename__ = "edit_extension"
     __table_args__ = (Index("ix_edit_extension_school", "school_code", "school_year", "kind"),)
@@ -92,6 +93,11 @@ class EditExtension(ScoringModel, table=True):
     granted_by_name: str | None = Field(default=None, max_length=255)
     granted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     request_id: str | None = Field(default=None, max_length=128)
+    # a revocation ends the grant at once; the row stays, with who revoked it, when and why
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_by: str | None = Field(default=None, max_length=128)
+    revoked_by_name: str | None = Field(default=None, max_length=255)
+    revoke_reason: str | None = None
 
 
 class CriterionScore(ScoringModel, table=True):

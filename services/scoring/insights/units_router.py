@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from services.scoring.deps import PrincipalDep, SessionDep
 from services.scoring.insights.schemas import GoodModels, SelfVsExternal, Transitions, YearOnYear
 from services.scoring.insights.service import InsightsService
 from services.scoring.units.service import UnitAssessmentService
+from services.scoring.units.timeliness import SyncTimeliness
 from shared.contracts import AssessmentKind, SchoolLevel, SchoolYear
 from shared.errors import problem_responses
 
@@ -74,15 +75,17 @@ async def good_models(
     return await InsightsService(session).good_models(p, province, year, kind.value, group, lv, unit, limit)
 
 
-@router.get("/units/{unit_id}/unit-assessment", responses=problem_responses(404, 422))
+@router.get("/units/{unit_id}/unit-assessment", responses=problem_responses(404, 422, 503))
 async def unit_assessment(
     unit_id: str,
     year: Year,
     p: PrincipalDep,
     session: SessionDep,
+    request: Request,
     framework: Annotated[str, Query(max_length=64, description="unit framework id")] = "example-unit-phong",
 ) -> dict[str, Any]:
     """The unit's own assessment under a unit framework: each indicator aggregated over the schools
     managed in its subtree (exact numerator / denominator), scored by the engine. The shipped
     framework is an example (`example: true`), not an official index."""
-    return await UnitAssessmentService(session).assess(p, unit_id, year, framework)
+    timeliness = SyncTimeliness(request.app.state.calendar)
+    return await UnitAssessmentService(session, timeliness).assess(p, unit_id, year, framework)

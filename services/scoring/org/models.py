@@ -39,6 +39,8 @@ class OrgUnit(ScoringModel, table=True):
     name: str = Field(max_length=255)
     parent_id: str | None = Field(default=None, foreign_key="org_unit.id", index=True, max_length=64)
     province_code: str | None = Field(default=None, max_length=8, index=True)
+    # địa danh: where the unit's papers are dated ("Quận 1"); None: the province's name
+    place_name: str | None = Field(default=None, max_length=64)
     opened_on: date | None = None
     closed_on: date | None = None
     merged_into: str | None = Field(default=None, max_length=64)

@@ -20,6 +20,14 @@ class UnitCreate(BaseModel):
     name: str = Field(min_length=1, max_length=255, examples=["Sở GDĐT Hà Nội"])
     parent_id: UnitId | None = None
     province_code: str | None = Field(None, pattern=r"^\d{2}$")
+    place_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description='địa danh: where the unit\'s papers are dated ("Quận 1, ngày …"); '
+        "left out: the province's name",
+        examples=["Quận 1"],
+    )
     opened_on: date | None = None
 
 
@@ -28,6 +36,14 @@ class UnitUpdate(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=255)
     parent_id: UnitId | None = None
+    place_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description='địa danh: where the unit\'s papers are dated ("Quận 1, ngày …"); '
+        "null: the province's name",
+        examples=["Quận 1"],
+    )
 
 
 class UnitPublic(BaseModel):
@@ -37,6 +53,10 @@ class UnitPublic(BaseModel):
     parent_id: str | None
     parent_name: str | None = Field(None, description="in the answer for one unit")
     province_code: str | None
+    place_name: str | None = Field(None, description="the place name recorded for the unit, if any")
+    place: str | None = Field(
+        None, description="where its papers are dated: place_name, else the province's name"
+    )
     opened_on: date | None
     closed_on: date | None
     merged_into: str | None
@@ -71,6 +91,9 @@ class SchoolPublic(BaseModel):
     ownership: Ownership = Ownership.PUBLIC
     managing_unit_id: str | None
     managing_unit_name: str | None = Field(None, description="in the answer for one school")
+    managing_unit_place: str | None = Field(
+        None, description="in the answer for one school: where its papers are dated (the unit's place)"
+    )
     assessing_unit_id: str | None
     opened_on: date | None
     closed_on: date | None

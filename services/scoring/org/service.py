@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.errors import UnitNotFound
 from services.scoring.org.models import LifecycleEvent, OrgUnit, Placement, School
+from services.scoring.org.provinces import place_of
 from services.scoring.org.repository import OrgRepository
 from services.scoring.org.schemas import (
     Close,
@@ -40,7 +41,9 @@ def require_admin(p: Principal) -> None:
 
 
 def unit_public(u: OrgUnit) -> UnitPublic:
-    return UnitPublic.model_validate(u, from_attributes=True)
+    out = UnitPublic.model_validate(u, from_attributes=True)
+    out.place = place_of(u.place_name, u.province_code)
+    return out
 
 
 def school_public(s: School, pl: Placement | None) -> SchoolPublic:
@@ -113,6 +116,8 @@ class OrgService:
             u.parent_id = body.parent_id
         if body.name is not None:
             u.name = body.name
+        if "place_name" in body.model_fields_set:  # null clears it: the province's name again
+            u.place_name = body.place_name
         u.updated_at = utcnow()
         await self.session.flush()
         return unit_public(u)
@@ -157,6 +162,7 @@ class OrgService:
         # a school's own staff may not list units, but its papers are headed with its unit's name
         unit = await self.repo.unit(pl.managing_unit_id) if pl else None
         out.managing_unit_name = unit.name if unit else None
+        out.managing_unit_place = place_of(unit.place_name, unit.province_code) if unit else None
         return out
 
     async def update_school(self, p: Principal, code: str, body: SchoolUpdate) -> SchoolPublic:

@@ -3,8 +3,8 @@ subtree, turned into an exact ratio fact, and the unit framework scored by the s
 
 The denominator of every share is the schools placed under the unit today (a school without a
 finished assessment counts against the share, as a school that has not reported). `share_on_time`
-needs the receipt times that only the sync service holds; scoring has no client for it, so it is
-answered as unavailable (no fact: the item scores 0, with the reason) until one is wired.
+counts those whose result reached CSDL on time, by the receipt times the sync service holds
+(`timeliness.py`); only scoring run without sync (its own tests) answers it as unavailable.
 """
 
 from __future__ import annotations
@@ -22,18 +22,17 @@ from services.scoring.engine import CompiledFramework, Fact, Ratio, ScoreInput, 
 from services.scoring.errors import UnitFrameworkNotFound, UnitNotFound
 from services.scoring.frameworks.schemas import render_result, titles_of
 from services.scoring.insights.repository import finished, level_col
-from services.scoring.org.models import Placement
+from services.scoring.org.models import OrgUnit, Placement
 from services.scoring.org.scope import placed_at
 from services.scoring.units.model import Indicator, UnitFramework, load_units
+from services.scoring.units.timeliness import SyncTimeliness
 from shared.i18n import msg
 from shared.principal import Principal
 
-UNAVAILABLE = {
-    "share_on_time": msg(
-        "Chưa có: thời điểm nộp lên CSDL ngành do dịch vụ đồng bộ nắm giữ, chưa được kết nối.",
-        "Not available: the CSDL receipt times are held by the sync service, which is not wired here.",
-    )
-}
+NOT_WIRED = msg(
+    "Chưa có: thời điểm nộp lên CSDL ngành do dịch vụ đồng bộ nắm giữ, không được kết nối ở đây.",
+    "Not available: the CSDL receipt times are held by the sync service, which is not connected here.",
+)
 
 
 @cache
@@ -42,9 +41,22 @@ def unit_frameworks() -> dict[str, tuple[UnitFramework, CompiledFramework]]:
 
 
 class UnitAssessmentService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, timeliness: SyncTimeliness | None = None) -> None:
         self.session = session
         self.dash = DashboardRepository(session)
+        self.timeliness = timeliness
+
+    async def _on_time(self, p: Principal, unit_id: str, units: list[str], year: str, kind: str) -> int:
+        """Schools placed under the unit today whose result reached CSDL on time (sync's figures)."""
+        assert self.timeliness is not None
+        province = (
+            await self.session.execute(select(col(OrgUnit.province_code)).where(col(OrgUnit.id) == unit_id))
+        ).scalar()
+        on_time = await self.timeliness.on_time(p, year, kind, province)
+        placed = select(col(Placement.school_code)).where(
+            col(Placement.managing_unit_id).in_(units), placed_at()
+        )
+        return sum(code in on_time for code in (await self.session.execute(placed)).scalars())
 
     async def _count(self, units: list[str], year: str, ind: Indicator) -> int:
         a: Any = Assessment
@@ -86,10 +98,13 @@ class UnitAssessmentService:
                 "indicator": ind.model_dump(exclude_none=True),
                 "denominator": schools,
             }
-            if ind.measure in UNAVAILABLE:
-                row |= {"available": False, "numerator": None, "why": UNAVAILABLE[ind.measure].model_dump()}
+            if ind.measure == "share_on_time" and (self.timeliness is None or not self.timeliness.wired):
+                row |= {"available": False, "numerator": None, "why": NOT_WIRED.model_dump()}
             else:
-                n = await self._count(units, year, ind)
+                if ind.measure == "share_on_time":
+                    n = await self._on_time(p, unit_id, units, year, ind.kind)
+                else:
+                    n = await self._count(units, year, ind)
                 row |= {"available": True, "numerator": n}
                 if schools:
                     facts[code] = Ratio(n, schools)

@@ -4,12 +4,14 @@ caller's principal signed in, one merged OpenAPI document, and GraphQL for dashb
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from services.gateway import ide
 from services.gateway.admin.jobs import router as jobs_router
@@ -39,6 +41,7 @@ from shared.lifespan import database
 from shared.requestid import RequestIdMiddleware
 
 SERVICES = ("scoring", "evidence", "sync")
+log = logging.getLogger("chiso.gateway")
 
 
 def _client(base_url: str, s: GatewaySettings) -> httpx.AsyncClient:
@@ -60,7 +63,10 @@ def create_app(
             database(app, settings.database_url, MIGRATIONS, migrate=settings.migrate_on_start) as factory,
             AsyncExitStack() as stack,
         ):
-            await fail_interrupted(factory)  # imports whose process stopped while they ran
+            try:  # imports whose process stopped while they ran
+                await fail_interrupted(factory)
+            except SQLAlchemyError:  # not migrated yet, say: the poll and the scheduled job still do it
+                log.warning("could not mark interrupted import jobs failed at start-up", exc_info=True)
             app.state.verified_tokens = VerifiedCache()
             app.state.revocation = RevocationChecker(factory, settings.revocation_cache_seconds)
             clients = dict(upstreams) if upstreams is not None else {}

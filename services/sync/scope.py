@@ -9,7 +9,7 @@ from datetime import date, datetime
 from services.sync.deadlines.calendar import VN_TZ
 from services.sync.scoring_client import ScoringClient
 from shared.contracts import SchoolScope
-from shared.errors import Forbidden, SchoolNotFound
+from shared.errors import SchoolNotFound
 from shared.principal import Principal, Role, may_access_school
 
 READERS = (
@@ -21,11 +21,6 @@ READERS = (
     Role.MINISTRY_VIEWER,
     Role.ADMIN,
 )
-
-
-def require(p: Principal, *roles: Role) -> None:
-    if not p.has(*roles):
-        raise Forbidden()
 
 
 async def school_in_scope(scoring: ScoringClient, p: Principal, code: str) -> SchoolScope:

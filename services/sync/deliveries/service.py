@@ -7,11 +7,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.sync.deliveries.models import DeliveryJob, JobState, standing
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.schemas import AttemptOut, DeliveryOut, SchoolStatus, WithdrawalOut
+from services.sync.scope import school_in_scope
+from services.sync.scoring_client import ScoringClient
 from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.contracts import AssessmentKind
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound
 from shared.i18n import msg
+from shared.principal import Principal
 
 
 async def resend(s: AsyncSession, job_id: str, actor: str) -> DeliveryJob:
@@ -34,6 +37,16 @@ async def resend(s: AsyncSession, job_id: str, actor: str) -> DeliveryJob:
     job.last_error, job.lease_until, job.claimed_by, job.updated_at = None, None, f"resend:{actor}"[:64], now
     await s.flush()
     return job
+
+
+async def resend_in_scope(s: AsyncSession, scoring: ScoringClient, p: Principal, job_id: str) -> DeliveryJob:
+    """The manual re-send of a job whose school the caller may read: an unknown job is a plain
+    404, a job of a school out of scope the same 404 as an unknown school."""
+    job = await DeliveryRepository(s).get(job_id)
+    if job is None:
+        raise NotFound()
+    await school_in_scope(scoring, p, job.school_code)
+    return await resend(s, job_id, p.sub)
 
 
 async def school_status(s: AsyncSession, school: str, year: str) -> SchoolStatus:

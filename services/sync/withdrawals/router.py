@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.sync.deliveries.models import WithdrawalState
-from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.schemas import WithdrawalOut
-from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
-from services.sync.scope import require, school_in_scope
-from services.sync.withdrawals.repository import WithdrawalRepository
-from shared.db import utcnow
-from shared.errors import Conflict, NotFound, problem_responses
-from shared.i18n import msg
-from shared.principal import Role
+from services.sync.deps import ScoringDep, SessionDep
+from services.sync.permissions import Resender
+from services.sync.withdrawals.service import resend_in_scope
+from shared.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1/sync", tags=["deliveries"])
 
@@ -24,23 +19,8 @@ router = APIRouter(prefix="/api/v1/sync", tags=["deliveries"])
     responses=problem_responses(401, 403, 404, 409),
 )
 async def resend_withdrawal(
-    withdrawal_id: str, p: PrincipalDep, session: SessionDep, scoring: ScoringDep
+    withdrawal_id: str, p: Resender, session: SessionDep, scoring: ScoringDep
 ) -> WithdrawalOut:
     """Put a failed (dead-lettered) withdrawal back in the queue with a fresh budget and its key."""
-    require(p, Role.ADMIN, Role.OFFICER)
-    w = await WithdrawalRepository(session).get(withdrawal_id)
-    job = await DeliveryRepository(session).get(w.job_id) if w else None
-    if w is None or job is None:
-        raise NotFound()
-    await school_in_scope(scoring, p, job.school_code)
-    if w.state != WithdrawalState.DEAD:
-        raise Conflict(
-            msg("Chỉ gửi lại được lượt thu hồi đã thất bại.", "Only a failed withdrawal can be re-sent."),
-            code="not_dead_lettered",
-            state=w.state,
-        )
-    now = utcnow()
-    w.state, w.attempts, w.next_attempt_at, w.last_error = WithdrawalState.PENDING, 0, now, None
-    w.lease_until, w.claimed_by, w.updated_at = None, f"resend:{p.sub}"[:64], now
-    await session.flush()
+    w = await resend_in_scope(session, scoring, p, withdrawal_id)
     return WithdrawalOut.model_validate(w, from_attributes=True)

@@ -1,4 +1,5 @@
-"""Who may see and write a school's evidence, decided with the scoring service's org registry.
+"""Who may see a school's evidence (who may change it: `permissions`), decided with the scoring
+service's org registry.
 
 The school's place in the hierarchy is asked of the scoring service (signed as this service) and
 cached briefly: a school moving to another managing unit is seen within the cache's lifetime.
@@ -14,12 +15,10 @@ import httpx
 
 from services.evidence.errors import UpstreamUnavailable
 from shared.contracts import SchoolScope
-from shared.errors import Forbidden, NotFound, SchoolNotFound
-from shared.i18n import msg
+from shared.errors import NotFound, SchoolNotFound
 from shared.principal import HEADER, Principal, PrincipalKind, Role, may_access_school, sign_principal
 
 SCHOOL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-WRITERS = (Role.SCHOOL_STAFF, Role.SCHOOL_HEAD, Role.VENDOR_CLIENT)
 SERVICE_PRINCIPAL = Principal(
     sub="evidence", kind=PrincipalKind.SERVICE, roles=frozenset({Role.SERVICE}), all_orgs=True
 )
@@ -69,14 +68,3 @@ async def readable(scopes: ScopeClient, p: Principal, code: str) -> SchoolScope:
     if s is None or not may_access_school(p, code, s.ancestors):
         raise _not_found()
     return s
-
-
-async def writable(scopes: ScopeClient, p: Principal, code: str) -> SchoolScope:
-    """Only the school's own scope (staff, head, its vendor) and admins add or delete evidence;
-    a managing unit sees the school's evidence but is refused (403) when it tries to change it."""
-    s = await readable(scopes, p, code)
-    if p.has(Role.ADMIN) or (code in p.schools and p.has(*WRITERS)):
-        return s
-    raise Forbidden(
-        msg("Chỉ nhà trường được thêm hoặc xoá minh chứng.", "Only the school adds or deletes evidence.")
-    )

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, Request
 
-from services.gateway.deps import AdminDep
+from services.gateway.permissions import AdminDep
 from shared.errors import problem_responses
 from shared.principal import HEADER, sign_principal
 from shared.schedule import JOBS

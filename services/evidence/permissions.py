@@ -15,9 +15,11 @@ from fastapi import Depends
 
 from services.evidence.access import ScopeClient, readable
 from services.evidence.deps import PrincipalDep, ScopesDep, ServiceDep
+from services.evidence.errors import EvidenceNotFound
 from services.evidence.records.models import Evidence
 from services.evidence.records.service import EvidenceService
 from shared.contracts import SchoolScope
+from shared.errors import SchoolNotFound
 from shared.i18n import msg
 from shared.permissions import capability, checks, requires
 from shared.principal import Principal, Role
@@ -59,7 +61,11 @@ async def _evidence(
     evidence_id: str, p: Principal, scopes: ScopeClient, svc: EvidenceService, write: bool
 ) -> Evidence:
     ev = await svc.get(evidence_id)  # 404 for an unknown or deleted id
-    await (writable if write else readable)(scopes, p, ev.school_code)
+    try:
+        await (writable if write else readable)(scopes, p, ev.school_code)
+    except SchoolNotFound:
+        # the same answer as an unknown id: naming the school would tell an outsider the file exists
+        raise EvidenceNotFound() from None
     return ev
 
 

@@ -16,6 +16,7 @@ from tests.scoring.conftest import ADMIN, HEAD, OFFICER_A, SERVICE, SO_OFFICER, 
 SERVICE_ONLY = "Internal services only."
 ADMIN_ONLY = "Only an admin may change the org registry."
 SCOPED_SERVICE = who("sync-scoped", Role.SERVICE, units=("so-79",))  # a service, but not all orgs
+UNIT = {"id": "x", "name": "x", "kind": "district_office"}
 SCHOOL = {"code": "79709999", "name": "Trường mới", "province_code": "79", "levels": ["TH"],
           "managing_unit_id": "phong-797-a", "opened_on": "2020-09-01"}  # fmt: skip
 
@@ -34,7 +35,7 @@ REFUSED: dict[tuple[str, str], list[tuple[str, str, Any, dict[str, str], str]]] 
         ),
     ],
     ("scoring", "org-admin"): [
-        ("POST", "/api/v1/org/units", {"id": "x", "name": "x", "kind": "district_office"}, SO_OFFICER, ADMIN_ONLY),
+        ("POST", "/api/v1/org/units", UNIT, SO_OFFICER, ADMIN_ONLY),
         ("PATCH", "/api/v1/org/units/phong-797-a", {"name": "x"}, SO_OFFICER, ADMIN_ONLY),
         ("POST", "/api/v1/org/schools", SCHOOL, SO_OFFICER, ADMIN_ONLY),
         ("PATCH", "/api/v1/org/schools/79701001", {"name": "x"}, HEAD, ADMIN_ONLY),

@@ -71,7 +71,9 @@ def table() -> str:
         "|---|---|---|---|---|",
     ]
     for (service, name), cap in sorted(CAPABILITIES.items()):
-        where = "<br>".join(sorted(used.get(cap, []))) or "checked in the service"
+        where = "<br>".join(sorted(used.get(cap, [])))
+        if cap.after_scope:
+            where = "checked by the service after the object's scope"
         rows.append(f"| {service} | `{name}` | {cap.holders()} | {cap.summary} | {where} |")
     return "\n".join(rows)
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.deps import PrincipalDep
 from shared.errors import Forbidden, Problem
 from shared.i18n import Message
 from shared.principal import Principal, Role
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _default_refusal(_: Principal) -> Problem:
@@ -38,6 +40,9 @@ class Capability:
     all_orgs: bool = False
     # a person's roles (head, officer, assessor) count only when a user holds them, never a client
     acting: bool = False
+    # checked by the service once the object is found in the caller's scope, so an outsider gets
+    # the 404 an unknown object gets, whatever its role; no route dependency declares it
+    after_scope: bool = False
     refusal: Callable[[Principal], Problem] = field(default=_default_refusal, compare=False)
 
     def held_by(self, p: Principal) -> bool:
@@ -70,6 +75,7 @@ def capability(
     *,
     all_orgs: bool = False,
     acting: bool = False,
+    after_scope: bool = False,
     message: Message | None = None,
     refusal: Callable[[Principal], Problem] | None = None,
 ) -> Capability:
@@ -77,7 +83,7 @@ def capability(
     generic one, `refusal` builds the whole problem where a service answers its own."""
     if refusal is None:
         refusal = _default_refusal if message is None else (lambda _p: Forbidden(message))
-    cap = Capability(service, name, summary, frozenset(roles), all_orgs, acting, refusal)
+    cap = Capability(service, name, summary, frozenset(roles), all_orgs, acting, after_scope, refusal)
     if (service, name) in CAPABILITIES and CAPABILITIES[service, name] != cap:
         raise ValueError(f"capability {service}:{name} defined twice")
     CAPABILITIES[service, name] = cap
@@ -100,6 +106,17 @@ def requires(cap: Capability, principal: Any = PrincipalDep) -> Callable[..., Aw
     holder.__name__ = f"requires_{cap.service}_{cap.name}".replace("-", "_")
     holder.capability = cap  # type: ignore[attr-defined]
     return holder
+
+
+def checks(cap: Capability) -> Callable[[F], F]:
+    """Marks a dependency that checks `cap` together with the object's scope (which must come
+    first where an outsider is to learn nothing), so the docs table lists its routes too."""
+
+    def mark(dependency: F) -> F:
+        dependency.capability = cap  # type: ignore[attr-defined]
+        return dependency
+
+    return mark
 
 
 def capability_of(dependency: Callable[..., Any]) -> Capability | None:

@@ -10,8 +10,22 @@ import pytest
 
 from services.scoring import permissions
 from shared.permissions import CAPABILITIES
-from shared.principal import Role
-from tests.scoring.conftest import ADMIN, HEAD, OFFICER_A, SERVICE, SO_OFFICER, seed_org, who
+from shared.principal import HEADER, Principal, PrincipalKind, Role, sign_principal
+from tests.conftest import SECRET
+from tests.scoring.conftest import (
+    ADMIN,
+    ASSESSOR_A,
+    HEAD,
+    OFFICER_A,
+    OFFICER_B,
+    OTHER_HEAD,
+    SERVICE,
+    SO_OFFICER,
+    seed_org,
+    who,
+)
+from tests.scoring.test_plans import START, TARGETS, assessment
+from tests.scoring.test_records import COUNCIL, teams
 
 SERVICE_ONLY = "Internal services only."
 ADMIN_ONLY = "Only an admin may change the org registry."
@@ -63,7 +77,10 @@ CASES = [(cap, *case) for cap, cases in REFUSED.items() for case in cases]
 
 def test_every_capability_of_the_service_has_its_refusals_here() -> None:
     assert permissions.ORG_ADMIN is CAPABILITIES["scoring", "org-admin"]
-    assert {k for k in CAPABILITIES if k[0] == "scoring"} == set(REFUSED)
+    tested_below = {"bulk-write", "plan", "school-records", "teams", "unit-publication"}
+    assert {k for k in CAPABILITIES if k[0] == "scoring"} == set(REFUSED) | {
+        ("scoring", n) for n in tested_below
+    }
 
 
 @pytest.mark.parametrize(("cap", "method", "url", "body", "headers", "en"), CASES)
@@ -88,3 +105,45 @@ async def test_the_csv_import_is_refused_before_its_body_is_read(client):
 async def test_the_internal_endpoints_answer_our_services_and_all_orgs_admins(client, headers):
     await seed_org(client)
     assert (await client.get("/internal/v1/schools/79701001/scope", headers=headers)).status_code == 200
+
+
+def answer(r: Any) -> tuple[int, str, str]:
+    return r.status_code, r.json()["code"], r.json()["message"]["en"]
+
+
+async def test_bulk_write_refuses_roles_that_do_not_write_drafts_before_reading_the_rows(client):
+    body = {"items": [{"school_code": "79701001", "school_year": "2024-2025"}]}
+    expected = (403, "forbidden", "This role may not write assessments.")
+    assert answer(await client.post("/api/v1/bulk/assessments", json=body, headers=OFFICER_A)) == expected
+    # a person's role on a machine client does not count: a client "head" is no writer
+    p = Principal(
+        sub="c",
+        kind=PrincipalKind.CLIENT,
+        roles=frozenset({Role.SCHOOL_HEAD}),
+        schools=frozenset({"79701001"}),
+    )
+    client_head = {HEADER: sign_principal(p, SECRET, ttl=600)}
+    assert answer(await client.post("/api/v1/bulk/assessments", json=body, headers=client_head)) == expected
+
+
+async def test_the_records_refuse_in_scope_roles_after_answering_outsiders_404(client, app):
+    """The role is checked once the object is found in scope: an outsider's answer is an unknown
+    object's, whatever its role; an insider without the role gets the 403."""
+    await seed_org(client)
+    await assessment(app, "2024-2025", START)
+    plan = "/api/v1/schools/79701001/assessments/2024-2025/plan"
+    council = "/api/v1/schools/79701001/council/2024-2025"
+    team = "/api/v1/units/phong-797-a/teams/2024-2025"
+    link = "/api/v1/units/phong-797-a/publication/2024-2025"
+    url = {"url": "https://pgd.example.edu.vn/kq"}
+    cases = [
+        (plan, {"targets": TARGETS[:1]}, OFFICER_A, "This role may not write the improvement plan."),
+        (council, COUNCIL, OFFICER_A, "Only the school may record this."),
+        (team, teams(), ASSESSOR_A, "Only an officer may set up teams."),
+        (link, url, ASSESSOR_A, "Only the unit's officers may record this."),
+    ]
+    for path, body, insider, en in cases:
+        assert answer(await client.put(path, json=body, headers=insider)) == (403, "forbidden", en), path
+    for path, body, outsider in ((plan, {"targets": TARGETS[:1]}, OFFICER_B), (council, COUNCIL, OTHER_HEAD),
+                                 (team, teams(), OFFICER_B), (link, url, OFFICER_B)):  # fmt: skip
+        assert (await client.put(path, json=body, headers=outsider)).status_code == 404, path

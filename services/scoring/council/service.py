@@ -18,12 +18,11 @@ from services.scoring.council.audit import (
 from services.scoring.council.models import Council
 from services.scoring.council.schemas import CouncilOut, CouncilRole, CouncilWrite
 from services.scoring.org.repository import OrgRepository
+from services.scoring.permissions import SCHOOL_RECORDS
 from shared.db import utcnow
-from shared.errors import FieldError, Forbidden, NotFound, SchoolNotFound
+from shared.errors import FieldError, NotFound, SchoolNotFound
 from shared.i18n import msg
-from shared.principal import Principal, Role
-
-SCHOOL_WRITERS = (Role.SCHOOL_HEAD, Role.SCHOOL_STAFF, Role.ADMIN)
+from shared.principal import Principal
 
 
 class CouncilNotFound(NotFound):
@@ -31,14 +30,6 @@ class CouncilNotFound(NotFound):
     message = msg(
         "Trường chưa khai báo hội đồng tự đánh giá năm học này.", "No council recorded for this year."
     )
-
-
-def require_school_writer(p: Principal) -> None:
-    if not p.has(*SCHOOL_WRITERS):
-        raise Forbidden(
-            msg("Chỉ nhà trường được khai báo hồ sơ này.", "Only the school may record this."),
-            hint=f"this token has roles {sorted(r.value for r in p.roles)}",
-        )
 
 
 def composition_errors(body: CouncilWrite) -> list[FieldError | None]:
@@ -90,7 +81,7 @@ class CouncilService:
     ) -> tuple[Council, bool]:
         if await self.org.school(code, p) is None:
             raise SchoolNotFound()
-        require_school_writer(p)
+        SCHOOL_RECORDS.check(p)  # after the school's scope: an outsider gets the 404 first
         raise_if([*composition_errors(body), check_in_year(body.decision_date, year, "/decision_date")])
         c = await self.session.get(Council, (code, year))
         check_version(if_match, c.version if c else None)

@@ -60,6 +60,18 @@ ORG_ADMIN = capability(
     refusal=_not_admin,
 )
 
+EXTEND = capability(
+    "scoring",
+    "extend",
+    "reopen a school past the edit lock (gia hạn): a person who is an officer of the Sở above the school",
+    {Role.OFFICER},
+    acting=True,
+    after_scope=True,
+    refusal=lambda _p: Forbidden(
+        msg("Chỉ cán bộ Sở GDĐT của tỉnh được mở lại.", "Only an officer of the province's Sở may reopen."),
+        hint="needs a person with the officer role at the Sở (department) above the school",
+    ),
+)
 BULK_WRITE = capability(
     "scoring",
     "bulk-write",

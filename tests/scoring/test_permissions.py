@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services.scoring import permissions
+from services.scoring.assessments.rules import vn_today
 from shared.permissions import CAPABILITIES
 from shared.principal import HEADER, Principal, PrincipalKind, Role, sign_principal
 from tests.conftest import SECRET
@@ -77,7 +78,7 @@ CASES = [(cap, *case) for cap, cases in REFUSED.items() for case in cases]
 
 def test_every_capability_of_the_service_has_its_refusals_here() -> None:
     assert permissions.ORG_ADMIN is CAPABILITIES["scoring", "org-admin"]
-    tested_below = {"bulk-write", "plan", "school-records", "teams", "unit-publication"}
+    tested_below = {"bulk-write", "extend", "plan", "school-records", "teams", "unit-publication"}
     assert {k for k in CAPABILITIES if k[0] == "scoring"} == set(REFUSED) | {
         ("scoring", n) for n in tested_below
     }
@@ -135,15 +136,20 @@ async def test_the_records_refuse_in_scope_roles_after_answering_outsiders_404(c
     council = "/api/v1/schools/79701001/council/2024-2025"
     team = "/api/v1/units/phong-797-a/teams/2024-2025"
     link = "/api/v1/units/phong-797-a/publication/2024-2025"
+    extend = "/api/v1/schools/79701001/assessments/2024-2025/self/extensions"
+    reopen = {"reason": "Bão lụt", "until": vn_today().isoformat()}
     url = {"url": "https://pgd.example.edu.vn/kq"}
+    plan_body = {"targets": TARGETS[:1]}
+    # (method, path, body, an insider without the role, its 403 message, an outsider)
     cases = [
-        (plan, {"targets": TARGETS[:1]}, OFFICER_A, "This role may not write the improvement plan."),
-        (council, COUNCIL, OFFICER_A, "Only the school may record this."),
-        (team, teams(), ASSESSOR_A, "Only an officer may set up teams."),
-        (link, url, ASSESSOR_A, "Only the unit's officers may record this."),
+        ("PUT", plan, plan_body, OFFICER_A, "This role may not write the improvement plan.", OFFICER_B),
+        ("PUT", council, COUNCIL, OFFICER_A, "Only the school may record this.", OTHER_HEAD),
+        ("PUT", team, teams(), ASSESSOR_A, "Only an officer may set up teams.", OFFICER_B),
+        ("PUT", link, url, ASSESSOR_A, "Only the unit's officers may record this.", OFFICER_B),
+        # a Phòng's officer: the role, but not at the Sở
+        ("POST", extend, reopen, OFFICER_A, "Only an officer of the province's Sở may reopen.", OTHER_HEAD),
     ]
-    for path, body, insider, en in cases:
-        assert answer(await client.put(path, json=body, headers=insider)) == (403, "forbidden", en), path
-    for path, body, outsider in ((plan, {"targets": TARGETS[:1]}, OFFICER_B), (council, COUNCIL, OTHER_HEAD),
-                                 (team, teams(), OFFICER_B), (link, url, OFFICER_B)):  # fmt: skip
-        assert (await client.put(path, json=body, headers=outsider)).status_code == 404, path
+    for method, path, body, insider, en, outsider in cases:
+        r = await client.request(method, path, json=body, headers=insider)
+        assert answer(r) == (403, "forbidden", en), path
+        assert (await client.request(method, path, json=body, headers=outsider)).status_code == 404, path

@@ -12,10 +12,10 @@ from fastapi import Depends, Request
 from services.gateway.auth.service import RevocationChecker
 from services.gateway.auth.tokens import InvalidToken, JwksCache, Verified, VerifiedCache, verify_local
 from services.gateway.config import GatewaySettings
-from services.gateway.errors import AdminOnly, TokenRequired
+from services.gateway.errors import TokenRequired
 from shared.deps import SessionDep as SessionDep
 from shared.deps import from_state
-from shared.principal import Principal, Role
+from shared.principal import Principal
 
 log = logging.getLogger("chiso.gateway.auth")
 
@@ -76,14 +76,7 @@ async def require_principal(v: Annotated[Verified, Depends(require_token)]) -> P
     return v.principal
 
 
-async def require_admin(p: Annotated[Principal, Depends(require_principal)]) -> Principal:
-    if Role.ADMIN not in p.roles:
-        raise AdminOnly()
-    return p
-
-
-SettingsDep = Annotated[GatewaySettings, Depends(from_state("settings"))]
 VerifiedDep = Annotated[Verified, Depends(require_token)]
 OptionalTokenDep = Annotated[Verified | None, Depends(optional_token)]
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
-AdminDep = Annotated[Principal, Depends(require_admin)]
+SettingsDep = Annotated[GatewaySettings, Depends(from_state("settings"))]

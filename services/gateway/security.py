@@ -18,9 +18,8 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.gateway.errors import AdminOnly, TokenRequired
+from services.gateway.errors import TokenRequired
 from shared.errors import Problem, problem_response
-from shared.principal import Role
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 CDNS = "https://cdn.jsdelivr.net https://unpkg.com"
@@ -91,6 +90,7 @@ class PrivateOpsEndpoints:
 
 async def _refusal(request: Request) -> Problem | None:
     from services.gateway.deps import optional_token  # deps imports the app's settings types
+    from services.gateway.permissions import ADMIN
 
     try:
         v = await optional_token(request)
@@ -98,4 +98,4 @@ async def _refusal(request: Request) -> Problem | None:
         return e
     if v is None:
         return TokenRequired("missing")
-    return None if Role.ADMIN in v.principal.roles else AdminOnly()
+    return None if ADMIN.held_by(v.principal) else ADMIN.refusal(v.principal)

@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from services.sync.deadlines.calendar import VN_TZ
 from shared.contracts import SchoolScope
-from shared.errors import Forbidden
 from shared.principal import Principal, Role, may_access_school
 from shared.scoring_client import ScoringClient
 
@@ -21,11 +20,6 @@ READERS = (
     Role.MINISTRY_VIEWER,
     Role.ADMIN,
 )
-
-
-def require(p: Principal, *roles: Role) -> None:
-    if not p.has(*roles):
-        raise Forbidden()
 
 
 async def schools_in_scope(

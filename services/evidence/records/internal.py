@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlmodel import col
 
-from services.evidence.deps import PrincipalDep, SessionDep
+from services.evidence.deps import SessionDep
+from services.evidence.permissions import InternalCaller
 from services.evidence.records.models import Evidence
-from shared.errors import Forbidden, problem_responses
-from shared.principal import Role
+from shared.errors import problem_responses
 
 router = APIRouter(prefix="/internal/v1/evidence", tags=["internal"])
 MAX_REFS = 10_000
@@ -47,10 +47,8 @@ def state(ev: Evidence | None, ref: Ref) -> RefState:
 
 
 @router.post("/check", response_model=CheckOut, responses=problem_responses(401, 403, 422))
-async def check_refs(body: CheckIn, p: PrincipalDep, session: SessionDep) -> CheckOut:
+async def check_refs(body: CheckIn, _: InternalCaller, session: SessionDep) -> CheckOut:
     """Whether each evidence id exists, belongs to the school and year, and is not deleted."""
-    if Role.SERVICE not in p.roles:
-        raise Forbidden()
     ids = sorted({r.evidence_id for r in body.refs})
     found = {
         e.id: e for e in (await session.execute(select(Evidence).where(col(Evidence.id).in_(ids)))).scalars()

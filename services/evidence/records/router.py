@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from services.evidence.access import writable
 from services.evidence.config import EvidenceSettings
-from services.evidence.deps import CheckerDep, PrincipalDep, ScopesDep, ServiceDep, SettingsDep, StoreDep
+from services.evidence.deps import CheckerDep, PrincipalDep, ServiceDep, SettingsDep, StoreDep
 from services.evidence.errors import MalformedUpload, NotAFile, NotALink
 from services.evidence.links.check import validate_url
+from services.evidence.permissions import ReadableEvidence, ReadableSchool, WritableEvidence, WritableSchool
 from services.evidence.records import download
 from services.evidence.records.models import EvidenceKind, Source
 from services.evidence.records.receive import Staged, receive_multipart, receive_raw
@@ -18,7 +18,6 @@ from services.evidence.records.schemas import EvidencePage, EvidencePublic, Link
 from services.evidence.storage.base import BlobStore
 from shared import idempotency as idem
 from shared.errors import problem_responses
-from shared.scope import school_in_scope
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
@@ -95,13 +94,12 @@ async def upload(
     request: Request,
     response: Response,
     p: PrincipalDep,
-    scopes: ScopesDep,
+    school: WritableSchool,  # checked before a byte of the body is read
     settings: SettingsDep,
     store: StoreDep,
     svc: ServiceDep,
 ) -> EvidencePublic:
     """Upload a file as evidence (multipart form, or the raw body with metadata in the query)."""
-    school = await writable(scopes, p, code)  # before a byte of the body is read
     fields, staged = await _receive(request, store, settings)
     key = request.headers.get("idempotency-key")
     out = await svc.create_file(p, code, fields, staged, key, province=school.province_code)
@@ -122,12 +120,11 @@ async def add_link(
     request: Request,
     response: Response,
     p: PrincipalDep,
-    scopes: ScopesDep,
+    school: WritableSchool,
     svc: ServiceDep,
     checker: CheckerDep,
 ) -> EvidencePublic:
     """Add a link as evidence (đường link); with `check`, fetch it now under strict rules."""
-    school = await writable(scopes, p, code)
     url = str(validate_url(body.url))
     key = request.headers.get("idempotency-key")
     replayed = await svc.replay_link(p, code, body, url, key)
@@ -144,11 +141,9 @@ async def add_link(
     "/evidence/{evidence_id}/check", response_model=EvidencePublic, responses=problem_responses(401, 404)
 )
 async def check_link(
-    evidence_id: str, p: PrincipalDep, scopes: ScopesDep, svc: ServiceDep, checker: CheckerDep
+    evidence_id: str, ev: ReadableEvidence, svc: ServiceDep, checker: CheckerDep
 ) -> EvidencePublic:
     """Fetch a link evidence again and record its status and time (for reviewers too)."""
-    ev = await svc.get(evidence_id)
-    await school_in_scope(scopes, p, ev.school_code)
     if ev.source != Source.LINK.value or ev.url is None:
         raise NotALink()
     await svc.record_check(ev, await checker.check(ev.url))
@@ -162,8 +157,7 @@ async def check_link(
 )
 async def catalogue(
     code: str,
-    p: PrincipalDep,
-    scopes: ScopesDep,
+    school: ReadableSchool,
     svc: ServiceDep,
     school_year: str | None = None,
     item: Annotated[str | None, Query(description="an item (1.3.2) or criterion (1.3) code")] = None,
@@ -172,15 +166,14 @@ async def catalogue(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> EvidencePage:
     """The school's evidence catalogue (danh mục minh chứng), in upload order, with its codes."""
-    await school_in_scope(scopes, p, code)
-    return await svc.page(code, school_year=school_year, item=item, kind=kind, cursor=cursor, limit=limit)
+    return await svc.page(
+        school.code, school_year=school_year, item=item, kind=kind, cursor=cursor, limit=limit
+    )
 
 
 @router.get("/evidence/{evidence_id}", response_model=EvidencePublic, responses=problem_responses(401, 404))
-async def metadata(evidence_id: str, p: PrincipalDep, scopes: ScopesDep, svc: ServiceDep) -> EvidencePublic:
+async def metadata(evidence_id: str, ev: ReadableEvidence, svc: ServiceDep) -> EvidencePublic:
     """One evidence's metadata."""
-    ev = await svc.get(evidence_id)
-    await school_in_scope(scopes, p, ev.school_code)
     return (await svc.render([ev]))[0]
 
 
@@ -189,12 +182,8 @@ async def metadata(evidence_id: str, p: PrincipalDep, scopes: ScopesDep, svc: Se
     responses={**problem_responses(401, 404, 416), 200: {"content": {"application/octet-stream": {}}}},
     response_class=Response,
 )
-async def content(
-    evidence_id: str, request: Request, p: PrincipalDep, scopes: ScopesDep, svc: ServiceDep, store: StoreDep
-) -> Response:
+async def content(evidence_id: str, request: Request, ev: ReadableEvidence, store: StoreDep) -> Response:
     """The file itself: ETag is the SHA-256, single byte ranges are honoured."""
-    ev = await svc.get(evidence_id)
-    await school_in_scope(scopes, p, ev.school_code)
     if ev.source != Source.FILE.value:
         raise NotAFile()
     return await download.serve(request, store, ev)
@@ -209,16 +198,13 @@ async def content(
 async def replace(
     evidence_id: str,
     request: Request,
-    p: PrincipalDep,
-    scopes: ScopesDep,
+    ev: WritableEvidence,
     settings: SettingsDep,
     store: StoreDep,
     svc: ServiceDep,
 ) -> EvidencePublic:
     """Replace the file of unlocked evidence (409 once an approved or recognised assessment uses it);
     `If-Match` with the current ETag guards against overwriting a newer version."""
-    ev = await svc.get(evidence_id)
-    await writable(scopes, p, ev.school_code)
     _, staged = await _receive(request, store, settings)
     return await svc.replace_file(ev, staged, request.headers.get("if-match"))
 
@@ -228,9 +214,7 @@ async def replace(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 409),
 )
-async def delete(evidence_id: str, p: PrincipalDep, scopes: ScopesDep, svc: ServiceDep) -> Response:
+async def delete(evidence_id: str, p: PrincipalDep, ev: WritableEvidence, svc: ServiceDep) -> Response:
     """Soft-delete evidence that no approved or recognised assessment references (409 otherwise)."""
-    ev = await svc.get(evidence_id)
-    await writable(scopes, p, ev.school_code)
     await svc.delete(p, ev)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

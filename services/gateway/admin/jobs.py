@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, Request
 
-from services.gateway.deps import AdminDep
 from services.gateway.jobs import JOB_RUNS
+from services.gateway.permissions import AdminDep
 from shared.errors import problem_responses
 from shared.jobs import statuses
 from shared.principal import HEADER, sign_principal

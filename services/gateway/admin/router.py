@@ -22,7 +22,8 @@ from services.gateway.admin.schemas import (
 from services.gateway.admin.service import AdminService
 from services.gateway.auth.models import ApiClient, Credential, User
 from services.gateway.auth.service import RevocationChecker
-from services.gateway.deps import AdminDep, SessionDep
+from services.gateway.deps import SessionDep
+from services.gateway.permissions import AdminDep
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/admin/v1", tags=["admin"], responses=problem_responses(401, 403))

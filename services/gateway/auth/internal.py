@@ -7,20 +7,20 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.gateway.auth.repository import AuthRepository
+from services.gateway.permissions import InternalCaller
 from shared.contracts import SubjectGrant
-from shared.deps import PrincipalDep, SessionDep
-from shared.errors import Forbidden, NotFound, problem_responses
-from shared.i18n import msg
-from shared.principal import PrincipalKind, Role
+from shared.deps import SessionDep
+from shared.errors import NotFound, problem_responses
+from shared.principal import PrincipalKind
 
 router = APIRouter(prefix="/internal/v1", tags=["internal"], include_in_schema=False)
 
 
 @router.get("/subjects/{kind}/{sub}", response_model=SubjectGrant, responses=problem_responses(401, 403, 404))
-async def subject_grant(kind: PrincipalKind, sub: str, p: PrincipalDep, session: SessionDep) -> SubjectGrant:
+async def subject_grant(
+    kind: PrincipalKind, sub: str, _: InternalCaller, session: SessionDep
+) -> SubjectGrant:
     """The subject's roles and org scope as they are now (not as its last token said)."""
-    if not (p.has(Role.SERVICE) and p.all_orgs):
-        raise Forbidden(msg("Chỉ dành cho dịch vụ nội bộ.", "Internal services only."))
     repo = AuthRepository(session)
     s = await repo.client(sub) if kind == PrincipalKind.CLIENT else await repo.user(sub)
     if s is None:

@@ -1,101 +1,19 @@
-"""Reopening a school past the edit lock (gia hạn / mở lại): the province's Sở GDĐT only, as an
-explicit act with a reason and an end date. Each grant is a row of `edit_extension` (never
-deleted), an audit entry on the assessment when it exists, and an `assessment.reopened` event.
-The same officers may revoke a running grant, with a reason: the row records who, when and why,
-the assessment's audit gets an entry, and writes past the lock are refused again at once."""
+"""`…/{kind}/extensions` (grant, list) and `…/extensions/{id}/revoke`: reopening a school past
+the edit lock (gia hạn / mở lại), the province's Sở only; the rules are in `extension_grants`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from services.scoring.assessments.calendar import extensions_of
-from services.scoring.assessments.models import EditExtension
-from services.scoring.assessments.rules import vn_today
-from services.scoring.assessments.service import AssessmentService, check_year
+from services.scoring.assessments import extension_grants
+from services.scoring.assessments.extension_grants import ExtensionIn, ExtensionOut, RevokeIn
 from services.scoring.deps import PrincipalDep, RegistryDep, SessionDep
-from services.scoring.feed.repository import emit, event
-from services.scoring.org.models import OrgUnit, UnitKind
-from services.scoring.org.repository import OrgRepository
-from services.scoring.org.scope import ancestors
-from services.scoring.errors import ExtensionNotFound
-from shared.contracts import AssessmentKind, EventType
-from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, SchoolNotFound, Unprocessable, problem_responses
-from shared.i18n import msg
-from shared.principal import Principal, Role
-from shared.requestid import current_request_id
+from shared.contracts import AssessmentKind
+from shared.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1/schools/{code}/assessments/{year}", tags=["assessments"])
-MAX_DAYS = 366
-
-
-class ExtensionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = Field(min_length=1, max_length=2000)
-    until: date = Field(description="the last day (Vietnam time) the school may write and submit")
-
-
-class ExtensionOut(BaseModel):
-    id: int
-    school_code: str
-    school_year: str
-    kind: str
-    until: date
-    reason: str
-    granted_by: str
-    granted_by_name: str | None
-    revoked_at: datetime | None = Field(None, description="set when revoked: the grant ended then")
-    revoked_by: str | None = None
-    revoked_by_name: str | None = None
-    revoke_reason: str | None = None
-
-
-class RevokeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-def _refuse_unless_officer(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden(
-            msg(
-                "Chỉ cán bộ Sở GDĐT của tỉnh được mở lại.", "Only an officer of the province's Sở may reopen."
-            ),
-            hint="needs a person with the officer role at the Sở (department) above the school",
-        )
-
-
-async def _province_officer(session: AsyncSession, p: Principal, code: str) -> bool:
-    """An officer (a person) of a Sở above the school's managing unit."""
-    if Role.OFFICER not in p.acting_roles:
-        return False
-    placement = await OrgRepository(session).placement(code)
-    if placement is None:
-        return False
-    mine = [u for u in await ancestors(session, placement.managing_unit_id) if u in p.org_units]
-    kinds = (await session.execute(select(col(OrgUnit.kind)).where(col(OrgUnit.id).in_(mine)))).scalars()
-    return any(k == UnitKind.DEPARTMENT for k in kinds)
-
-
-def _check(body: ExtensionIn) -> None:
-    today = vn_today()
-    if not body.reason.strip() or not today <= body.until <= today + timedelta(days=MAX_DAYS):
-        bad = "/reason" if not body.reason.strip() else "/until"
-        raise Unprocessable.at(
-            bad,
-            "reason_required" if bad == "/reason" else "until_out_of_range",
-            f"Lý do bắt buộc; ngày kết thúc từ hôm nay đến {MAX_DAYS} ngày sau.",
-            f"A reason is required; the end date is from today to {MAX_DAYS} days ahead.",
-        )
 
 
 @router.post(
@@ -114,34 +32,7 @@ async def grant_extension(
     registry: RegistryDep,
 ) -> ExtensionOut:
     """Reopen the school past the edit lock until `until` (the province's Sở officer only)."""
-    check_year(year)
-    svc = AssessmentService(session, registry)
-    if await svc.org.school(code, p) is None:
-        raise SchoolNotFound()
-    _refuse_unless_officer(await _province_officer(session, p, code))
-    _check(body)
-    ext = EditExtension(
-        school_code=code,
-        school_year=year,
-        kind=kind.value,
-        until=body.until,
-        reason=body.reason.strip(),
-        granted_by=p.sub,
-        granted_by_name=p.name,
-        request_id=current_request_id(),
-    )
-    session.add(ext)
-    await session.flush()
-    a = await svc.repo.get(p, code, year, kind)
-    if a is not None:
-        svc.record(p, a, "extension", reason=f"{ext.reason} (until {ext.until.isoformat()})")
-        extra: dict[str, Any] = {
-            "action": "extension",
-            "by": p.sub,
-            "reason": ext.reason,
-            "until": str(ext.until),
-        }
-        await emit(session, [event(EventType.ASSESSMENT_REOPENED.value, code, year, a.id, a.version, extra)])
+    ext = await extension_grants.grant(session, registry, p, code, year, kind, body)
     return ExtensionOut.model_validate(ext, from_attributes=True)
 
 
@@ -150,13 +41,8 @@ async def list_extensions(
     code: str, year: str, kind: Annotated[AssessmentKind, Path()], p: PrincipalDep, session: SessionDep
 ) -> list[ExtensionOut]:
     """Every extension granted to the school for this school year and kind, oldest first."""
-    check_year(year)
-    if await OrgRepository(session).school(code, p) is None:
-        raise SchoolNotFound()
-    q = extensions_of(code, year, kind).order_by(col(EditExtension.id))
-    return [
-        ExtensionOut.model_validate(e, from_attributes=True) for e in (await session.execute(q)).scalars()
-    ]
+    rows = await extension_grants.granted(session, p, code, year, kind)
+    return [ExtensionOut.model_validate(e, from_attributes=True) for e in rows]
 
 
 @router.post(
@@ -176,37 +62,5 @@ async def revoke_extension(
 ) -> ExtensionOut:
     """End a running extension now, with a reason (the province's Sở officer only): the school is
     locked again at once; the grant stays listed with who revoked it, when and why."""
-    check_year(year)
-    svc = AssessmentService(session, registry)
-    if await svc.org.school(code, p) is None:
-        raise SchoolNotFound()
-    _refuse_unless_officer(await _province_officer(session, p, code))
-    if not body.reason.strip():
-        raise Unprocessable.at("/reason", "reason_required", "Lý do bắt buộc.", "A reason is required.")
-    ext = await session.get(EditExtension, extension_id)
-    if ext is None or (ext.school_code, ext.school_year, ext.kind) != (code, year, kind.value):
-        raise ExtensionNotFound()
-    # conditional on the row not being revoked yet, and still running: of two revocations one wins
-    done = await session.execute(
-        update(EditExtension)
-        .where(
-            col(EditExtension.id) == extension_id,
-            col(EditExtension.revoked_at).is_(None),
-            col(EditExtension.until) >= vn_today(),
-        )
-        .values(
-            revoked_at=utcnow(), revoked_by=p.sub, revoked_by_name=p.name, revoke_reason=body.reason.strip()
-        )
-    )
-    if not done.rowcount:  # type: ignore[attr-defined]
-        raise Conflict(
-            msg(
-                "Lần gia hạn này đã kết thúc hoặc đã bị thu hồi.", "This extension has ended or was revoked."
-            ),
-            code="extension_not_running",
-        )
-    await session.refresh(ext)
-    a = await svc.repo.get(p, code, year, kind)
-    if a is not None:
-        svc.record(p, a, "extension_revoked", reason=f"{ext.reason} → {ext.revoke_reason}")
+    ext = await extension_grants.revoke(session, registry, p, code, year, kind, extension_id, body)
     return ExtensionOut.model_validate(ext, from_attributes=True)

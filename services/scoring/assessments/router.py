@@ -22,6 +22,7 @@ from services.scoring.assessments.schemas import (
 from services.scoring.assessments.service import AssessmentService, Checks
 from services.scoring.deps import ChecksDep, FactoryDep, PrincipalDep, RegistryDep, SessionDep
 from services.scoring.frameworks.registry import FrameworkRegistry
+from services.scoring.permissions import BulkWriter
 from shared import idempotency as idem
 from shared.contracts import AssessmentKind
 from shared.errors import problem_responses
@@ -219,7 +220,7 @@ bulk_router = APIRouter(prefix="/api/v1/bulk", tags=["bulk"])
 @bulk_router.post("/assessments", response_model=BulkSummary, responses=problem_responses(403, 422))
 async def bulk_assessments(
     body: BulkRequest,
-    p: PrincipalDep,
+    p: BulkWriter,
     session: SessionDep,
     registry: RegistryDep,
     factory: FactoryDep,

@@ -15,19 +15,10 @@ from services.scoring.council.models import Council
 from services.scoring.council.schemas import CouncilOut, CouncilRole, CouncilWrite
 from services.scoring.errors import CouncilNotFound
 from services.scoring.org.repository import OrgRepository
-from shared.errors import FieldError, Forbidden, SchoolNotFound
+from services.scoring.permissions import SCHOOL_RECORDS
+from shared.errors import FieldError, SchoolNotFound
 from shared.i18n import msg
-from shared.principal import Principal, Role
-
-SCHOOL_WRITERS = (Role.SCHOOL_HEAD, Role.SCHOOL_STAFF, Role.ADMIN)
-
-
-def require_school_writer(p: Principal) -> None:
-    if not p.has(*SCHOOL_WRITERS):
-        raise Forbidden(
-            msg("Chỉ nhà trường được khai báo hồ sơ này.", "Only the school may record this."),
-            hint=f"this token has roles {sorted(r.value for r in p.roles)}",
-        )
+from shared.principal import Principal
 
 
 def composition_errors(body: CouncilWrite) -> list[FieldError | None]:
@@ -79,7 +70,7 @@ class CouncilService:
     ) -> tuple[Council, bool]:
         if await self.org.school(code, p) is None:
             raise SchoolNotFound()
-        require_school_writer(p)
+        SCHOOL_RECORDS.check(p)  # after the school's scope: an outsider gets the 404 first
         raise_if([*composition_errors(body), check_in_year(body.decision_date, year, "/decision_date")])
         c, created = await save_versioned(
             self.session, p, Council, (code, year), body, if_match, "council", _snapshot

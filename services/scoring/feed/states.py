@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from services.scoring.assessments.models import Assessment
-from services.scoring.deps import PrincipalDep, SessionDep
-from services.scoring.feed.router import _service_only
+from services.scoring.deps import SessionDep
+from services.scoring.permissions import InternalCaller
 from shared.contracts import AssessmentKind, SchoolYear
 from shared.errors import problem_responses
 
@@ -24,10 +24,9 @@ class SchoolState(BaseModel):
 
 @router.get("/assessment-states", response_model=list[SchoolState], responses=problem_responses(401, 403))
 async def assessment_states(
-    p: PrincipalDep, session: SessionDep, school_year: SchoolYear, kind: AssessmentKind
+    _: InternalCaller, session: SessionDep, school_year: SchoolYear, kind: AssessmentKind
 ) -> list[SchoolState]:
     """Schools with an assessment of this year and kind, and its state (no row: not started)."""
-    _service_only(p)
     q = select(col(Assessment.school_code), col(Assessment.state)).where(
         Assessment.school_year == school_year,  # type: ignore[arg-type]
         Assessment.kind == kind.value,  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from services.scoring.org.schemas import (
     UnitUpdate,
 )
 from services.scoring.org.service import OrgService, school_public, unit_public
+from services.scoring.permissions import OrgAdmin
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1/org", tags=["org registry"])
@@ -42,7 +43,7 @@ def _dec(cursor: str | None) -> str | None:
 
 
 @router.post("/units", status_code=201, response_model=UnitPublic, responses=problem_responses(403, 409, 422))
-async def create_unit(body: UnitCreate, p: PrincipalDep, session: SessionDep) -> UnitPublic:
+async def create_unit(body: UnitCreate, p: OrgAdmin, session: SessionDep) -> UnitPublic:
     """Create an org unit (ministry, Sở, Phòng or commune office) under its parent."""
     return await OrgService(session).create_unit(p, body)
 
@@ -77,7 +78,7 @@ async def get_unit(unit_id: str, p: PrincipalDep, session: SessionDep) -> UnitPu
 
 
 @router.patch("/units/{unit_id}", response_model=UnitPublic, responses=problem_responses(403, 404, 422))
-async def update_unit(unit_id: str, body: UnitUpdate, p: PrincipalDep, session: SessionDep) -> UnitPublic:
+async def update_unit(unit_id: str, body: UnitUpdate, p: OrgAdmin, session: SessionDep) -> UnitPublic:
     """Rename a unit or move it under another parent (recorded as a lifecycle event)."""
     return await OrgService(session).update_unit(p, unit_id, body)
 
@@ -85,7 +86,7 @@ async def update_unit(unit_id: str, body: UnitUpdate, p: PrincipalDep, session: 
 @router.post(
     "/schools", status_code=201, response_model=SchoolPublic, responses=problem_responses(403, 409, 422)
 )
-async def create_school(body: SchoolCreate, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+async def create_school(body: SchoolCreate, p: OrgAdmin, session: SessionDep) -> SchoolPublic:
     """Register a school with its MOET code, levels, managing and assessing units."""
     return await OrgService(session).create_school(p, body)
 
@@ -111,19 +112,19 @@ async def get_school(code: str, p: PrincipalDep, session: SessionDep) -> SchoolP
 
 
 @router.patch("/schools/{code}", response_model=SchoolPublic, responses=problem_responses(403, 404, 422))
-async def update_school(code: str, body: SchoolUpdate, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+async def update_school(code: str, body: SchoolUpdate, p: OrgAdmin, session: SessionDep) -> SchoolPublic:
     """Change a school's name or levels."""
     return await OrgService(session).update_school(p, code, body)
 
 
 @router.post("/schools/{code}/move", response_model=SchoolPublic, responses=problem_responses(403, 404, 422))
-async def move_school(code: str, body: Move, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+async def move_school(code: str, body: Move, p: OrgAdmin, session: SessionDep) -> SchoolPublic:
     """Move a school to another managing (and assessing) unit from a date; history is kept."""
     return await OrgService(session).move_school(p, code, body)
 
 
 @router.post("/schools/{code}/close", response_model=SchoolPublic, responses=problem_responses(403, 404, 409))
-async def close_school(code: str, body: Close, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+async def close_school(code: str, body: Close, p: OrgAdmin, session: SessionDep) -> SchoolPublic:
     """Close a school from a date (it is no longer expected to report after it)."""
     return await OrgService(session).close_school(p, code, body)
 
@@ -131,17 +132,19 @@ async def close_school(code: str, body: Close, p: PrincipalDep, session: Session
 @router.post(
     "/schools/{code}/merge", response_model=SchoolPublic, responses=problem_responses(403, 404, 409, 422)
 )
-async def merge_school(code: str, body: Merge, p: PrincipalDep, session: SessionDep) -> SchoolPublic:
+async def merge_school(code: str, body: Merge, p: OrgAdmin, session: SessionDep) -> SchoolPublic:
     """Merge a school into another from a date (sáp nhập)."""
     return await OrgService(session).merge_school(p, code, body)
 
 
 @router.post("/import", response_model=ImportSummary, responses=problem_responses(403, 415, 422))
 async def import_schools(
-    request: Request, p: PrincipalDep, session: SessionDep, dry_run: bool = False
+    request: Request, p: OrgAdmin, session: SessionDep, dry_run: bool = False
 ) -> ImportSummary:
     """Import schools from CSV (UTF-8; columns code,name,province_code,levels,managing_unit_id,
     assessing_unit_id,opened_on); answers per row: created, updated, unchanged or rejected."""
+    # an admin's alone, checked before the body is read: a non-admin learns nothing about which
+    # schools exist
     return await import_csv(OrgService(session), p, await request.body(), dry_run)
 
 

@@ -11,15 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.assessments.models import Assessment
 from services.scoring.council.audit import audit, flush_new, year_bounds
 from services.scoring.council.models import PublicationLink
-from services.scoring.council.service import require_school_writer
 from services.scoring.errors import LinkNotFound, UnitNotFound
 from services.scoring.org.repository import OrgRepository
+from services.scoring.permissions import SCHOOL_RECORDS, UNIT_PUBLICATION
 from services.scoring.publication.repository import PublicationRepository
 from services.scoring.publication.schemas import LinkOut, PublicResult, RosterRow, SideOut
 from shared.db import utcnow
-from shared.errors import Forbidden, SchoolNotFound
-from shared.i18n import msg
-from shared.principal import Principal, Role
+from shared.errors import SchoolNotFound
+from shared.principal import Principal
 
 
 def side(a: Assessment | None) -> SideOut | None:
@@ -109,12 +108,7 @@ class PublicationService:
 
     async def put_link(self, p: Principal, kind: str, subject: str, year: str, url: str) -> PublicationLink:
         await self._subject(p, kind, subject)
-        if kind == "school":
-            require_school_writer(p)
-        elif not p.has(Role.OFFICER, Role.ADMIN):
-            raise Forbidden(
-                msg("Chỉ cán bộ đơn vị được khai báo.", "Only the unit's officers may record this.")
-            )
+        (SCHOOL_RECORDS if kind == "school" else UNIT_PUBLICATION).check(p)  # after the scope
         link = await self.repo.link(kind, subject, year)
         before: dict[str, Any] = {"url": link.url} if link else {}
         if link is None:

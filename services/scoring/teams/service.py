@@ -18,10 +18,11 @@ from services.scoring.errors import TeamPlanNotFound, UnitNotFound
 from services.scoring.org.models import Placement
 from services.scoring.org.repository import OrgRepository
 from services.scoring.org.scope import placed_at, subtree
+from services.scoring.permissions import TEAMS
 from services.scoring.teams.schemas import TeamPlanOut, TeamPlanWrite, TeamRole
-from shared.errors import FieldError, Forbidden
+from shared.errors import FieldError
 from shared.i18n import msg
-from shared.principal import Principal, Role
+from shared.principal import Principal
 
 
 def plan_out(t: TeamPlan) -> TeamPlanOut:
@@ -88,10 +89,7 @@ class TeamService:
         self, p: Principal, unit_id: str, year: str, body: TeamPlanWrite, if_match: str | None
     ) -> tuple[TeamPlan, bool]:
         await self._unit(p, unit_id)
-        if not p.has(Role.OFFICER, Role.ADMIN):
-            raise Forbidden(
-                msg("Chỉ cán bộ Phòng/Sở được lập đoàn đánh giá.", "Only an officer may set up teams.")
-            )
+        TEAMS.check(p)  # after the unit's scope: an outsider gets the 404 first
         raise_if(await self._errors(unit_id, year, body))
         t, created = await save_versioned(
             self.session, p, TeamPlan, (unit_id, year), body, if_match, "teams", _snapshot

@@ -7,20 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from services.sync.deadlines import service
 from services.sync.deadlines.announcements import announce
 from services.sync.deadlines.calendar import VN_TZ
-from services.sync.deadlines.models import DeadlineOverride
-from services.sync.deadlines.repository import DeadlineRepository
-from services.sync.deadlines.rules import check_override, check_year
+from services.sync.deadlines.rules import check_year
 from services.sync.deadlines.schemas import AtRiskOut, CalendarOut, OverrideIn, TimelinessOut
 from services.sync.deadlines.service import at_risk, timeliness
-from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
-from services.sync.scope import READERS, covers_province, require
+from services.sync.deps import ScoringDep, SessionDep
+from services.sync.permissions import CalendarSetter, SyncAdmin, SyncReader
 from shared.contracts import AssessmentKind, SchoolYear
-from shared.db import utcnow
-from shared.errors import Forbidden, problem_responses
-from shared.i18n import msg
-from shared.principal import Role
+from shared.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1/sync", tags=["deadlines"])
 
@@ -38,17 +34,11 @@ def _today() -> date:
 
 @router.get("/deadlines", response_model=CalendarOut, responses=problem_responses(401, 403, 422))
 async def calendar(
-    p: PrincipalDep, session: SessionDep, school_year: YearQ, province: ProvinceQ = None
+    p: SyncReader, session: SessionDep, school_year: YearQ, province: ProvinceQ = None
 ) -> CalendarOut:
     """The deadline calendar of a school year: national defaults or the province's own dates."""
-    require(p, *READERS)
     check_year(school_year, "/query/school_year")
-    repo = DeadlineRepository(session)
-    return CalendarOut(
-        school_year=school_year,
-        province_code=province,
-        deadlines=[await repo.deadline(province, school_year, k) for k in AssessmentKind],
-    )
+    return await service.calendar(session, school_year, province)
 
 
 @router.put(
@@ -61,40 +51,20 @@ async def set_province_deadline(
     province: ProvinceP,
     kind: AssessmentKind,
     body: OverrideIn,
-    p: PrincipalDep,
+    p: CalendarSetter,
     session: SessionDep,
     scoring: ScoringDep,
 ) -> CalendarOut:
     """Set a province's on-time deadline (never later than the Ministry's), edit lock date and
     internal milestones for one kind; every date within the school year."""
-    check_override(school_year, kind, body)
-    if not await covers_province(scoring, p, province, _today()):
-        raise Forbidden(
-            msg("Chỉ Sở GDĐT của tỉnh được đặt lịch.", "Only the province's department may set it.")
-        )
-    repo = DeadlineRepository(session)
-    await repo.upsert(
-        DeadlineOverride(
-            province_code=province,
-            school_year=school_year,
-            kind=kind.value,
-            on_time_deadline=body.on_time_deadline,
-            edit_lock_date=body.edit_lock_date,
-            milestones=[m.model_dump(mode="json") for m in body.milestones],
-            updated_by=p.sub,
-            updated_at=utcnow(),
-        )
-    )
-    return CalendarOut(
-        school_year=school_year,
-        province_code=province,
-        deadlines=[await repo.deadline(province, school_year, k) for k in AssessmentKind],
+    return await service.set_province_deadline(
+        session, scoring, p, school_year, province, kind, body, _today()
     )
 
 
 @router.get("/at-risk", response_model=AtRiskOut, responses=problem_responses(401, 403, 422))
 async def at_risk_list(
-    p: PrincipalDep,
+    p: SyncReader,
     session: SessionDep,
     scoring: ScoringDep,
     school_year: YearQ,
@@ -104,14 +74,13 @@ async def at_risk_list(
     as_of: date | None = None,
 ) -> AtRiskOut:
     """Schools in scope not yet approved / recognised / delivered within N days of the deadline."""
-    require(p, *READERS)
     check_year(school_year, "/query/school_year")
     return await at_risk(session, scoring, p, school_year, kind, as_of or _today(), within_days, province)
 
 
 @router.post("/at-risk/announce", response_model=AtRiskOut, responses=problem_responses(401, 403, 422))
 async def announce_at_risk(
-    p: PrincipalDep,
+    p: SyncAdmin,
     session: SessionDep,
     scoring: ScoringDep,
     school_year: YearQ,
@@ -120,7 +89,6 @@ async def announce_at_risk(
 ) -> AtRiskOut:
     """Send `deadline.at_risk` to the webhook subscribers of every school at risk today, once per
     school and day (the scheduled job `at-risk-announce` does this daily)."""
-    require(p, Role.ADMIN)
     check_year(school_year, "/query/school_year")
     out, _ = await announce(session, scoring, p, school_year, kind, _today(), within_days)
     return out
@@ -128,7 +96,7 @@ async def announce_at_risk(
 
 @router.get("/timeliness", response_model=TimelinessOut, responses=problem_responses(401, 403, 422))
 async def timeliness_report(
-    p: PrincipalDep,
+    p: SyncReader,
     session: SessionDep,
     scoring: ScoringDep,
     school_year: YearQ,
@@ -136,6 +104,5 @@ async def timeliness_report(
     province: ProvinceQ = None,
 ) -> TimelinessOut:
     """On time, late or missing per school in scope, from CSDL receipt times."""
-    require(p, *READERS)
     check_year(school_year, "/query/school_year")
     return await timeliness(session, scoring, p, school_year, kind, province)

@@ -9,19 +9,25 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sync.deadlines.calendar import Deadline
+from services.sync.deadlines.models import DeadlineOverride
 from services.sync.deadlines.repository import DeadlineRepository
+from services.sync.deadlines.rules import check_override
 from services.sync.deadlines.schemas import (
     AtRiskOut,
     AtRiskReason,
     AtRiskSchool,
+    CalendarOut,
+    OverrideIn,
     SchoolTimeliness,
     Timeliness,
     TimelinessOut,
 )
 from services.sync.deliveries.models import DeliveryJob, JobState, standing
 from services.sync.deliveries.repository import DeliveryRepository
-from services.sync.scope import today, visible_now
+from services.sync.permissions import SET_CALENDAR
+from services.sync.scope import covers_province, today, visible_now
 from shared.contracts import AssessmentKind, SchoolScope
+from shared.db import utcnow
 from shared.principal import Principal
 from shared.scoring_client import ScoringClient
 
@@ -161,3 +167,43 @@ async def timeliness(
         missing=sum(r.status == Timeliness.MISSING for r in rows),
         schools=rows,
     )
+
+
+async def calendar(s: AsyncSession, year: str, province: str | None) -> CalendarOut:
+    """The school year's deadlines of every kind: the province's own dates, else the national."""
+    repo = DeadlineRepository(s)
+    return CalendarOut(
+        school_year=year,
+        province_code=province,
+        deadlines=[await repo.deadline(province, year, k) for k in AssessmentKind],
+    )
+
+
+async def set_province_deadline(
+    s: AsyncSession,
+    scoring: ScoringClient,
+    p: Principal,
+    year: str,
+    province: str,
+    kind: AssessmentKind,
+    body: OverrideIn,
+    as_of: date,
+) -> CalendarOut:
+    """A province's own dates for one kind, set by an officer whose scope covers every school of
+    the province (403 otherwise); answers the province's calendar as it now stands."""
+    check_override(year, kind, body)
+    if not await covers_province(scoring, p, province, as_of):
+        raise SET_CALENDAR.refusal(p)
+    await DeadlineRepository(s).upsert(
+        DeadlineOverride(
+            province_code=province,
+            school_year=year,
+            kind=kind.value,
+            on_time_deadline=body.on_time_deadline,
+            edit_lock_date=body.edit_lock_date,
+            milestones=[m.model_dump(mode="json") for m in body.milestones],
+            updated_by=p.sub,
+            updated_at=utcnow(),
+        )
+    )
+    return await calendar(s, year, province)

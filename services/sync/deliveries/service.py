@@ -17,6 +17,9 @@ from services.sync.errors import DeliveryNotFound, NotDeadLettered
 from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.contracts import AssessmentKind
 from shared.db import utcnow
+from shared.principal import Principal
+from shared.scope import school_in_scope
+from shared.scoring_client import ScoringClient
 
 
 async def resend(s: AsyncSession, job_id: str, actor: str) -> DeliveryJob:
@@ -43,6 +46,16 @@ async def requeue_withdrawal(s: AsyncSession, w: DeliveryWithdrawal, actor: str)
     w.lease_until, w.claimed_by, w.updated_at = None, f"resend:{actor}"[:64], now
     await s.flush()
     return w
+
+
+async def resend_in_scope(s: AsyncSession, scoring: ScoringClient, p: Principal, job_id: str) -> DeliveryJob:
+    """The manual re-send of a job whose school the caller may read: an unknown job is a plain
+    404, a job of a school out of scope the same 404 as an unknown school."""
+    job = await DeliveryRepository(s).get(job_id)
+    if job is None:
+        raise DeliveryNotFound()
+    await school_in_scope(scoring, p, job.school_code)
+    return await resend(s, job_id, p.sub)
 
 
 async def school_status(s: AsyncSession, school: str, year: str) -> SchoolStatus:

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Response
 from services.sync.deadlines.router import ProvinceQ
 from services.sync.deadlines.rules import check_year
 from services.sync.deliveries.repository import DeliveryRepository
-from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
+from services.sync.deps import ScoringDep, SessionDep
 from services.sync.exports.workbook import MEDIA_TYPE, ExportRow, build_workbook
-from services.sync.scope import READERS, require, today, visible_now
+from services.sync.permissions import SyncReader
+from services.sync.scope import today, visible_now
 from shared.contracts import AssessmentKind, SchoolYear
 from shared.errors import problem_responses
 
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/api/v1/sync", tags=["exports"])
 )
 async def export_results(
     school_year: SchoolYear,
-    p: PrincipalDep,
+    p: SyncReader,
     session: SessionDep,
     scoring: ScoringDep,
     kind: AssessmentKind = AssessmentKind.SELF,
@@ -39,7 +40,6 @@ async def export_results(
     """Each school's latest approved (self) or recognised (external) result of the year, exactly
     as the API channel sends it, with its delivery state and CSDL receipt: the schools in the
     caller's scope now (today's placement of each school)."""
-    require(p, *READERS)
     check_year(school_year)
     jobs = await DeliveryRepository(session).latest_result_per_school(school_year, kind.value, province)
     # a school's data follows the caller's scope now: after a move, its new office reads it

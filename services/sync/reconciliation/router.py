@@ -8,31 +8,28 @@ from fastapi import APIRouter, Query, Request
 
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.schemas import DeliveryOut
-from services.sync.deps import PrincipalDep, SessionDep
+from services.sync.deps import SessionDep
+from services.sync.permissions import SyncAdmin
 from services.sync.reconciliation.service import ReconcileSummary, reconcile
 from services.sync.runtime import Runtime
-from services.sync.scope import require
 from shared.errors import problem_responses
-from shared.principal import Role
 
 router = APIRouter(prefix="/api/v1/sync/reconciliation", tags=["reconciliation"])
 
 
 @router.post("/run", response_model=ReconcileSummary, responses=problem_responses(401, 403))
-async def run_now(request: Request, p: PrincipalDep, session: SessionDep) -> ReconcileSummary:
+async def run_now(request: Request, p: SyncAdmin, session: SessionDep) -> ReconcileSummary:
     """Read back from CSDL every delivered result not yet checked, and flag differences."""
-    require(p, Role.ADMIN)
     runtime: Runtime = request.app.state.runtime
     return await reconcile(session, runtime.csdl)
 
 
 @router.get("", response_model=list[DeliveryOut], responses=problem_responses(401, 403))
 async def flagged(
-    p: PrincipalDep,
+    p: SyncAdmin,
     session: SessionDep,
     status: Annotated[Literal["differs", "missing"] | None, Query()] = None,
 ) -> list[DeliveryOut]:
     """Deliveries whose CSDL record differs from what was sent, or is missing."""
-    require(p, Role.ADMIN)
     jobs = await DeliveryRepository(session).flagged(status)
     return [DeliveryOut.model_validate(j, from_attributes=True) for j in jobs]

@@ -9,12 +9,11 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
-from services.sync.deps import PrincipalDep, SessionDep
+from services.sync.deps import SessionDep
+from services.sync.permissions import SyncAdmin
 from services.sync.reminders.models import ReminderContact
-from services.sync.scope import require
 from shared.db import utcnow
 from shared.errors import problem_responses
-from shared.principal import Role
 
 router = APIRouter(prefix="/api/v1/sync/reminders", tags=["reminders"])
 
@@ -34,8 +33,7 @@ class ContactsIn(BaseModel):
 
 
 @router.get("/contacts", response_model=list[ContactOut], responses=problem_responses(401, 403))
-async def list_contacts(p: PrincipalDep, session: SessionDep) -> list[ContactOut]:
-    require(p, Role.ADMIN)
+async def list_contacts(p: SyncAdmin, session: SessionDep) -> list[ContactOut]:
     rows = await session.scalars(select(ReminderContact).order_by("unit_id", "email"))
     return [ContactOut(unit_id=c.unit_id, email=c.email, role=c.role, name=c.name) for c in rows]  # type: ignore[arg-type]
 
@@ -44,10 +42,9 @@ async def list_contacts(p: PrincipalDep, session: SessionDep) -> list[ContactOut
     "/contacts/{unit_id}", response_model=list[ContactOut], responses=problem_responses(401, 403, 422)
 )
 async def set_contacts(
-    unit_id: Annotated[str, Path(max_length=64)], body: ContactsIn, p: PrincipalDep, session: SessionDep
+    unit_id: Annotated[str, Path(max_length=64)], body: ContactsIn, p: SyncAdmin, session: SessionDep
 ) -> list[ContactOut]:
     """Replace the addresses reminded for a school (role `head`) or an org unit (role `officer`)."""
-    require(p, Role.ADMIN)
     await session.execute(delete(ReminderContact).where(ReminderContact.unit_id == unit_id))  # type: ignore[arg-type]
     unique = {c.email.lower(): c for c in body.contacts}
     for email, c in unique.items():

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 
-from services.sync.deadlines.calendar import VN_TZ
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep, SettingsDep
-from services.sync.grants import snapshot
-from services.sync.scope import READERS, require, schools_in_scope
-from services.sync.webhooks import standard
-from services.sync.webhooks.models import WebhookSubscription
+from services.sync.permissions import SyncReader
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.schemas import (
     SubscriptionCreated,
@@ -19,9 +13,8 @@ from services.sync.webhooks.schemas import (
     SubscriptionOut,
     WebhookDeliveryOut,
 )
-from shared.errors import NotFound, Unprocessable, problem_responses
-from shared.outbound import forbidden, is_literal, validate_url
-from shared.scope import school_in_scope
+from services.sync.webhooks.subscriptions import subscribe as create_subscription
+from shared.errors import NotFound, problem_responses
 
 router = APIRouter(prefix="/api/v1/sync/webhooks", tags=["webhooks"])
 
@@ -30,52 +23,19 @@ router = APIRouter(prefix="/api/v1/sync/webhooks", tags=["webhooks"])
     "", status_code=201, response_model=SubscriptionCreated, responses=problem_responses(401, 403, 404, 422)
 )
 async def subscribe(
-    body: SubscriptionIn, p: PrincipalDep, session: SessionDep, scoring: ScoringDep, settings: SettingsDep
+    body: SubscriptionIn, p: SyncReader, session: SessionDep, scoring: ScoringDep, settings: SettingsDep
 ) -> SubscriptionCreated:
     """Subscribe a URL to delivery and deadline events; the signing secret is returned once.
 
     A receiver must be on the public Internet: an address literal or `localhost` that is not is
     refused here; a name is resolved and checked again at every send (its DNS may change)."""
-    require(p, *READERS)
-    url = validate_url(body.url)
-    host = url.host.rstrip(".").lower()
-    if not settings.webhook_allow_private_addresses and (
-        (is_literal(host) and forbidden(host)) or host == "localhost" or host.endswith(".localhost")
-    ):
-        raise Unprocessable.at(
-            "/url",
-            "url_forbidden_address",
-            "Địa chỉ nhận webhook phải là địa chỉ công khai trên Internet.",
-            "A webhook receiver must have a public Internet address.",
-        )
-    for code in body.schools:
-        await school_in_scope(scoring, p, code)
-    schools, everything = list(body.schools), False
-    if not schools:
-        if p.all_orgs:
-            everything = True
-        else:  # every school in the caller's scope today
-            today = datetime.now(VN_TZ).date()
-            schools = sorted(s.code for s in await schools_in_scope(scoring, p, today))
-    sub = WebhookSubscription(
-        owner=p.sub,
-        owner_kind=p.kind.value,
-        grant=snapshot(p),
-        url=str(url),
-        secret=standard.new_secret(),
-        events=list(body.events),
-        schools=schools,
-        all_schools=everything,
-    )
-    session.add(sub)
-    await session.flush()
+    sub = await create_subscription(session, scoring, settings, p, body)
     return SubscriptionCreated.model_validate(sub, from_attributes=True)
 
 
 @router.get("", response_model=list[SubscriptionOut], responses=problem_responses(401, 403))
-async def subscriptions(p: PrincipalDep, session: SessionDep) -> list[SubscriptionOut]:
+async def subscriptions(p: SyncReader, session: SessionDep) -> list[SubscriptionOut]:
     """The caller's active subscriptions."""
-    require(p, *READERS)
     return [
         SubscriptionOut.model_validate(s, from_attributes=True)
         for s in await WebhookRepository(session).of_owner(p.sub)

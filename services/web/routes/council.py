@@ -12,7 +12,8 @@ from fastapi.responses import Response
 from services.web import records
 from services.web.api import Api, api_of, require_sign_in
 from services.web.errors import ApiProblem
-from services.web.pages import flash_url, redirect, render
+from services.web.loaders import form_page, together
+from services.web.pages import flash_url, redirect
 from services.web.routes.school import Code, Year
 from services.web.session import Session, check_csrf
 
@@ -41,14 +42,22 @@ def form_of(council: dict[str, Any] | None) -> dict[str, str]:
 
 
 async def _page(request: Request, api: Api, code: str, year: str, **ctx: Any) -> Response:
-    school = await api.get(f"/api/v1/org/schools/{code}")
-    council = await api.maybe(council_path(code, year))
-    link = await api.maybe(link_path(code, year))
-    ctx.setdefault("values", form_of(council))
+    school, council, link = await together(
+        api.get(f"/api/v1/org/schools/{code}"),
+        api.maybe(council_path(code, year)),
+        api.maybe(link_path(code, year)),
+    )
     ctx.setdefault("url", (link or {}).get("url") or "")
-    ctx.setdefault("problem", None)
-    ctx.setdefault("fields", [])
-    return render(request, "council.html", school=school, council=council, code=code, year_=year, **ctx)
+    return form_page(
+        request,
+        "council.html",
+        form_of(council),
+        school=school,
+        council=council,
+        code=code,
+        year_=year,
+        **ctx,
+    )
 
 
 @router.get("/schools/{code}/{year}/council")

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 
 from services.web import dashboard as d
 from services.web.api import Api, api_of, require_sign_in
+from services.web.loaders import framework_for
 from services.web.pages import render
-from services.web.routes.school import framework_for, passthrough
+from services.web.routes.school import passthrough
 
 router = APIRouter(dependencies=[Depends(require_sign_in)])
 ApiDep = Annotated[Api, Depends(api_of)]

@@ -13,8 +13,9 @@ from fastapi.responses import Response
 from services.web import records
 from services.web.api import Api, api_of, require_sign_in
 from services.web.errors import ApiProblem
+from services.web.loaders import base
 from services.web.pages import flash_url, redirect, render
-from services.web.routes.school import Code, Year, base
+from services.web.routes.school import Code, Year
 from services.web.session import Session, check_csrf
 
 router = APIRouter(dependencies=[Depends(require_sign_in)])

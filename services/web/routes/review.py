@@ -11,8 +11,9 @@ from fastapi.responses import Response
 
 from services.web.api import Api, api_of, require_sign_in
 from services.web.errors import ApiProblem
+from services.web.loaders import base, school_year
 from services.web.pages import render
-from services.web.routes.school import Code, Year, base, titles_for
+from services.web.routes.school import Code, Year
 from services.web.session import Session, check_csrf
 
 router = APIRouter(dependencies=[Depends(require_sign_in)])
@@ -74,22 +75,16 @@ async def recognise_many(request: Request, api: ApiDep, s: SessionDep) -> Respon
 async def review_school(
     request: Request, api: ApiDep, code: Code, year: Year, ok: str | None = None
 ) -> Response:
-    school = await api.get(f"/api/v1/org/schools/{code}")
-    self_ = await api.maybe(f"{base(code, year)}/self")
-    external = await api.maybe(f"{base(code, year)}/external")
-    comparison = await api.maybe(f"{base(code, year)}/comparison") if external else None
+    page, (comparison,) = await school_year(api, code, year, api.maybe(f"{base(code, year)}/comparison"))
     return render(
         request,
         "review_school.html",
-        titles=await titles_for(api, api.session.lang, self_ or external),
-        school=school,
-        a=self_,
-        ext=external,
-        cmp=comparison,
+        **page.context(),
+        cmp=comparison if page.ext else None,  # asked for with the rest; needs both assessments
         code=code,
         year=year,
         ok=ok,
-        items=_items(self_),
+        items=_items(page.a),
     )
 
 

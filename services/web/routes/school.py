@@ -13,6 +13,7 @@ from starlette.background import BackgroundTask
 from services.web import facts as facts_form
 from services.web.api import Api, api_of, require_sign_in
 from services.web.errors import ApiProblem
+from services.web.loaders import base, framework_for, school_year, together
 from services.web.pages import flash_url, redirect, render, safe_next
 from services.web.session import Session, check_csrf
 
@@ -50,57 +51,28 @@ def papers(names: list[str]) -> list[tuple[str, tuple[str, str], list[str]]]:
     return out
 
 
-def base(code: str, year: str) -> str:
-    return f"/api/v1/schools/{code}/assessments/{year}"
-
-
-def titles_of(framework: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Code → bilingual title of every group, criterion and item."""
-    out: dict[str, dict[str, str]] = {}
-    for g in framework.get("groups", []):
-        out[g["code"]] = g["title"]
-        for c in g["criteria"]:
-            out[c["code"]] = c["title"]
-            out |= {i["code"]: i["title"] for i in c["items"]}
-    return out
-
-
-async def titles_for(api: Api, lang: str, a: dict[str, Any] | None) -> dict[str, dict[str, str]]:
-    """In English, the framework's English titles (the engine's breakdown carries Vietnamese)."""
-    if lang == "vi" or a is None:
-        return {}
-    return titles_of(await framework_for(api, a["framework"]))
-
-
-async def framework_for(api: Api, ref: str | None) -> dict[str, Any]:
-    """The framework an assessment is pinned to, or (none yet) the national one in force."""
-    if ref is None:
-        page = await api.get("/api/v1/frameworks")
-        ref = next((f["id"] for f in page["items"] if f.get("province") is None), page["items"][0]["id"])
-    fw: dict[str, Any] = await api.get(f"/api/v1/frameworks/{ref.split('@')[0]}")
-    return fw
-
-
 @router.get("/schools/{code}/{year}")
 async def school_page(
     request: Request, api: ApiDep, code: Code, year: Year, ok: str | None = None
 ) -> Response:
-    school = await api.get(f"/api/v1/org/schools/{code}")  # out of scope: 404, shown as not found
-    self_ = await api.maybe(f"{base(code, year)}/self")
-    external = await api.maybe(f"{base(code, year)}/external")
+    page, (documents, council, link) = await school_year(
+        api,
+        code,
+        year,
+        api.get(f"/api/v1/schools/{code}/documents/{year}"),
+        api.maybe(f"/api/v1/schools/{code}/council/{year}"),
+        api.maybe(f"/api/v1/schools/{code}/publication/{year}"),
+    )
     return render(
         request,
         "school.html",
-        titles=await titles_for(api, api.session.lang, self_ or external),
-        school=school,
-        a=self_,
-        ext=external,
+        **page.context(),
         code=code,
         year=year,
         ok=ok,
-        documents=papers(await api.get(f"/api/v1/schools/{code}/documents/{year}")),
-        council=await api.maybe(f"/api/v1/schools/{code}/council/{year}"),
-        link=await api.maybe(f"/api/v1/schools/{code}/publication/{year}"),
+        documents=papers(documents),
+        council=council,
+        link=link,
     )
 
 
@@ -135,8 +107,9 @@ async def _facts_context(api: Api, code: str, year: str, kind: str) -> tuple[dic
 
 @router.get("/schools/{code}/{year}/{kind}/facts")
 async def facts_page(request: Request, api: ApiDep, code: Code, year: Year, kind: Kind) -> Response:
-    school = await api.get(f"/api/v1/org/schools/{code}")
-    a, fw = await _facts_context(api, code, year, kind)
+    school, (a, fw) = await together(
+        api.get(f"/api/v1/org/schools/{code}"), _facts_context(api, code, year, kind)
+    )
     sections = facts_form.build(fw, (a or {}).get("facts", {}), (a or {}).get("open_items"))
     return render(
         request,

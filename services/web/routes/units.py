@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from services.web import records
 from services.web.api import Api, api_of, require_sign_in
 from services.web.errors import ApiProblem
+from services.web.loaders import form_page, together
 from services.web.pages import flash_url, redirect, render
 from services.web.routes.school import FileName, Year, papers, passthrough
 from services.web.session import Session, check_csrf
@@ -44,16 +45,21 @@ def teams_form(plan: dict[str, Any] | None) -> dict[str, Any]:
 
 @router.get("/units/{unit_id}/{year}")
 async def unit_page(request: Request, api: ApiDep, unit_id: UnitId, year: Year) -> Response:
-    unit = await api.get(f"/api/v1/org/units/{unit_id}")  # out of scope: 404
+    unit, documents, teams, link = await together(
+        api.get(f"/api/v1/org/units/{unit_id}"),  # out of scope: 404
+        api.get(f"/api/v1/units/{unit_id}/documents/{year}"),
+        api.maybe(f"/api/v1/units/{unit_id}/teams/{year}"),
+        api.maybe(f"/api/v1/units/{unit_id}/publication/{year}"),
+    )
     return render(
         request,
         "unit.html",
         unit=unit,
         unit_id=unit_id,
         year_=year,
-        documents=papers(await api.get(f"/api/v1/units/{unit_id}/documents/{year}")),
-        teams=await api.maybe(f"/api/v1/units/{unit_id}/teams/{year}"),
-        link=await api.maybe(f"/api/v1/units/{unit_id}/publication/{year}"),
+        documents=papers(documents),
+        teams=teams,
+        link=link,
     )
 
 
@@ -70,12 +76,12 @@ async def unit_document(
 
 
 async def _teams_page(request: Request, api: Api, unit_id: str, year: str, **ctx: Any) -> Response:
-    unit = await api.get(f"/api/v1/org/units/{unit_id}")
-    plan = await api.maybe(f"/api/v1/units/{unit_id}/teams/{year}")
-    ctx.setdefault("values", teams_form(plan))
-    ctx.setdefault("problem", None)
-    ctx.setdefault("fields", [])
-    return render(request, "teams.html", unit=unit, plan=plan, unit_id=unit_id, year_=year, **ctx)
+    unit, plan = await together(
+        api.get(f"/api/v1/org/units/{unit_id}"), api.maybe(f"/api/v1/units/{unit_id}/teams/{year}")
+    )
+    return form_page(
+        request, "teams.html", teams_form(plan), unit=unit, plan=plan, unit_id=unit_id, year_=year, **ctx
+    )
 
 
 @router.get("/units/{unit_id}/{year}/teams")

@@ -20,6 +20,8 @@ from pathlib import Path
 from services.scoring.frameworks.examples import PRIMARY_SCHOOL
 
 TARGET_RATIO = 0.6
+# every service refuses to start without its internal secret; the preview never uses it
+SCORING_ENV = {"SCORING_INTERNAL_SECRET": "bench-preview-secret-0123456789"}
 PATH = "/api/v1/frameworks/qd4725-2022/score"
 
 
@@ -76,7 +78,7 @@ def main(args: argparse.Namespace) -> None:
         return
     body = json.dumps(PRIMARY_SCHOOL).encode()
     port = _free_port()
-    scoring = _serve("services.scoring.main:create_app", port, {})
+    scoring = _serve("services.scoring.main:create_app", port, SCORING_ENV)
     try:
         import httpx
 

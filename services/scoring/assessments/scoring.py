@@ -6,14 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from services.scoring.assessments.models import Assessment
 from services.scoring.engine import ScoreResult, score
 from services.scoring.engine.vocabulary import parse_input
 from services.scoring.frameworks.registry import Published
-from services.scoring.frameworks.schemas import render_result, titles_of
+from services.scoring.frameworks.schemas import render_result
 from services.scoring.metrics import SCORED
 from shared.contracts import Approval, AssessmentKind, AssessmentSnapshot, CriterionSnapshot, GroupSnapshot
 from shared.errors import FieldError, Unprocessable
@@ -123,7 +122,7 @@ def snapshot(a: Assessment, school_name: str | None, province: str | None) -> As
         school_name=school_name,
         province_code=province,
         school_year=a.school_year,
-        kind=AssessmentKind(a.kind),
+        kind=a.kind,
         framework=a.framework,
         version=a.version,
         state=a.state,
@@ -134,11 +133,10 @@ def snapshot(a: Assessment, school_name: str | None, province: str | None) -> As
     )
 
 
-def breakdown(pub: Published, levels: list[str], a: Assessment) -> dict[str, Any]:
-    """The full breakdown with explanations, recomputed from the stored document (pure and fast)."""
-    s = score_document(pub, levels, a.facts, a.awarded)
-    return render_result(s.result, titles_of(pub.framework))
-
-
-def as_decimal(v: str) -> Decimal:
-    return Decimal(v)
+def breakdown(
+    pub: Published, levels: list[str], a: Assessment, scored: Scored | None = None
+) -> dict[str, Any]:
+    """The full breakdown with explanations: the write's own score when there is one, otherwise
+    recomputed from the stored document (pure and fast)."""
+    s = scored if scored is not None else score_document(pub, levels, a.facts, a.awarded)
+    return render_result(s.result, pub.titles)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from services.scoring.engine import CompiledFramework, compile_framework
+from services.scoring.frameworks.schemas import titles_of
 from shared.framework.in_force import in_force
 from shared.framework.loader import load_directory
 from shared.framework.model import Framework
@@ -20,6 +21,7 @@ class Published:
     compiled: CompiledFramework
     document: dict[str, Any]
     etag: str  # content hash: a published version never changes, so neither does this
+    titles: dict[str, str]  # code → Vietnamese title, what every rendered score names
 
 
 class FrameworkRegistry:
@@ -29,7 +31,7 @@ class FrameworkRegistry:
         for fw in sorted(frameworks, key=lambda f: (f.id, f.version)):
             doc = fw.model_dump(mode="json")
             digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-            pub = Published(fw, compile_framework(fw), doc, f'"{digest[:32]}"')
+            pub = Published(fw, compile_framework(fw), doc, f'"{digest[:32]}"', titles_of(fw))
             self._by_ref[fw.ref] = pub
             self._latest[fw.id] = pub
 

@@ -7,7 +7,7 @@ from typing import Any
 from services.scoring.engine import score
 from services.scoring.engine.vocabulary import parse_input
 from services.scoring.frameworks.registry import FrameworkRegistry, Published
-from services.scoring.frameworks.schemas import FrameworkSummary, render_result, titles_of
+from services.scoring.frameworks.schemas import FrameworkSummary, render_result
 from services.scoring.metrics import SCORED
 from shared.errors import FieldError, NotFound, Unprocessable, capped, pointer
 from shared.i18n import msg
@@ -47,11 +47,10 @@ def get_published(registry: FrameworkRegistry, key: str) -> Published:
 
 
 class Previewer:
-    """Stateless scoring for the public calculator; titles cached per framework version."""
+    """Stateless scoring for the public calculator."""
 
     def __init__(self, registry: FrameworkRegistry) -> None:
         self.registry = registry
-        self._titles: dict[str, dict[str, str]] = {}
 
     def preview(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
         p = get_published(self.registry, key)
@@ -79,7 +78,4 @@ class Previewer:
                     ]
                 )
             )
-        titles = self._titles.get(p.framework.ref)
-        if titles is None:
-            titles = self._titles[p.framework.ref] = titles_of(p.framework)
-        return render_result(result, titles)
+        return render_result(result, p.titles)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from services.scoring.engine import Why
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -48,6 +50,20 @@ def explain(why: Why) -> dict[str, str | None]:
         if len(_MEMO) >= _MEMO_MAX:
             _MEMO.clear()
         hit = _MEMO[key] = _render(why)
+    return hit
+
+
+_JSON_MEMO: dict[tuple[str, str | None, str | None, str | None, str | None], str] = {}
+
+
+def explain_json(why: Why) -> str:
+    """`explain(why)` as JSON text, memoised like it (the preview writes its answer as text)."""
+    key = (why.rule, why.band, why.value, why.interpretation, why.detail)
+    hit = _JSON_MEMO.get(key)
+    if hit is None:
+        if len(_JSON_MEMO) >= _MEMO_MAX:
+            _JSON_MEMO.clear()
+        hit = _JSON_MEMO[key] = json.dumps(explain(why), ensure_ascii=False, separators=(",", ":"))
     return hit
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from services.scoring.engine import score
 from services.scoring.engine.vocabulary import parse_input
 from services.scoring.frameworks.registry import FrameworkRegistry, Published
-from services.scoring.frameworks.schemas import FrameworkSummary, render_result
+from services.scoring.frameworks.schemas import FrameworkSummary
 from services.scoring.metrics import SCORED
 from shared.errors import FieldError, NotFound, Unprocessable, capped, pointer
 from shared.i18n import msg
@@ -52,7 +52,8 @@ class Previewer:
     def __init__(self, registry: FrameworkRegistry) -> None:
         self.registry = registry
 
-    def preview(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    def preview(self, key: str, body: dict[str, Any]) -> bytes:
+        """The score breakdown as JSON bytes (`ScoreResponse`), or 422 with every error."""
         p = get_published(self.registry, key)
         inp, errors = parse_input(
             p.compiled, body.get("school_levels"), body.get("facts"), body.get("awarded")
@@ -78,4 +79,4 @@ class Previewer:
                     ]
                 )
             )
-        return render_result(result, p.titles)
+        return p.renderer.render(result)

@@ -22,7 +22,7 @@ from services.scoring.assessments.evidence_refs import EvidenceRefs
 from services.scoring.assessments.models import Assessment, AuditEntry, State
 from services.scoring.assessments.plan import doc, plan_write
 from services.scoring.assessments.repository import AssessmentRepository
-from services.scoring.assessments.schemas import AssessmentWrite, Permissions
+from services.scoring.assessments.schemas import PUBLIC_FIELDS, AssessmentWrite, Permissions
 from services.scoring.assessments.scoring import Scored, breakdown
 from services.scoring.frameworks.registry import FrameworkRegistry, Published
 from services.scoring.org.models import School
@@ -127,18 +127,7 @@ class DocumentService:
         school = await self.school_of(a)
         kind = a.kind
         return {
-            **{
-                k: getattr(a, k)
-                for k in ("id", "school_code", "school_year", "kind", "framework", "version", "state")
-            },
-            **{
-                k: getattr(a, k)
-                for k in ("facts", "awarded", "evidence_ids", "open_items", "external_requested")
-            },
-            **{k: getattr(a, k) for k in ("review_comment", "item_comments", "submitted_at", "approved_at")},
-            **{
-                k: getattr(a, k) for k in ("approved_by", "decision_number", "decision_date", "recognised_at")
-            },
+            **{k: getattr(a, k) for k in PUBLIC_FIELDS},
             "official": kind is E and a.state == State.RECOGNISED,
             "score": breakdown(self.published(a), list(school.levels), a, scored),
             "permissions": self.permissions(p, a),

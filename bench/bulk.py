@@ -174,11 +174,11 @@ async def _executemany_baseline(url: str) -> tuple[float, dict[str, int]]:
 
 async def _copy_baseline(url: str) -> float:
     """The same rows again, read back, deleted and written by COPY in one transaction."""
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
-    names = [m.__table__.name for m in (Assessment, CriterionScore, AuditEntry)]  # type: ignore[attr-defined]
+    names = [t.name for t in (Assessment.__table__, CriterionScore.__table__, AuditEntry.__table__)]  # type: ignore[attr-defined]
     try:
         data = {t: await conn.fetch(f'SELECT * FROM "{t}"') for t in names}
         async with conn.transaction():

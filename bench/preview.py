@@ -167,7 +167,8 @@ def main(args: argparse.Namespace) -> None:
     print(f"  preview/bare: {ratio:.2f} (goal ≥ {TARGET_RATIO}: {_verdict(ratio >= TARGET_RATIO)})")
     workers = getattr(args, "preview_workers", 1)
     if workers > 1:
-        one_rps, many_rps = [], []
+        one_rps: list[float] = []
+        many_rps: list[float] = []
         for n, into in ((1, one_rps), (workers, many_rps)) * rounds:
             p = _free_port()
             proc = _serve("services.scoring.main:create_app", p, SCORING_ENV, workers=n)

@@ -557,16 +557,16 @@ class TestWorkDone:
     write's score), an approval reads the assessment and its school once each."""
 
     async def test_put_scores_once(self, org, monkeypatch):
-        from services.scoring.assessments import scoring
+        from services.scoring.engine import score
 
         calls: list[str] = []
-        real = scoring.score
 
         def counted(*args: Any) -> Any:
             calls.append("score")
-            return real(*args)
+            return score(*args)
 
-        monkeypatch.setattr(scoring, "score", counted)
+        # the name the assessment path calls the engine by
+        monkeypatch.setattr("services.scoring.assessments.scoring.score", counted)
         assert (await org.put(SELF, json={"facts": FULL}, headers=VENDOR)).status_code == 201
         assert calls == ["score"]
         current = await org.get(SELF, headers=VENDOR)  # a read scores the stored document

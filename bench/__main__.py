@@ -22,6 +22,10 @@ def main() -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("names", nargs="*", choices=[*BENCHES, []], help="which (default: all)")
     p.add_argument("--seconds", type=float, default=5.0, help="load duration per server (preview)")
+    p.add_argument("--preview-rounds", type=int, default=2, help="alternating preview/bare rounds")
+    p.add_argument(
+        "--preview-workers", type=int, default=2, help="uvicorn workers for the scaling figure (1: skip)"
+    )
     p.add_argument("--bulk-schools", type=int, default=30_000, help="schools in the bulk dataset")
     p.add_argument(
         "--sync-n", type=int, default=3_000, help="results to deliver (sync); 30000 for the full run"

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from services.scoring.assessments.models import Assessment, CriterionScore, State
+from shared.contracts import AssessmentKind
 from tests.scoring.conftest import ADMIN, OFFICER_A, OFFICER_B, SO_OFFICER, seed_org
 
 pytestmark = pytest.mark.asyncio
@@ -31,7 +32,7 @@ async def add(
                 id=aid,
                 school_code=school,
                 school_year=year,
-                kind=kind,
+                kind=AssessmentKind(kind),
                 framework="qd4725-2022@1",
                 state=state,
                 g1_points=Decimal(g1),

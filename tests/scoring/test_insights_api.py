@@ -11,6 +11,7 @@ import pytest
 
 from services.scoring.assessments.models import Assessment, State
 from services.scoring.frameworks.examples import PRIMARY_SCHOOL
+from shared.contracts import AssessmentKind
 from tests.scoring.conftest import OFFICER_A, OFFICER_B, STAFF, VENDOR, seed_org
 
 pytestmark = pytest.mark.asyncio
@@ -74,7 +75,7 @@ class TestSchoolYearOnYear:
                     id=str(uuid.uuid4()),
                     school_code="79701001",
                     school_year="2023-2024",
-                    kind="self",
+                    kind=AssessmentKind.SELF,
                     framework="qd4725-2022@1",
                     state=State.APPROVED,
                     g1_points=Decimal(40),

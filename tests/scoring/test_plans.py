@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from services.scoring.assessments.models import Assessment, State
+from shared.contracts import AssessmentKind
 from tests.scoring.conftest import OFFICER_A, OFFICER_B, STAFF, VENDOR, seed_org
 
 pytestmark = pytest.mark.asyncio
@@ -42,7 +43,7 @@ async def assessment(app: Any, year: str, facts: dict[str, Any]) -> None:
                 id=str(uuid.uuid4()),
                 school_code="79701001",
                 school_year=year,
-                kind="self",
+                kind=AssessmentKind.SELF,
                 framework="qd4725-2022@1",
                 state=State.DRAFT,
                 facts=facts,

@@ -6,11 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pydantic_core
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from services.scoring.assessments.scoring import group_snapshot
 from services.scoring.engine import score
 from services.scoring.engine.vocabulary import parse_input
+from services.scoring.frameworks.schemas import JsonRenderer, render_result, titles_of
+from shared.contracts import GroupSnapshot
 
 LEVELS = st.lists(st.sampled_from(["TH", "THCS", "THPT", "GDTX"]), min_size=1, max_size=4, unique=True)
 FIXED = ["1.3.1", "1.3.2", "1.3.3", "1.3.4", "1.3.5", "1.5.1", "1.5.2", "1.7.3"]
@@ -102,3 +106,30 @@ def test_any_json_is_validated_not_crashed(cf, raw):
         assert (inp is None) == bool(errs)
         if inp is not None:
             score(cf, inp)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(levels=LEVELS, f=facts(), awarded=AWARDED)
+def test_preview_bytes_are_the_dicts_serialised(qd4725, cf, levels, f, awarded):
+    # the preview writes its answer as text; the bytes must be exactly the documented dicts'
+    inp, _ = parse_input(cf, levels, f, awarded)
+    assert inp is not None
+    r = score(cf, inp)
+    titles = titles_of(qd4725)
+    assert JsonRenderer(titles).render(r) == pydantic_core.to_json(render_result(r, titles))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(levels=LEVELS, f=facts(), awarded=AWARDED)
+def test_group_snapshot_is_the_contract_shape(cf, levels, f, awarded):
+    # what the row stores and the approval event carries validates as the contract and dumps
+    # back to itself, with the exact decimal text of each result
+    inp, _ = parse_input(cf, levels, f, awarded)
+    assert inp is not None
+    for g in score(cf, inp).groups:
+        snap = group_snapshot(g)
+        assert GroupSnapshot.model_validate(snap).model_dump(mode="json") == snap
+        assert snap["points"] == str(g.points)
+        assert [c["points"] for c in snap["criteria"]] == [
+            None if c.points is None else str(c.points) for c in g.criteria
+        ]

@@ -10,6 +10,7 @@ import pytest
 
 from services.scoring.assessments.models import Assessment, State
 from services.scoring.units.model import UnitFramework, load_units
+from shared.contracts import AssessmentKind
 from shared.framework.lint import lint
 from shared.principal import HEADER, verify_principal
 from tests.conftest import SECRET
@@ -43,7 +44,7 @@ async def school(
                 id=str(uuid.uuid4()),
                 school_code=code,
                 school_year=Y1,
-                kind="self",
+                kind=AssessmentKind.SELF,
                 framework="qd4725-2022@1",
                 state=state,
                 facts=facts,

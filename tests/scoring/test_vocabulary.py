@@ -94,3 +94,18 @@ def test_details_are_kept_out_of_the_way(cf):
     assert not errs
     assert inp is not None
     assert str(inp.awarded["1.3.1"]) == "5.5"
+
+
+@pytest.mark.parametrize(
+    ("facts", "awarded", "pointer", "code"),
+    [
+        ({"2.3.3": {"mode": []}}, {}, "/facts/2.3.3/mode", "enum"),
+        ({"2.3.3": {"mode": {"a": 1}}}, {}, "/facts/2.3.3/mode", "enum"),
+        ({}, {"1.3.1": "1e40"}, "/awarded/1.3.1", "too_large"),
+        ({}, {"1.3.1": 10**40}, "/awarded/1.3.1", "too_large"),
+    ],
+)
+def test_unhashable_choice_and_huge_points_are_errors_not_crashes(cf, facts, awarded, pointer, code):
+    inp, errs = parse_input(cf, ["TH"], facts, awarded)
+    assert inp is None
+    assert [(e.pointer, e.code) for e in errs] == [(pointer, code)]

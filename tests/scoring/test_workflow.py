@@ -550,3 +550,52 @@ class TestInformationAtSubmission:
         assert r.json()["validation_errors"][0]["pointer"] == "/facts/2.1/members"
         await put(org, STAFF, FULL)
         assert (await org.post(SELF + "/submit", headers=STAFF)).status_code == 200
+
+
+class TestWorkDone:
+    """What a request costs the service: a PUT scores the document once (the answer reuses the
+    write's score), an approval reads the assessment and its school once each."""
+
+    async def test_put_scores_once(self, org, monkeypatch):
+        from services.scoring.engine import score
+
+        calls: list[str] = []
+
+        def counted(*args: Any) -> Any:
+            calls.append("score")
+            return score(*args)
+
+        # the name the assessment path calls the engine by
+        monkeypatch.setattr("services.scoring.assessments.scoring.score", counted)
+        assert (await org.put(SELF, json={"facts": FULL}, headers=VENDOR)).status_code == 201
+        assert calls == ["score"]
+        current = await org.get(SELF, headers=VENDOR)  # a read scores the stored document
+        calls.clear()
+        r = await org.put(
+            SELF,
+            json={"facts": {**FULL, "1.4.1": {"count": 25}}},
+            headers={**VENDOR, "If-Match": current.headers["ETag"]},
+        )
+        assert r.status_code == 200
+        assert calls == ["score"]
+
+    async def test_approval_reads_assessment_and_school_once(self, org, app):
+        from sqlalchemy import event
+
+        assert (await put(org, STAFF, FULL)).status_code == 201
+        assert (await org.post(SELF + "/submit", headers=STAFF)).status_code == 200
+        reads: list[str] = []
+
+        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            s = " ".join(statement.split()).lower()
+            if s.startswith("select"):
+                reads.extend(t for t in ("from school ", "from assessment ") if t in s + " ")
+
+        engine = app.state.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            r = await org.post(SELF + "/approve", headers=HEAD)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert r.status_code == 200, r.text
+        assert sorted(reads) == ["from assessment ", "from school "]

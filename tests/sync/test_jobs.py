@@ -21,6 +21,7 @@ from services.scoring.assessments.models import Assessment, State
 from services.sync import jobs as sync_jobs
 from services.sync.deadlines.announcements import AtRiskAnnouncement
 from services.sync.webhooks.models import WebhookDelivery
+from shared.contracts import AssessmentKind
 from shared.principal import Role
 from tests.scoring.conftest import seed_org
 from tests.sync.conftest import who
@@ -152,8 +153,8 @@ async def contacts(client: httpx.AsyncClient, unit: str, *entries: tuple[str, st
 
 async def add_assessment(scoring_app: Any, school: str, kind: str, state: str) -> None:
     async with scoring_app.state.session_factory() as s:
-        s.add(Assessment(id=str(uuid.uuid4()), school_code=school, school_year="2024-2025", kind=kind,
-                         framework="qd4725@1", state=State(state)))  # fmt: skip
+        s.add(Assessment(id=str(uuid.uuid4()), school_code=school, school_year="2024-2025",
+                         kind=AssessmentKind(kind), framework="qd4725@1", state=State(state)))  # fmt: skip
         await s.commit()
 
 

@@ -15,14 +15,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticUndefined
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import SQLModel
 
 from services.scoring.assessments import evidence_refs, workflow
 from services.scoring.assessments.calendar import check_window, extended, locked
 from services.scoring.assessments.models import Assessment, AuditEntry, ChangeEventRow, CriterionScore, State
 from services.scoring.assessments.plan import plan_submit, plan_write, summary
+from services.scoring.assessments.repository import insert_rows
 from services.scoring.assessments.rules import vn_today
 from services.scoring.assessments.service import Checks, stale
 from services.scoring.feed.repository import emit, event
@@ -129,6 +131,12 @@ def new_assessment(**values: Any) -> Any:
         elif default is not PydanticUndefined:
             row[name] = default
     return SimpleNamespace(**row)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    t = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(t, Table)
+    return t
 
 
 class BulkService:
@@ -322,15 +330,12 @@ class BulkService:
             await self.session.flush()
         except StaleDataError:
             raise stale(None) from None  # a row changed since the prefetch: the batch writes nothing
-        if new_rows:
-            await self.session.execute(insert(Assessment), [vars(a) for a in new_rows])
+        await insert_rows(self.session, _table(Assessment), [vars(a) for a in new_rows])
         new_ids = {a.id for a in new_rows}
         rescored = sorted({c["assessment_id"] for c in criteria} - new_ids)
         for start in range(0, len(rescored), 500):
             chunk = rescored[start : start + 500]
             await self.session.execute(delete(CriterionScore).where(CriterionScore.assessment_id.in_(chunk)))  # type: ignore[attr-defined]
-        if criteria:
-            await self.session.execute(insert(CriterionScore), criteria)
-        if audits:
-            await self.session.execute(insert(AuditEntry), audits)
+        await insert_rows(self.session, _table(CriterionScore), criteria)
+        await insert_rows(self.session, _table(AuditEntry), audits)
         await emit(self.session, self.events)  # the submitted rows' events, last (the feed's lock)

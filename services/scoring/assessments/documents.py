@@ -22,8 +22,8 @@ from services.scoring.assessments.evidence_refs import EvidenceRefs
 from services.scoring.assessments.models import Assessment, AuditEntry, State
 from services.scoring.assessments.plan import doc, plan_write
 from services.scoring.assessments.repository import AssessmentRepository
-from services.scoring.assessments.schemas import AssessmentWrite, Permissions
-from services.scoring.assessments.scoring import breakdown
+from services.scoring.assessments.schemas import PUBLIC_FIELDS, AssessmentWrite, Permissions
+from services.scoring.assessments.scoring import Scored, breakdown
 from services.scoring.errors import AssessmentNotFound
 from services.scoring.frameworks.registry import FrameworkRegistry, Published
 from services.scoring.org.models import School
@@ -76,6 +76,8 @@ class DocumentService:
         self.locks = locks  # None: a read-only use (writes need it, see `_in_time`)
         self.repo = AssessmentRepository(session)
         self.org = OrgRepository(session)
+        # the schools this request has read, so the check, the event and the answer share one read
+        self._schools: dict[str, School] = {}
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -83,6 +85,17 @@ class DocumentService:
         s = await self.org.school(code, p)
         if s is None:  # unknown or someone else's: the same answer, so existence is not revealed
             raise SchoolNotFound()
+        self._schools[code] = s
+        return s
+
+    async def school_of(self, a: Assessment) -> School:
+        """The assessment's school, read once per request (the caller's scope was checked when
+        the assessment was read)."""
+        s = self._schools.get(a.school_code)
+        if s is None:
+            s = await self.org.school(a.school_code)
+            assert s is not None, "an assessment's school is never deleted"
+            self._schools[a.school_code] = s
         return s
 
     async def get(self, p: Principal, code: str, year: str, kind: AssessmentKind) -> Assessment:
@@ -98,31 +111,21 @@ class DocumentService:
         assert pub is not None, f"pinned framework {a.framework} is no longer loaded"
         return pub
 
-    async def render(self, p: Principal, a: Assessment) -> dict[str, Any]:
-        school = await self.org.school(a.school_code)
-        assert school is not None
-        kind = AssessmentKind(a.kind)
+    async def render(self, p: Principal, a: Assessment, scored: Scored | None = None) -> dict[str, Any]:
+        """The wire form of `a`; `scored` is the write's own score of the stored document, so a
+        PUT scores once (without it the stored document is scored here: reads and actions)."""
+        school = await self.school_of(a)
+        kind = a.kind
         return {
-            **{
-                k: getattr(a, k)
-                for k in ("id", "school_code", "school_year", "kind", "framework", "version", "state")
-            },
-            **{
-                k: getattr(a, k)
-                for k in ("facts", "awarded", "evidence_ids", "open_items", "external_requested")
-            },
-            **{k: getattr(a, k) for k in ("review_comment", "item_comments", "submitted_at", "approved_at")},
-            **{
-                k: getattr(a, k) for k in ("approved_by", "decision_number", "decision_date", "recognised_at")
-            },
+            **{k: getattr(a, k) for k in PUBLIC_FIELDS},
             "official": kind is E and a.state == State.RECOGNISED,
-            "score": breakdown(self.published(a), list(school.levels), a),
+            "score": breakdown(self.published(a), list(school.levels), a, scored),
             "permissions": self.permissions(p, a),
         }
 
     def permissions(self, p: Principal, a: Assessment) -> Permissions:
         """Every flag read from the one table: `may_x` is exactly "x" in `allowed_actions`."""
-        acts = workflow.allowed(AssessmentKind(a.kind), State(a.state), p, a)
+        acts = workflow.allowed(a.kind, State(a.state), p, a)
         return Permissions(
             **{f"may_{name.replace('-', '_')}": name in acts for name in workflow.FLAGS},
             allowed_actions=acts,
@@ -175,8 +178,9 @@ class DocumentService:
         body: AssessmentWrite,
         if_match: str | None,
         if_none_match: str | None = None,
-    ) -> tuple[Assessment, bool]:
-        """Create or replace the document (PUT). Returns the assessment and whether it was created."""
+    ) -> tuple[Assessment, bool, Scored]:
+        """Create or replace the document (PUT). Returns the assessment, whether it was created
+        and the score of the document now stored (for the answer: a PUT scores once)."""
         check_year(year)
         school = await self._school(p, code)
         if not p.acting_roles & workflow.EDITORS[kind]:
@@ -212,11 +216,11 @@ class DocumentService:
         await self._check_evidence(school, year, body.evidence_ids)
         plan = plan_write(p, pub, list(school.levels), a, created, body)
         if not plan.changed:
-            return a, False
+            return a, False, plan.scored
         await self.save(a, if_match)  # one conditional UPDATE (the version read)
         await self.repo.replace_criteria(a.id, plan.criteria)
         await self.session.execute(insert(AuditEntry), plan.audits)
-        return a, created
+        return a, created, plan.scored
 
     async def _new(self, p: Principal, school: School, year: str, kind: AssessmentKind) -> Assessment:
         if kind is E:
@@ -243,7 +247,7 @@ class DocumentService:
             id=str(uuid.uuid4()),
             school_code=school.code,
             school_year=year,
-            kind=kind.value,
+            kind=kind,
             framework=pub.framework.ref,
             state=state,
         )

@@ -8,10 +8,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Dialect, Index, Integer, Numeric, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field
 
 from services.scoring.models_base import ScoringModel
+from shared.contracts import AssessmentKind
 from shared.db import UTCDateTime, utcnow
 
 
@@ -26,6 +27,20 @@ class State(StrEnum):
 
 
 _VERSION = Column("version", Integer, nullable=False)
+
+
+class KindType(TypeDecorator[AssessmentKind]):
+    """`kind` as the enum in Python, its value (`self`, `external`) in a VARCHAR(16) column: the
+    same column as before, so no migration, and a row read back compares and formats as the enum."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else AssessmentKind(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> AssessmentKind | None:
+        return None if value is None else AssessmentKind(value)
 
 
 class Assessment(ScoringModel, table=True):
@@ -44,7 +59,7 @@ class Assessment(ScoringModel, table=True):
     id: str = Field(primary_key=True, max_length=36)
     school_code: str = Field(foreign_key="school.code", max_length=32)
     school_year: str = Field(max_length=9)
-    kind: str = Field(max_length=16)
+    kind: AssessmentKind = Field(sa_type=KindType)
     framework: str = Field(max_length=80)  # pinned `id@version`
     version: int = Field(default=1, sa_column=_VERSION)  # bumps on every change: the ETag
     state: State = Field(default=State.DRAFT, sa_type=String(16))

@@ -24,7 +24,7 @@ from shared.requestid import current_request_id
 class Plan:
     created: bool
     changed: bool
-    scored: Scored | None = None
+    scored: Scored
     criteria: list[dict[str, Any]] = field(default_factory=list)
     audits: list[dict[str, Any]] = field(default_factory=list)
 

@@ -5,12 +5,40 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.assessments.models import Assessment, AuditEntry, CriterionScore
 from services.scoring.org.scope import visible_schools
 from shared.principal import Principal
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Many new rows of one table, in the request's transaction, the fastest way the database
+    offers: PostgreSQL's COPY (binary, through asyncpg) where it is available, else one
+    executemany INSERT. Each value goes through the column's own bind processing (JSON text, UTC
+    datetimes, enums as their values), so the rows are exactly what an INSERT would have written;
+    columns a row leaves out (a serial id) take their defaults as with INSERT. Every row carries
+    the same keys."""
+    if not rows:
+        return
+    conn = await session.connection()
+    dialect = conn.dialect
+    if dialect.driver == "asyncpg":
+        raw = (await conn.get_raw_connection()).driver_connection
+        # the transaction began with the request's first statement; outside one, COPY would
+        # commit on its own, so it is used only inside
+        if raw is not None and raw.is_in_transaction():
+            cols = [c for c in table.columns if c.name in rows[0]]
+            procs = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in cols]
+            records = [
+                tuple(row[name] if proc is None else proc(row[name]) for name, proc in procs) for row in rows
+            ]
+            await raw.copy_records_to_table(
+                table.name, records=records, columns=[c.name for c in cols], schema_name=table.schema
+            )
+            return
+    await session.execute(insert(table), rows)
 
 
 class AssessmentRepository:

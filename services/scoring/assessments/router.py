@@ -96,8 +96,8 @@ async def put_assessment(
     against lost updates: changing an existing assessment needs it (428 without, 412 when stale,
     naming the current version); creating needs none, and `If-None-Match: *` refuses to replace."""
     svc = AssessmentService(session, registry, locks)
-    a, created = await svc.write(p, code, year, kind, body, if_match, if_none_match)
-    return _json(await svc.render(p, a), 201 if created else 200, a.version)
+    a, created, scored = await svc.write(p, code, year, kind, body, if_match, if_none_match)
+    return _json(await svc.render(p, a, scored), 201 if created else 200, a.version)
 
 
 @dataclass(frozen=True)

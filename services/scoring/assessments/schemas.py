@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from services.scoring.assessments.models import Assessment
 from services.scoring.frameworks.examples import PRIMARY_SCHOOL
 from shared.openapi import typed_as
 
@@ -72,30 +73,28 @@ class Permissions(BaseModel):
     allowed_actions: list[str]
 
 
-class AssessmentOut(BaseModel):
-    id: str
-    school_code: str
-    school_year: str
-    kind: str
-    framework: str
-    version: int
-    state: str
-    facts: dict[str, Any]
-    awarded: dict[str, Any]
-    evidence_ids: list[str]
-    open_items: list[str] | None
-    external_requested: bool
-    review_comment: str | None
-    item_comments: dict[str, str]
-    submitted_at: datetime | None
-    approved_at: datetime | None
-    approved_by: str | None
-    decision_number: str | None
-    decision_date: date | None
-    recognised_at: datetime | None
-    official: bool = Field(description="True for a recognised external assessment: the official level")
-    score: dict[str, Any] = Field(description="the full breakdown, as the score preview returns it")
-    permissions: Permissions
+# The row's fields a reader sees, in the answer's order. Their types are read from the table
+# model (`Assessment`), so each is declared once; the wire keeps the types it was published with
+# where they differ: `kind` and `state` as plain strings (enums on the row), `awarded` as any
+# JSON value (numbers are written, decimal strings stored).
+PUBLIC_FIELDS = (
+    *("id", "school_code", "school_year", "kind", "framework", "version", "state"),
+    *("facts", "awarded", "evidence_ids", "open_items", "external_requested", "review_comment"),
+    *("item_comments", "submitted_at", "approved_at", "approved_by", "decision_number"),
+    *("decision_date", "recognised_at"),
+)
+_WIRE_TYPES: dict[str, Any] = {"kind": str, "state": str, "awarded": dict[str, Any]}
+
+_ROW_FIELDS: dict[str, Any] = {
+    name: (_WIRE_TYPES.get(name, Assessment.model_fields[name].annotation), ...) for name in PUBLIC_FIELDS
+}
+AssessmentOut = create_model(
+    "AssessmentOut",
+    **_ROW_FIELDS,
+    official=(bool, Field(description="True for a recognised external assessment: the official level")),
+    score=(dict[str, Any], Field(description="the full breakdown, as the score preview returns it")),
+    permissions=(Permissions, ...),
+)
 
 
 class AuditOut(BaseModel):

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.scoring.assessments.models import Assessment
-from services.scoring.engine import ScoreResult, score
+from services.scoring.engine import GroupResult, ScoreResult, score
+from services.scoring.engine.result import cents_text, dec
 from services.scoring.engine.vocabulary import parse_input
 from services.scoring.frameworks.registry import Published
-from services.scoring.frameworks.schemas import render_result, titles_of
+from services.scoring.frameworks.schemas import render_result
 from services.scoring.metrics import SCORED
-from shared.contracts import Approval, AssessmentKind, AssessmentSnapshot, CriterionSnapshot, GroupSnapshot
+from shared.contracts import Approval, AssessmentKind, AssessmentSnapshot, GroupSnapshot
 from shared.errors import FieldError, Unprocessable
 from shared.i18n import msg
 
@@ -74,35 +75,61 @@ def apply_result(a: Assessment, r: ScoreResult) -> list[dict[str, Any]]:
     The rows are plain dicts for a core INSERT: building table-model instances costs ~100 µs each
     and a bulk request writes 11 per school (measured in bench/bulk.py)."""
     g = {grp.code: grp for grp in r.groups}
-    a.g1_points, a.g1_level = (g["1"].points, g["1"].level) if "1" in g else (None, None)
-    a.g2_points, a.g2_level = (g["2"].points, g["2"].level) if "2" in g else (None, None)
+    a.g1_points, a.g1_level = (_DEC[g["1"].points_c], g["1"].level) if "1" in g else (None, None)
+    a.g2_points, a.g2_level = (_DEC[g["2"].points_c], g["2"].level) if "2" in g else (None, None)
     a.overall_level = r.overall_level
+    text = _TEXT
     a.result = {
-        "groups": [group_snapshot(grp).model_dump(mode="json") for grp in r.groups],
+        "groups": [group_snapshot(grp) for grp in r.groups],
         "items": {
-            i.code: [str(i.cap), str(i.points)] for grp in r.groups for c in grp.criteria for i in c.items
+            i.code: [text[i.cap_c], text[i.points_c]]
+            for grp in r.groups
+            for c in grp.criteria
+            for i in c.items
         },
     }
     return [
-        {"assessment_id": a.id, "code": c.code, "points": c.points, "level": c.level, "met": c.met}
+        {"assessment_id": a.id, "code": c.code, "points": _DEC[c.points_c], "level": c.level, "met": c.met}
         for grp in r.groups
         for c in grp.criteria
     ]
 
 
-def group_snapshot(grp: Any) -> GroupSnapshot:
-    return GroupSnapshot(
-        code=grp.code,
-        points=str(grp.points),
-        level=grp.level,
-        mandatory_met=grp.mandatory_met,
-        criteria=[
-            CriterionSnapshot(
-                code=c.code, points=None if c.points is None else str(c.points), level=c.level, met=c.met
-            )
-            for c in grp.criteria
+class _Memo(dict[Any, Any]):
+    """Hundredths → their exact decimal form (`Decimal` or its text), computed once per value:
+    a bulk request converts ~60 per school, from a few hundred distinct values. None stays None."""
+
+    def __init__(self, convert: Any) -> None:
+        super().__init__({None: None})
+        self.convert = convert
+
+    def __missing__(self, c: int) -> Any:
+        if len(self) > 65536:
+            self.clear()
+            self[None] = None
+        v = self[c] = self.convert(c)
+        return v
+
+
+_DEC = _Memo(dec)  # Decimal is immutable: one instance per value is safe to share
+_TEXT = _Memo(cents_text)  # "6", "5.5": as str(Decimal) writes them
+
+
+def group_snapshot(grp: GroupResult) -> dict[str, Any]:
+    """A group's score in the shape every consumer reads (`shared.contracts.GroupSnapshot`, in
+    its JSON form): stored on the row, carried by the approval event, summarised by bulk.
+    Written as the dict directly; tests/scoring/test_properties.py checks it validates as
+    `GroupSnapshot` and dumps back to itself."""
+    text = _TEXT
+    return {
+        "code": grp.code,
+        "points": text[grp.points_c],
+        "level": grp.level,
+        "mandatory_met": grp.mandatory_met,
+        "criteria": [
+            {"code": c.code, "points": text[c.points_c], "level": c.level, "met": c.met} for c in grp.criteria
         ],
-    )
+    }
 
 
 def snapshot(a: Assessment, school_name: str | None, province: str | None) -> AssessmentSnapshot:
@@ -122,7 +149,7 @@ def snapshot(a: Assessment, school_name: str | None, province: str | None) -> As
         school_name=school_name,
         province_code=province,
         school_year=a.school_year,
-        kind=AssessmentKind(a.kind),
+        kind=a.kind,
         framework=a.framework,
         version=a.version,
         state=a.state,
@@ -133,7 +160,10 @@ def snapshot(a: Assessment, school_name: str | None, province: str | None) -> As
     )
 
 
-def breakdown(pub: Published, levels: list[str], a: Assessment) -> dict[str, Any]:
-    """The full breakdown with explanations, recomputed from the stored document (pure and fast)."""
-    s = score_document(pub, levels, a.facts, a.awarded)
-    return render_result(s.result, titles_of(pub.framework))
+def breakdown(
+    pub: Published, levels: list[str], a: Assessment, scored: Scored | None = None
+) -> dict[str, Any]:
+    """The full breakdown with explanations: the write's own score when there is one, otherwise
+    recomputed from the stored document (pure and fast)."""
+    s = scored if scored is not None else score_document(pub, levels, a.facts, a.awarded)
+    return render_result(s.result, pub.titles)

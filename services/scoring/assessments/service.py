@@ -61,7 +61,7 @@ class AssessmentService(DocumentService):
     ) -> workflow.Transition:
         """Everything that decides whether `action` may happen, before anything is written; `at`
         prefixes the pointers (a batch names its row)."""
-        kind, state = AssessmentKind(a.kind), State(a.state)
+        kind, state = a.kind, State(a.state)
         t = workflow.find(kind, action, state, p, a)
         if t is None and workflow.find(kind, action, state, frozenset(Role), a) is not None:
             need = workflow.roles_for(kind, action)
@@ -108,7 +108,7 @@ class AssessmentService(DocumentService):
         body: ActionBody | RecogniseBody,
     ) -> Assessment:
         """Apply a checked action: the row (one conditional UPDATE), its audit entry, its event."""
-        kind = AssessmentKind(a.kind)
+        kind = a.kind
         reason = body.reason if isinstance(body, ActionBody) else None
         open_items = self._return_scope(a, body) if action == "return" else None
         before = doc(a)
@@ -164,10 +164,8 @@ class AssessmentService(DocumentService):
     async def _emit(self, a: Assessment, type_: EventType, extra: dict[str, Any]) -> None:
         payload: dict[str, Any] = dict(extra)
         if type_ in SNAPSHOT_EVENTS:
-            school = await self.org.school(a.school_code)
-            payload = snapshot(
-                a, school.name if school else None, school.province_code if school else None
-            ).model_dump(mode="json")
+            school = await self.school_of(a)
+            payload = snapshot(a, school.name, school.province_code).model_dump(mode="json")
         await emit(self.session, [event(type_.value, a.school_code, a.school_year, a.id, a.version, payload)])
 
     async def request_external(self, p: Principal, code: str, year: str) -> Assessment:

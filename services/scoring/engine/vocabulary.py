@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from services.scoring.engine.compiled import CompiledFramework
+from services.scoring.engine.compiled import CItem, CompiledFramework
 from services.scoring.engine.facts import (
     Choice,
     Count,
@@ -29,6 +29,7 @@ from shared.i18n import msg
 _ACQUISITION = {"self_built", "purchased", "rented"}
 _CENT = Decimal("0.01")
 MAX_COUNT = 10**9
+MAX_POINTS = 10**9
 MAX_SCHOOL_LEVELS = 16  # four levels exist; a longer list is refused whole, not entry by entry
 
 
@@ -187,11 +188,50 @@ def _item(
         comps = _int(o, "lab_computers", loc, err)
         return None if size is None or comps is None else Measure(size, comps)
     mode = o.get("mode")
-    if mode not in it.options:
+    if not isinstance(mode, str) or mode not in it.options:  # a list or object is not hashable
         allowed = ", ".join(it.options)
         err.add((*loc, "mode"), "enum", f"Phải là một trong: {allowed}.", f"Must be one of: {allowed}.")
         return None
     return Choice(mode)
+
+
+def _valid_item(it: CItem, raw: Any) -> Fact | None:
+    """The well-formed shapes of an item's fact, recognised without building a pointer or an
+    error list: most members of a real body take this path. None is not a verdict: the member
+    then goes through `_item`, which accepts or reports it."""
+    if type(raw) is not dict:
+        return None
+    rule = it.rule
+    if rule == "fixed":
+        v = raw.get("deployed")
+        return Deployed(v) if type(v) is bool else None
+    if rule == "count_band":
+        n = raw.get("count")
+        return Count(n) if type(n) is int and 0 <= n <= MAX_COUNT else None
+    if rule == "percent_band":
+        num, den = raw.get("numerator"), raw.get("denominator")
+        if type(num) is int and type(den) is int and 0 <= num <= den <= MAX_COUNT and den > 0:
+            return Ratio(num, den)
+        return None
+    if rule == "choice":
+        mode = raw.get("mode")
+        return Choice(mode) if type(mode) is str and mode in it.options else None
+    return None  # level: an override needs its reason checked, a measure two counts: `_item`
+
+
+def _valid_other(mandatory: bool, raw: Any) -> Fact | None:
+    """Likewise for a mandatory criterion (`{"met": bool}`) or a context fact (`{"deployed": bool}`
+    with an optional known acquisition)."""
+    if type(raw) is not dict:
+        return None
+    if mandatory:
+        met = raw.get("met")
+        return (
+            Mandatory(met) if type(met) is bool and "evidence" not in raw and "members" not in raw else None
+        )
+    dep = raw.get("deployed")
+    acq = raw.get("acquisition")
+    return Deployed(dep) if type(dep) is bool and (acq is None or acq in _ACQUISITION) else None
 
 
 def _points(raw: Any, loc: tuple[str | int, ...], err: _Errors) -> Decimal | None:
@@ -214,6 +254,9 @@ def _points(raw: Any, loc: tuple[str | int, ...], err: _Errors) -> Decimal | Non
         return None
     if d < 0:
         err.add(loc, "awarded_negative", "Điểm không được âm.", "Points must not be negative.")
+        return None
+    if d >= MAX_POINTS:  # beyond any cap, and beyond what quantize() can hold at 28 digits
+        err.add(loc, "too_large", "Giá trị quá lớn.", "Value too large.")
         return None
     if d != d.quantize(_CENT):
         err.add(loc, "decimal_max_places", "Tối đa hai chữ số thập phân.", "At most two decimal places.")
@@ -269,17 +312,23 @@ def parse_input(
         # a body of a few hundred thousand unknown keys costs no more than a correct one
         _too_many(err, (*root, "facts"), known)
         facts = {}
+    items, mandatory, context = cf.items, cf.mandatory_codes, cf.context_codes
     for code, raw in facts.items():
-        loc = (*root, "facts", code)
+        it = items.get(code)
         f: Fact | None
-        if code in cf.items:
-            f = _item(cf, code, raw, loc, err)
-        elif code in cf.mandatory_codes:
-            f = _mandatory(raw, loc, err)
-        elif code in cf.context_codes:
-            f = _context(raw, loc, err)
+        if it is not None:
+            f = _valid_item(it, raw) or _item(cf, code, raw, (*root, "facts", code), err)
+        elif code in mandatory:
+            f = _valid_other(True, raw) or _mandatory(raw, (*root, "facts", code), err)
+        elif code in context:
+            f = _valid_other(False, raw) or _context(raw, (*root, "facts", code), err)
         else:
-            err.add(loc, "unknown_code", "Mã không có trong bộ chỉ số.", "This code is not in the framework.")
+            err.add(
+                (*root, "facts", code),
+                "unknown_code",
+                "Mã không có trong bộ chỉ số.",
+                "This code is not in the framework.",
+            )
             continue
         if f is not None:
             parsed[code] = f
@@ -293,13 +342,18 @@ def parse_input(
         _too_many(err, (*root, "awarded"), len(cf.items))
         awarded = {}
     for code, raw in awarded.items():
-        loc = (*root, "awarded", code)
-        if code not in cf.items:
+        if code not in items:
             err.add(
-                loc, "unknown_code", "Không phải mã nội dung chấm điểm.", "Not the code of a scored item."
+                (*root, "awarded", code),
+                "unknown_code",
+                "Không phải mã nội dung chấm điểm.",
+                "Not the code of a scored item.",
             )
             continue
-        p = _points(raw, loc, err)
+        if type(raw) is int and 0 <= raw < MAX_POINTS:  # whole points: exact as they are
+            points[code] = Decimal(raw)
+            continue
+        p = _points(raw, (*root, "awarded", code), err)
         if p is not None:
             points[code] = p
     if err.items:

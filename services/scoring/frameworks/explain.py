@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from fractions import Fraction
 
@@ -115,6 +116,20 @@ def band_words(band: str | None, rule: str = "") -> tuple[str, str]:
     if not iv.lo_incl:
         en_hi = ("up to " if iv.hi_incl else "and less than ") + n(hi, "en")
     return f"{vi_lo} {vi_hi}", f"{en_lo} {en_hi}"
+
+
+_JSON_MEMO: dict[tuple[str, str | None, str | None, str | None, str | None], str] = {}
+
+
+def explain_json(why: Why) -> str:
+    """`explain(why)` as JSON text, memoised like it (the preview writes its answer as text)."""
+    key = (why.rule, why.band, why.value, why.interpretation, why.detail)
+    hit = _JSON_MEMO.get(key)
+    if hit is None:
+        if len(_JSON_MEMO) >= _MEMO_MAX:
+            _JSON_MEMO.clear()
+        hit = _JSON_MEMO[key] = json.dumps(explain(why), ensure_ascii=False, separators=(",", ":"))
+    return hit
 
 
 def _render(why: Why) -> dict[str, str | None]:

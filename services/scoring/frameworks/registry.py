@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from services.scoring.engine import CompiledFramework, compile_framework
+from services.scoring.frameworks.schemas import JsonRenderer, titles_of
 from shared.framework.in_force import in_force
 from shared.framework.loader import load_directory
 from shared.framework.model import Framework
@@ -20,6 +21,8 @@ class Published:
     compiled: CompiledFramework
     document: dict[str, Any]
     etag: str  # content hash: a published version never changes, so neither does this
+    titles: dict[str, str]  # code → Vietnamese title, what every rendered score names
+    renderer: JsonRenderer  # a score as JSON bytes (the preview's answer)
 
 
 class FrameworkRegistry:
@@ -27,9 +30,9 @@ class FrameworkRegistry:
         self._by_ref: dict[str, Published] = {}
         self._latest: dict[str, Published] = {}
         for fw in sorted(frameworks, key=lambda f: (f.id, f.version)):
-            doc = fw.model_dump(mode="json")
+            doc, titles = fw.model_dump(mode="json"), titles_of(fw)
             digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-            pub = Published(fw, compile_framework(fw), doc, f'"{digest[:32]}"')
+            pub = Published(fw, compile_framework(fw), doc, f'"{digest[:32]}"', titles, JsonRenderer(titles))
             self._by_ref[fw.ref] = pub
             self._latest[fw.id] = pub
 

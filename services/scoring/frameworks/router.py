@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pydantic_core
 from fastapi import APIRouter, Request, Response
 
 from services.scoring.deps import PreviewerDep, RegistryDep
@@ -91,5 +90,4 @@ async def preview_score(framework_id: str, request: Request, previewer: Previewe
     framework by the facts vocabulary, which reports all errors at once with JSON pointers.
     """
     body = parse_json_object(await read_body(request, PREVIEW_MAX_BYTES))
-    out = previewer.preview(framework_id, body)
-    return Response(pydantic_core.to_json(out), media_type="application/json")
+    return Response(previewer.preview(framework_id, body), media_type="application/json")

@@ -3,13 +3,15 @@ straight to JSON-ready dicts (no model instances on the hot path); these models 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from services.scoring.engine import CriterionResult, GroupResult, ItemResult, ScoreResult
-from services.scoring.frameworks.explain import explain
+from services.scoring.frameworks.explain import explain, explain_json
 from shared.framework.model import Framework, Text
 from shared.openapi import typed_as
 
@@ -161,6 +163,86 @@ def titles_of(fw: Framework) -> dict[str, str]:
     t.update({c.code: c.title.vi for c in fw.criteria()})
     t.update({i.code: i.title.vi for i in fw.items()})
     return t
+
+
+class _Text(dict[Any, str]):
+    """Memoised JSON text of small values (hundredths, levels): a dict lookup instead of a
+    formatting call for each of the ~250 numbers of an answer. Bounded: the values are a
+    framework's points, a few thousand at most."""
+
+    def __init__(self, fmt: Callable[[Any], str]) -> None:
+        super().__init__({None: "null"})
+        self.fmt = fmt
+
+    def __missing__(self, v: Any) -> str:
+        if len(self) > 65536:
+            self.clear()
+            self[None] = "null"
+        t = self[v] = self.fmt(v)
+        return t
+
+
+def _cents_text(c: int) -> str:
+    """Hundredths as JSON number text, exactly as `num_c` serialises (600 → 6, 255 → 2.55)."""
+    q, r = divmod(c, 100)
+    return str(q) if r == 0 else repr(c / 100)
+
+
+_N = _Text(_cents_text)  # hundredths (or None)
+_L = _Text(str)  # levels (or None)
+_B = {None: "null", True: "true", False: "false"}
+
+
+class JsonRenderer:
+    """`render_result` written straight to JSON bytes, the same bytes `pydantic_core.to_json`
+    gives for the dicts (tests/scoring/test_properties.py compares them): building ~100 dicts and
+    then walking them again to serialise was half of the preview's own time. What never changes
+    for a framework (each code's opening with its title) is encoded once, here; explanations and
+    numbers are memoised as text (`explain_json`, `_N`)."""
+
+    def __init__(self, titles: dict[str, str]) -> None:
+        self._open = {
+            code: '{"code":' + _js(code) + ',"title":' + _js(title) + "," for code, title in titles.items()
+        }
+        self._heads: dict[str, str] = {}
+
+    def _head(self, ref: str) -> str:
+        head = self._heads.get(ref)
+        if head is None:
+            head = self._heads[ref] = '{"framework":' + _js(ref) + ',"groups":['
+        return head
+
+    def render(self, r: ScoreResult) -> bytes:
+        out = [self._head(r.framework)]
+        add = out.append
+        opening, n, lv, b, why = self._open, _N, _L, _B, explain_json
+        for gi, g in enumerate(r.groups):
+            unmet = _js(g.unmet_mandatory) if g.unmet_mandatory else "[]"
+            add(
+                f'{"," if gi else ""}{opening[g.code]}"max":{n[g.max_c]},"attainable_max":{n[g.attainable_c]}'
+                f',"points":{n[g.points_c]},"points_level":{lv[g.points_level]},"level":{lv[g.level]}'
+                f',"mandatory_met":{b[g.mandatory_met]},"unmet_mandatory":{unmet}'
+                f',"why":{why(g.why)},"criteria":['
+            )
+            for ci, c in enumerate(g.criteria):
+                add(
+                    f'{"," if ci else ""}{opening[c.code]}"mandatory":{b[c.mandatory]},"met":{b[c.met]}'
+                    f',"max":{n[c.max_c]},"attainable_max":{n[c.attainable_c]},"points":{n[c.points_c]}'
+                    f',"level":{lv[c.level]},"why":{why(c.why)},"items":['
+                )
+                for ii, i in enumerate(c.items):
+                    add(
+                        f'{"," if ii else ""}{opening[i.code]}"cap":{n[i.cap_c]},"points":{n[i.points_c]}'
+                        f',"awarded":{b[i.awarded]},"why":{why(i.why)}}}'
+                    )
+                add("]}")
+            add("]}")
+        add(f'],"overall":{{"level":{lv[r.overall_level]},"derived":true}}}}')
+        return "".join(out).encode()
+
+
+def _js(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
 
 
 def render_result(r: ScoreResult, titles: dict[str, str]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from services.scoring.engine import score
 from services.scoring.engine.vocabulary import parse_input
 from services.scoring.errors import FrameworkNotFound
 from services.scoring.frameworks.registry import FrameworkRegistry, Published
-from services.scoring.frameworks.schemas import FrameworkSummary, render_result, titles_of
+from services.scoring.frameworks.schemas import FrameworkSummary
 from services.scoring.metrics import SCORED
 from shared.errors import FieldError, Unprocessable, capped, pointer
 from shared.i18n import msg
@@ -43,13 +43,13 @@ def get_published(registry: FrameworkRegistry, key: str) -> Published:
 
 
 class Previewer:
-    """Stateless scoring for the public calculator; titles cached per framework version."""
+    """Stateless scoring for the public calculator."""
 
     def __init__(self, registry: FrameworkRegistry) -> None:
         self.registry = registry
-        self._titles: dict[str, dict[str, str]] = {}
 
-    def preview(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    def preview(self, key: str, body: dict[str, Any]) -> bytes:
+        """The score breakdown as JSON bytes (`ScoreResponse`), or 422 with every error."""
         p = get_published(self.registry, key)
         inp, errors = parse_input(
             p.compiled, body.get("school_levels"), body.get("facts"), body.get("awarded")
@@ -75,7 +75,4 @@ class Previewer:
                     ]
                 )
             )
-        titles = self._titles.get(p.framework.ref)
-        if titles is None:
-            titles = self._titles[p.framework.ref] = titles_of(p.framework)
-        return render_result(result, titles)
+        return p.renderer.render(result)

@@ -1,10 +1,18 @@
-"""Exponential backoff with full jitter, bounded by the retry budget; Retry-After is a floor."""
+"""When a failed call is tried again: Retry-After exactly when the server sent one, two short
+jittered first retries, then exponential backoff with full jitter, bounded by the retry budget."""
 
 from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
 from typing import Protocol
+
+# The first two retries wait a tenth, then a fifth, of the base (each ±50%): most transient
+# failures (a 503 from a replica restarting, a dropped connection) clear within a second, and
+# waiting out seconds of backoff for the last few failures made a small run 1.8× slower than a
+# clean one (bench/sync.py). From the third retry on, the schedule is the one it always was,
+# so an outage still spreads its retries over the same budget before anything is dead-lettered.
+SHORT_RETRIES = (0.1, 0.2)
 
 
 def delay(
@@ -15,14 +23,22 @@ def delay(
     retry_after: float | None = None,
     rng: random.Random | None = None,
 ) -> float:
-    """Seconds to wait before attempt `attempt + 1` (attempt counts from 1): uniform in
-    [0, min(cap, base · 2^(attempt-1))], and never less than the server's Retry-After."""
-    r = rng or random
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    d = r.uniform(0, ceiling)
+    """Seconds to wait before attempt `attempt + 1` (attempt counts from 1).
+
+    - The server's Retry-After, exactly, when it sent one: it said when it takes calls again, and
+      waiting longer only delays the result.
+    - Attempts 1 and 2: `SHORT_RETRIES` of `base`, jittered ±50% so failed calls do not return
+      together.
+    - Then uniform in [0, min(cap, base · 2^(attempt-1))] (full jitter).
+    """
     if retry_after is not None:
-        d = max(d, retry_after)
-    return d
+        return max(0.0, retry_after)
+    r = rng or random
+    if attempt <= len(SHORT_RETRIES):
+        short = base * SHORT_RETRIES[attempt - 1]
+        return r.uniform(0.5 * short, 1.5 * short)
+    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    return r.uniform(0, ceiling)
 
 
 class RetryBudget(Protocol):

@@ -18,6 +18,8 @@ from services.sync.webhooks.service import notify
 from shared.db import utcnow
 
 log = logging.getLogger("services.sync.worker")
+# a retry already due but claimed by another worker: look again soon, not in a busy loop
+MIN_IDLE_SECONDS = 0.02
 
 
 Outcome = Sent[DeliveryJob, Receipt]
@@ -36,8 +38,7 @@ class DeliveryWorker(Sender):
                     for j in await self._claim(free):
                         inflight.add(asyncio.create_task(self._send(j)))
                 if not inflight:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self.settings.idle_poll_seconds)
+                    await self._idle(stop)
                     continue
                 done, inflight = await asyncio.wait(
                     inflight, timeout=self.settings.idle_poll_seconds, return_when=asyncio.FIRST_COMPLETED
@@ -51,6 +52,18 @@ class DeliveryWorker(Sender):
         if inflight:  # finish what was sent; a cancelled send stays claimed until its lease ends
             done, _ = await asyncio.wait(inflight)
             await self._record([t.result() for t in done])
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Nothing to send: sleep until the earliest waiting retry falls due, and at most the
+        idle poll (new jobs come from the feed unannounced). A fixed tick made every retry wait
+        up to a tick more than its backoff, which the last retries of a run paid in full."""
+        wait = self.settings.idle_poll_seconds
+        async with self.factory() as s:
+            due = await DeliveryRepository(s).next_due()
+        if due is not None:
+            wait = min(wait, max(MIN_IDLE_SECONDS, (due - utcnow()).total_seconds()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
 
     async def _claim(self, limit: int) -> list[DeliveryJob]:
         async with self.factory() as s:

@@ -98,7 +98,7 @@ class TestBulk:
     async def test_audit_records_bulk_writes(self, org: httpx.AsyncClient) -> None:
         await bulk(org, [row("79701001", {"1.1": {"met": True}})])
         await bulk(org, [row("79701001", {"1.1": {"met": False}})])
-        entries = (await org.get(SELF.format("79701001") + "/audit", headers=ADMIN)).json()
+        entries = (await org.get(SELF.format("79701001") + "/audit", headers=ADMIN)).json()["items"]
         actions = (
             [e["action"] for e in entries["items"]]
             if isinstance(entries, dict)
@@ -185,7 +185,7 @@ class TestOneWritePath:
         assert bad["problem"]["code"] == "incomplete_for_submission"
         assert bad["problem"]["validation_errors"][0]["pointer"] == "/items/1/facts/2.1/members"
         assert (await org.get(SELF.format("79701002"), headers=HEAD)).status_code == 404
-        audit = (await org.get(SELF.format("79701001") + "/audit", headers=HEAD)).json()
+        audit = (await org.get(SELF.format("79701001") + "/audit", headers=HEAD)).json()["items"]
         assert [(a["action"], a["after"]["state"]) for a in audit] == [
             ("bulk_create", "draft"),
             ("submit", "submitted"),
@@ -199,7 +199,7 @@ class TestOneWritePath:
     async def test_audit_has_the_same_shape_as_put(self, org: httpx.AsyncClient) -> None:
         await org.put(SELF.format("79701001"), json={"facts": FULL}, headers=VENDOR)
         await bulk(org, [row("79701001", {**FULL, "1.4.1": {"count": 3}}), row("79701002", FULL)])
-        put_audit = (await org.get(SELF.format("79701001") + "/audit", headers=HEAD)).json()
+        put_audit = (await org.get(SELF.format("79701001") + "/audit", headers=HEAD)).json()["items"]
         assert [a["action"] for a in put_audit] == ["create", "bulk_update"]
         assert put_audit[0]["after"].keys() == put_audit[1]["before"].keys() == put_audit[1]["after"].keys()
         assert put_audit[1]["before"]["state"] == "draft"

@@ -24,6 +24,7 @@ from services.scoring.org.scope import ancestors
 from shared.contracts import AssessmentKind, EventType
 from shared.errors import FieldError, Forbidden, SchoolNotFound, Unprocessable, problem_responses
 from shared.i18n import msg
+from shared.pagination import Cursor, Limit, Page, paginate_ids
 from shared.principal import Principal, Role
 from shared.requestid import current_request_id
 
@@ -132,10 +133,16 @@ async def grant_extension(
     return ExtensionOut.model_validate(ext, from_attributes=True)
 
 
-@router.get("/{kind}/extensions", response_model=list[ExtensionOut], responses=problem_responses(404))
+@router.get("/{kind}/extensions", response_model=Page[ExtensionOut], responses=problem_responses(404, 422))
 async def list_extensions(
-    code: str, year: str, kind: Annotated[AssessmentKind, Path()], p: PrincipalDep, session: SessionDep
-) -> list[ExtensionOut]:
+    code: str,
+    year: str,
+    kind: Annotated[AssessmentKind, Path()],
+    p: PrincipalDep,
+    session: SessionDep,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[ExtensionOut]:
     """Every extension granted to the school for this school year and kind, oldest first."""
     check_year(year)
     if await OrgRepository(session).school(code, p) is None:
@@ -149,6 +156,10 @@ async def list_extensions(
         )
         .order_by(col(EditExtension.id))
     )
-    return [
-        ExtensionOut.model_validate(e, from_attributes=True) for e in (await session.execute(q)).scalars()
-    ]
+    granted = list((await session.execute(q)).scalars())
+    rows, nxt, total = paginate_ids(granted, cursor, limit, lambda e: int(e.id or 0))
+    return Page(
+        items=[ExtensionOut.model_validate(e, from_attributes=True) for e in rows],
+        next_cursor=nxt,
+        total=total,
+    )

@@ -64,6 +64,35 @@ class TestBulk:
         assert [e["pointer"] for e in bad["validation_errors"]] == ["/items/4/facts/1.6.1/numerator"]
         assert set(bad["message"]) == {"vi", "en"}
 
+    async def test_expected_version_is_the_bulk_if_match(self, org: httpx.AsyncClient) -> None:
+        first = await bulk(org, [row("79701001", FULL, expected_version=0), row("79701002", FULL)])
+        assert [x["outcome"] for x in first["results"]] == ["created", "created"]
+        changed = {"1.1": {"met": False}}
+        again = await bulk(
+            org,
+            [
+                row("79701001", changed, expected_version=1),  # still at 1: written
+                row("79701002", changed, expected_version=0),  # exists already: refused
+                row("79701002", changed, year=CURRENT, expected_version=3),  # none yet, not at 3: refused
+            ],
+        )
+        res = again["results"]
+        assert [(r["outcome"], r["version"]) for r in res] == [
+            ("updated", 2),
+            ("rejected", None),
+            ("rejected", None),
+        ]
+        stale = res[1]["problem"]
+        assert (stale["status"], stale["code"], stale["current_version"]) == (412, "precondition_failed", 1)
+        assert [e["pointer"] for e in stale["validation_errors"]] == ["/items/1/expected_version"]
+        assert res[2]["problem"]["current_version"] == 0
+        # a stale version writes nothing; without one the row overwrites the draft (last write wins)
+        assert (await org.get(SELF.format("79701002"), headers=VENDOR)).json()["version"] == 1
+        late = await bulk(org, [row("79701001", FULL, expected_version=1)])
+        assert late["results"][0]["problem"]["current_version"] == 2
+        blind = await bulk(org, [row("79701001", FULL)])
+        assert (blind["results"][0]["outcome"], blind["results"][0]["version"]) == ("updated", 3)
+
     async def test_stored_rows_score_like_a_single_put(self, org: httpx.AsyncClient) -> None:
         await bulk(org, [row("79701001", FULL)])
         via_bulk = (await org.get(SELF.format("79701001"), headers=HEAD)).json()

@@ -134,7 +134,7 @@ async def test_every_list_pages_by_cursor_and_refuses_a_bad_one(tmp_path: Path, 
                 r = await gw.put(f"/api/v1/sync/reminders/contacts/7910000{n}", json=contacts, headers=admin)
                 assert r.status_code == 200, r.text
             hook_id = (await gw.get("/api/v1/sync/webhooks", headers=admin)).json()["items"][0]["id"]
-            year = {"year": YEAR}
+            year = {"school_year": YEAR}
             sync_year = {"school_year": YEAR}
             lists: list[tuple[str, dict[str, Any], int]] = [  # path, parameters, rows at least
                 ("/api/v1/frameworks", {}, 1),

@@ -81,10 +81,11 @@ class TestSubscriptions:
         assert [s["id"] for s in listed] == [sub["id"]]
         assert "secret" not in listed[0]
         assert (await seeded.get("/api/v1/sync/webhooks", headers=OTHER_VENDOR)).json()["items"] == []
-        assert (
-            await seeded.delete(f"/api/v1/sync/webhooks/{sub['id']}", headers=OTHER_VENDOR)
-        ).status_code == 404
+        other = await seeded.delete(f"/api/v1/sync/webhooks/{sub['id']}", headers=OTHER_VENDOR)
+        assert (other.status_code, other.json()["code"]) == (404, "webhook_not_found")
         assert (await seeded.delete(f"/api/v1/sync/webhooks/{sub['id']}", headers=VENDOR)).status_code == 204
+        gone = await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)
+        assert (gone.status_code, gone.json()["code"]) == (404, "webhook_not_found")
 
     async def test_school_outside_scope_and_unknown_event_refused(self, seeded):
         r = await seeded.post(

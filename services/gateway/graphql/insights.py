@@ -143,7 +143,10 @@ class GoodModels:
 
 
 async def fetch(scoring: Upstream, path: str, **params: Any) -> Any | None:
-    """GET an insights route; None when the unit is not the caller's (404)."""
+    """GET an insights route; None when the unit is not the caller's (404). GraphQL's `year` is
+    the REST `school_year`."""
+    if "year" in params:
+        params["school_year"] = params.pop("year")
     return await scoring.call(
         "GET", f"/api/v1/insights/{path}", params={k: v for k, v in params.items() if v is not None}
     )

@@ -151,7 +151,7 @@ class SchoolFilter:
 
 def _filter_params(year: str, f: SchoolFilter) -> dict[str, Any]:
     """The school filter as the scoring service's query, every argument checked before it is sent."""
-    params: dict[str, Any] = {"year": args.year(year)}
+    params: dict[str, Any] = {"school_year": args.year(year)}
     for key, val in (
         ("level", args.word(f.level, "filter.level")),
         ("state", args.word(f.state, "filter.state")),

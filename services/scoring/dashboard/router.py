@@ -10,12 +10,12 @@ from services.scoring.dashboard.repository import Filters
 from services.scoring.dashboard.schemas import SchoolPage, Summaries, SummariesRequest, UnitSummary
 from services.scoring.dashboard.service import DashboardService
 from services.scoring.deps import PrincipalDep, SessionDep
-from shared.contracts import SchoolYear
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, decode_one
+from shared.params import SchoolYearQuery
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
-Year = Annotated[SchoolYear, Query(description="school year, e.g. 2024-2025")]
+Year = SchoolYearQuery  # `school_year`, `year` still accepted
 Level = Annotated[int | None, Query(ge=1, le=3)]
 
 

@@ -10,12 +10,13 @@ from services.scoring.deps import PrincipalDep, SessionDep
 from services.scoring.insights.schemas import GoodModels, SelfVsExternal, Transitions, YearOnYear
 from services.scoring.insights.service import InsightsService
 from services.scoring.units.service import UnitAssessmentService
-from shared.contracts import AssessmentKind, SchoolLevel, SchoolYear
+from shared.contracts import AssessmentKind, SchoolLevel
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, decode_one
+from shared.params import SchoolYearQuery
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
-Year = Annotated[SchoolYear, Query(description="school year, e.g. 2024-2025")]
+Year = SchoolYearQuery  # `school_year`, `year` still accepted
 KindQ = Annotated[AssessmentKind, Query(description="`self` or `external`")]
 Group = Annotated[Literal["1", "2"], Query(description="group of criteria")]
 

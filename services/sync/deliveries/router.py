@@ -10,9 +10,10 @@ from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.schemas import DeliveryOut, SchoolStatus
 from services.sync.deliveries.service import resend, school_status
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
+from services.sync.errors import DeliveryNotFound
 from services.sync.scope import READERS, require, school_in_scope
 from shared.contracts import SchoolYear
-from shared.errors import NotFound, problem_responses
+from shared.errors import problem_responses
 from shared.principal import Role
 
 router = APIRouter(prefix="/api/v1/sync", tags=["deliveries"])
@@ -46,6 +47,6 @@ async def manual_resend(
     require(p, Role.ADMIN, Role.OFFICER)
     job = await DeliveryRepository(session).get(delivery_id)
     if job is None:
-        raise NotFound()
+        raise DeliveryNotFound()
     await school_in_scope(scoring, p, job.school_code)
     return DeliveryOut.model_validate(await resend(session, delivery_id, p.sub), from_attributes=True)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from services.sync.deadlines.calendar import VN_TZ
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep, SettingsDep
+from services.sync.errors import WebhookNotFound
 from services.sync.grants import snapshot
 from services.sync.scope import READERS, require, school_in_scope, schools_in_scope
 from services.sync.webhooks import standard
@@ -19,7 +20,7 @@ from services.sync.webhooks.schemas import (
     SubscriptionOut,
     WebhookDeliveryOut,
 )
-from shared.errors import NotFound, problem_responses
+from shared.errors import problem_responses
 from shared.outbound import forbidden, is_literal, url_error, validate_url
 from shared.pagination import Cursor, Limit, Page, decode_cursor, invalid_cursor, paginate, trim
 
@@ -92,7 +93,7 @@ async def unsubscribe(sub_id: str, p: PrincipalDep, session: SessionDep) -> None
     """Stop a subscription (its delivery log is kept)."""
     sub = await WebhookRepository(session).get(sub_id, p.sub)
     if sub is None:
-        raise NotFound()
+        raise WebhookNotFound()
     sub.active = False
     await session.flush()
 
@@ -108,7 +109,7 @@ async def delivery_log(
     """The deliveries to a subscription, newest first: attempts, last status and error."""
     repo = WebhookRepository(session)
     if await repo.get(sub_id, p.sub) is None:
-        raise NotFound()
+        raise WebhookNotFound()
     key = decode_cursor(cursor, 2)
     try:
         before = None if key is None else (datetime.fromisoformat(key[0]), key[1])

@@ -8,10 +8,11 @@ from services.sync.deliveries.models import WithdrawalState
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.schemas import WithdrawalOut
 from services.sync.deps import PrincipalDep, ScoringDep, SessionDep
+from services.sync.errors import WithdrawalNotFound
 from services.sync.scope import require, school_in_scope
 from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.db import utcnow
-from shared.errors import Conflict, NotFound, problem_responses
+from shared.errors import Conflict, problem_responses
 from shared.i18n import msg
 from shared.principal import Role
 
@@ -31,7 +32,7 @@ async def resend_withdrawal(
     w = await WithdrawalRepository(session).get(withdrawal_id)
     job = await DeliveryRepository(session).get(w.job_id) if w else None
     if w is None or job is None:
-        raise NotFound()
+        raise WithdrawalNotFound()
     await school_in_scope(scoring, p, job.school_code)
     if w.state != WithdrawalState.DEAD:
         raise Conflict(

@@ -164,7 +164,7 @@ class Seeder:
         base = f"/api/v1/schools/{code}/assessments/{YEAR}"
         until = (datetime.now(UTC) + timedelta(hours=7, days=365)).date().isoformat()
         for kind in ("self", "external"):
-            if (await self.c.get(f"{base}/{kind}/extensions", headers=self.officer)).json():
+            if (await self.c.get(f"{base}/{kind}/extensions", headers=self.officer)).json()["items"]:
                 continue
             body = {"reason": "Dữ liệu minh hoạ (demo)", "until": until}
             await self.post(f"{base}/{kind}/extensions", body, self.officer)

@@ -12,9 +12,10 @@ from fastapi import Depends, Request
 from services.gateway.auth.service import RevocationChecker
 from services.gateway.auth.tokens import InvalidToken, JwksCache, Verified, VerifiedCache, verify_local
 from services.gateway.config import GatewaySettings
-from services.gateway.errors import TokenRequired
+from services.gateway.errors import InsufficientScope, TokenRequired
 from shared.deps import SessionDep as SessionDep
 from shared.deps import from_state
+from shared.openapi.naming import scope_for
 from shared.principal import Principal
 
 log = logging.getLogger("chiso.gateway.auth")
@@ -62,6 +63,10 @@ async def optional_token(request: Request) -> Verified | None:
     v = await verify_token(request, token)
     request.state.verified = v
     request.state.principal_id = v.principal.sub  # for the access log
+    if v.scopes is not None:  # a client's token: each operation needs its scope (naming.SCOPE_OF_PATH)
+        need = scope_for(request.method, request.url.path)
+        if need is not None and need not in v.scopes:
+            raise InsufficientScope(need)
     return v
 
 

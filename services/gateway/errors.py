@@ -33,6 +33,25 @@ class AdminOnly(Problem):
     message = msg("Chỉ quản trị viên được dùng API này.", "Only administrators may use this API.")
 
 
+class InsufficientScope(Problem):
+    """RFC 6750 §3.1: the client's token lacks the scope this operation needs (its roles may allow
+    it; the token was narrowed when it was asked for)."""
+
+    status = 403
+    code = "insufficient_scope"
+    title = "Forbidden"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(
+            msg(
+                f"Token không có phạm vi (scope) {scope} mà thao tác này cần.",
+                f"The token lacks the scope {scope} this operation needs.",
+            ),
+            required_scope=scope,
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+        )
+
+
 class RouteNotFound(Problem):
     status = 404
     code = "route_not_found"

@@ -113,7 +113,10 @@ def finish_gateway(doc: dict[str, Any]) -> dict[str, Any]:
     components["securitySchemes"] = {
         "oauth2": {
             "type": "oauth2",
-            "description": "Vendors' systems: client credentials. A token's scope is its roles.",
+            "description": "Vendors' systems: client credentials. Each operation names the scope it "
+            "needs; a token asked for with `scope` has only those (without it, every scope the "
+            "client may have). Scopes narrow what a token may call; the client's roles and org "
+            "scope still decide what it may do and see.",
             "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": SCOPES}},
         },
         "bearer": {

@@ -1,4 +1,6 @@
-"""The sync service's domain errors: each carries its status and a stable code."""
+"""The sync service's domain errors, each with its status and a stable code: one "not found" code
+per kind of object, as in every service (`school_not_found`, `evidence_not_found`…), so a client
+can tell which id was wrong."""
 
 from __future__ import annotations
 
@@ -9,7 +11,20 @@ from shared.i18n import msg
 
 
 class DeliveryNotFound(NotFound):
-    message = msg("Không tìm thấy lượt gửi.", "Delivery not found.")
+    code = "delivery_not_found"
+    message = msg("Không tìm thấy lần gửi kết quả.", "Delivery not found.")
+
+
+class WithdrawalNotFound(NotFound):
+    code = "withdrawal_not_found"
+    message = msg("Không tìm thấy yêu cầu thu hồi.", "Withdrawal not found.")
+
+
+class WebhookNotFound(NotFound):
+    """Unknown, stopped, or another caller's: the same answer."""
+
+    code = "webhook_not_found"
+    message = msg("Không tìm thấy đăng ký webhook.", "Webhook subscription not found.")
 
 
 class NotDeadLettered(Conflict):

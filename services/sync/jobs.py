@@ -38,7 +38,7 @@ async def at_risk_announce(app: FastAPI) -> dict[str, Any]:
     async with app.state.session_factory() as s:
         for kind in AssessmentKind:
             out, n = await announce(s, app.state.scoring, SYSTEM, year, kind, today, within)
-            detail[kind.value] = {"at_risk": len(out.schools), "announced": n}
+            detail[kind.value] = {"at_risk": len(out.items), "announced": n}
         await s.commit()
     return detail
 

@@ -156,7 +156,7 @@ def finish(doc: dict[str, Any], gateway: bool = False) -> dict[str, Any]:
         for method in METHODS:
             if method in item:
                 _name(item[method], path, method)
-                _finish_operation(item[method], method, doc, gateway)
+                _finish_operation(item[method], method, path, doc, gateway)
                 used.update(item[method].get("tags", []))
     doc["tags"] = [{"name": t, "description": d} for t, d in naming.TAGS.items() if t in used]
     doc["tags"] += [{"name": t, "description": t} for t in sorted(used - set(naming.TAGS))]
@@ -167,14 +167,14 @@ def _header_refs(*names: str) -> dict[str, Any]:
     return {n: {"$ref": f"#/components/headers/{n}"} for n in names}
 
 
-def _finish_operation(op: dict[str, Any], method: str, doc: dict[str, Any], gateway: bool) -> None:
+def _finish_operation(op: dict[str, Any], method: str, path: str, doc: dict[str, Any], gateway: bool) -> None:
     oid = op.get("operationId", "")
     public = oid in naming.PUBLIC
     responses: dict[str, Any] = op.setdefault("responses", {})
     if not public:
         responses.setdefault("401", {})
-        roles = [naming.ROLE_OF_TAG[t] for t in op.get("tags", []) if t in naming.ROLE_OF_TAG]
-        op["security"] = [{"oauth2": roles}, {"bearer": []}]
+        scope = naming.scope_for(method, path)
+        op["security"] = [{"oauth2": [scope] if scope else []}, {"bearer": []}]
     else:
         op["security"] = []
     if gateway:

@@ -8,6 +8,8 @@ The naming rule: an operation's id is its route function's name in lowerCamelCas
 
 from __future__ import annotations
 
+import re
+
 from shared.principal import Role
 
 OPERATION_IDS: dict[str, str] = {
@@ -75,21 +77,69 @@ PUBLIC: frozenset[str] = frozenset(
         "getFramework",
         "getFactsSchema",
         "previewScore",
+        "publicResults",
     }
 )
 
-# Operations only one role may call: that role is the OAuth2 scope the operation requires.
-ROLE_OF_TAG: dict[str, str] = {"admin": Role.ADMIN.value}
-
+# OAuth2 scopes of an API client's token: what kind of operation the token may call. A scope
+# narrows, never widens: the client's roles and org scope still decide what it may do and see.
+ADMIN_SCOPE = "admin"
 SCOPES: dict[str, str] = {
-    Role.SCHOOL_STAFF.value: "School staff: write and submit the school's self-assessment, upload evidence",
-    Role.SCHOOL_HEAD.value: "School head: the above, approve or return, ask for the external assessment",
-    Role.VENDOR_CLIENT.value: "A vendor's system: write and submit for its listed schools; never approves",
-    Role.OFFICER.value: "Phòng/Sở officer: accept or return, external assessment, recognise",
-    Role.ASSESSOR.value: "External-assessment team member: write external assessments, conclude",
-    Role.MINISTRY_VIEWER.value: "Bộ GDĐT: read everything",
-    Role.ADMIN.value: "The admin API and the org registry",
+    "assessments:read": "Read assessments, their audit, next level, plans and comparisons",
+    "assessments:write": "Write drafts (PUT, bulk), plans, and workflow actions the roles allow",
+    "evidence:read": "List and download evidence",
+    "evidence:write": "Upload, link, replace and delete evidence",
+    "org:read": "Read the org registry (units and schools in reach)",
+    "org:write": "Change the org registry (admins)",
+    "records:read": "Councils, teams, publication links, rosters and the cycle's papers",
+    "records:write": "Write councils, teams and publication links",
+    "reports:read": "Dashboards, insights and the GraphQL API",
+    "sync:read": "Delivery status, deadlines, at-risk lists, timeliness, exports",
+    "sync:write": "Re-send deliveries, set deadlines, announce, reconcile, reminder contacts",
+    "webhooks:read": "List webhook subscriptions and their deliveries",
+    "webhooks:write": "Subscribe and unsubscribe webhooks",
+    "imports:read": "Excel templates and import job status",
+    "imports:write": "Upload Excel workbooks",
+    ADMIN_SCOPE: "The admin API (clients, users, jobs); only a client with the admin role",
 }
+
+# (path pattern, scope to read, scope to change): the first match decides. Public operations
+# need no scope; `/oauth/token_info` answers any token.
+_READ = frozenset({"GET", "HEAD", "OPTIONS"})
+_SCHOOL = r"/api/v1/schools/[^/]+"
+SCOPE_OF_PATH: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(pattern), read, write)
+    for pattern, read, write in (
+        (r"^/admin/", ADMIN_SCOPE, ADMIN_SCOPE),
+        (r"^/api/v1/org/", "org:read", "org:write"),
+        (rf"^{_SCHOOL}/assessments/", "assessments:read", "assessments:write"),
+        (r"^/api/v1/bulk/", "assessments:write", "assessments:write"),
+        (rf"^{_SCHOOL}/evidence(/|$)", "evidence:read", "evidence:write"),
+        (r"^/api/v1/evidence/", "evidence:read", "evidence:write"),
+        (rf"^{_SCHOOL}/", "records:read", "records:write"),
+        (r"^/api/v1/units/", "records:read", "records:write"),
+        # a batch of summaries is asked for with POST, but it reads
+        (r"^/api/v1/(dashboard|insights)/", "reports:read", "reports:read"),
+        (r"^/graphql(/|$)", "reports:read", "reports:read"),
+        (r"^/api/v1/sync/webhooks(/|$)", "webhooks:read", "webhooks:write"),
+        (r"^/api/v1/sync/", "sync:read", "sync:write"),
+        (r"^/api/v1/imports/", "imports:read", "imports:write"),
+    )
+)
+
+
+def scope_for(method: str, path: str) -> str | None:
+    """The scope an operation needs of a client's token (None: any token, or none)."""
+    for pattern, read, write in SCOPE_OF_PATH:
+        if pattern.match(path):
+            return read if method.upper() in _READ else write
+    return None
+
+
+def client_scopes(roles: frozenset[str] | set[str]) -> frozenset[str]:
+    """The scopes an API client may be granted: every scope, `admin` only with the admin role."""
+    return frozenset(s for s in SCOPES if s != ADMIN_SCOPE or Role.ADMIN.value in roles)
+
 
 TAGS: dict[str, str] = {
     "authentication": "Tokens: OAuth2 client credentials for vendors' systems, login for people.",

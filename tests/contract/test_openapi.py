@@ -50,11 +50,11 @@ def test_tags_are_described_and_security_is_per_operation(served):
     assert {tag for _, _, op in _ops(served) for tag in op["tags"]} <= described
     assert "security" not in served  # no global requirement covering the public operations
     scopes = served["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["scopes"]
-    assert "vendor_client" in scopes
+    assert {"assessments:write", "evidence:write", "admin"} <= set(scopes)
     by_id = {op["operationId"]: op for _, _, op in _ops(served)}
-    for oid in ("previewScore", "listFrameworks", "getFramework", "issueToken"):
+    for oid in ("previewScore", "listFrameworks", "getFramework", "issueToken", "publicResults"):
         assert by_id[oid]["security"] == []
-    assert by_id["putAssessment"]["security"] == [{"oauth2": []}, {"bearer": []}]
+    assert by_id["putAssessment"]["security"] == [{"oauth2": ["assessments:write"]}, {"bearer": []}]
     assert by_id["createClient"]["security"][0] == {"oauth2": ["admin"]}
     assert set(by_id) & PUBLIC == {oid for oid, op in by_id.items() if op["security"] == []}
     assert served["servers"]

@@ -454,7 +454,7 @@ async def wait_for_jobs(gw: httpx.AsyncClient, admin: dict[str, str], names: set
     while time.monotonic() < deadline:
         r = await gw.get("/admin/v1/jobs", headers=admin)
         assert r.status_code == 200, r.text
-        runs = {j["job"]: j.get("last_run") for j in r.json()}
+        runs = {j["job"]: j.get("last_run") for j in r.json()["items"]}
         if all(runs.get(n) and runs[n]["outcome"] != "running" for n in names):
             return runs
         await asyncio.sleep(0.3)

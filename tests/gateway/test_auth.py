@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 from typing import Any
 
@@ -14,6 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.gateway.auth.tokens import Verified, VerifiedCache, issue
 from services.gateway.main import create_app
+from services.gateway.openapi_export import EXPORTED
+from shared.openapi.naming import SCOPES
 from shared.principal import Principal, PrincipalKind, Role
 from tests.gateway.conftest import JWT_SECRET, add_client, add_user, client_token, gateway_settings, login
 
@@ -33,11 +36,8 @@ class TestClientCredentials:
         )
         assert r.status_code == 200
         body = r.json()
-        assert (body["token_type"], body["scope"], r.headers["cache-control"]) == (
-            "Bearer",
-            "vendor_client",
-            "no-store",
-        )
+        assert (body["token_type"], r.headers["cache-control"]) == ("Bearer", "no-store")
+        assert set(body["scope"].split()) == set(SCOPES) - {"admin"}  # every scope but admin's
         info = (await gw.get("/oauth/token_info", headers=bearer(body["access_token"]))).json()
         assert (info["sub"], info["kind"], info["schools"]) == ("vendor-smas", "client", ["79701001"])
         assert info["roles"][0]["role"] == "vendor_client"
@@ -236,3 +236,56 @@ class TestVerifiedCache:
         cache.put("c", Verified(p, 1, None, exp=200, issuer="i"))
         cache.put("d", Verified(p, 1, None, exp=200, issuer="i"))
         assert (cache.get("b", 0), cache.get("d", 0) is not None) == (None, True)
+
+
+class TestScopes:
+    """A client's token may be narrowed to some scopes; each operation needs its own."""
+
+    async def test_a_narrowed_token_reaches_only_its_scopes(self, gateway, gw):
+        cid, secret = await add_client(gateway, "vendor-smas", Role.VENDOR_CLIENT, schools=["79701001"])
+        form = {"grant_type": "client_credentials", "client_id": cid, "client_secret": secret}
+        r = await gw.post("/oauth/token", data={**form, "scope": "assessments:read"})
+        assert (r.status_code, r.json()["scope"]) == (200, "assessments:read")
+        narrow = bearer(r.json()["access_token"])
+        url = "/api/v1/schools/79701001/assessments/2024-2025/self"
+        read = await gw.get(url, headers=narrow)
+        assert read.json().get("code") != "insufficient_scope", read.text  # reaches the service
+        write = await gw.put(url, json={"facts": {}}, headers=narrow)
+        assert (write.status_code, write.json()["code"]) == (403, "insufficient_scope")
+        assert write.json()["required_scope"] == "assessments:write"
+        assert (
+            write.headers["www-authenticate"]
+            == 'Bearer error="insufficient_scope", scope="assessments:write"'
+        )
+        evidence = await gw.get("/api/v1/schools/79701001/evidence", headers=narrow)
+        assert evidence.json()["required_scope"] == "evidence:read"
+        info = await gw.get("/oauth/token_info", headers=narrow)  # any token may ask what it is
+        assert info.status_code == 200
+        for wanted in ("admin", "assessments:read nonsense"):  # not the client's to have
+            r = await gw.post("/oauth/token", data={**form, "scope": wanted})
+            assert (r.status_code, r.json()["error"]) == (400, "invalid_scope")
+
+    async def test_a_persons_token_is_not_narrowed(self, gateway, gw):
+        await add_user(gateway, "head", Role.SCHOOL_HEAD, schools=["79701001"])
+        headers = await login(gw, "head")
+        r = await gw.get("/api/v1/schools/79701001/evidence", headers=headers)
+        assert "insufficient_scope" not in r.text
+
+    async def test_every_operation_of_the_document_names_its_scope(self):
+        doc = json.loads(EXPORTED.read_text(encoding="utf-8"))
+        declared = set(doc["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["scopes"])
+        scopes = {}
+        for item in doc["paths"].values():
+            for method, op in item.items():
+                if method in ("get", "put", "post", "patch", "delete") and op["security"]:
+                    scopes[op["operationId"]] = op["security"][0]["oauth2"]
+        assert scopes["putAssessment"] == ["assessments:write"]
+        assert scopes["getAssessment"] == ["assessments:read"]
+        assert scopes["uploadEvidence"] == ["evidence:write"]
+        assert scopes["getSummaries"] == ["reports:read"]
+        assert scopes["createWebhook"] == ["webhooks:write"]
+        assert scopes["listClients"] == ["admin"]
+        assert scopes["getTokenInfo"] == []
+        unscoped = sorted(oid for oid, s in scopes.items() if not s)
+        assert unscoped == ["getTokenInfo"]
+        assert {s for ss in scopes.values() for s in ss} <= declared

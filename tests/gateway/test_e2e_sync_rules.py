@@ -103,7 +103,9 @@ async def test_sync_rules_through_the_gateway(tmp_path: Path):
             assert (await gw.post(f"{base}/submit", headers=head)).status_code == 200
             log: list[dict[str, Any]] = []
             for _ in range(100):
-                log = (await gw.get(f"/api/v1/sync/webhooks/{sub_id}/deliveries", headers=vendor)).json()
+                log = (await gw.get(f"/api/v1/sync/webhooks/{sub_id}/deliveries", headers=vendor)).json()[
+                    "items"
+                ]
                 if log and log[0]["state"] not in ("pending", "sending"):
                     break
                 await asyncio.sleep(0.1)

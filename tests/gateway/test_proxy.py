@@ -32,7 +32,7 @@ class TestForwarding:
         assert r.headers["etag"] == '"1"'
         assert r.headers["x-request-id"] == "req-42"
         audit = await gw.get(SELF.format("79701001") + "/audit", headers=vendor)
-        assert audit.json()[0]["actor"] == "vendor-smas"
+        assert audit.json()["items"][0]["actor"] == "vendor-smas"
 
     async def test_other_school_is_404_with_a_scope_explanation(self, gw, vendor):
         r = await gw.put(SELF.format("79702001"), json={"facts": FULL}, headers=vendor)

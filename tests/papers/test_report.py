@@ -64,7 +64,7 @@ def test_timeliness_per_unit_and_total() -> None:
         "on_time": 2,
         "late": 1,
         "missing": 2,
-        "schools": [{"school_code": c, "status": s} for c, s in statuses],
+        "items": [{"school_code": c, "status": s} for c, s in statuses],
     }
     blocks = timeliness_blocks(t, ROSTER)
     tab = next(b for b in blocks if isinstance(b, Table))

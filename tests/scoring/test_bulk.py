@@ -64,6 +64,35 @@ class TestBulk:
         assert [e["pointer"] for e in bad["validation_errors"]] == ["/items/4/facts/1.6.1/numerator"]
         assert set(bad["message"]) == {"vi", "en"}
 
+    async def test_expected_version_is_the_bulk_if_match(self, org: httpx.AsyncClient) -> None:
+        first = await bulk(org, [row("79701001", FULL, expected_version=0), row("79701002", FULL)])
+        assert [x["outcome"] for x in first["results"]] == ["created", "created"]
+        changed = {"1.1": {"met": False}}
+        again = await bulk(
+            org,
+            [
+                row("79701001", changed, expected_version=1),  # still at 1: written
+                row("79701002", changed, expected_version=0),  # exists already: refused
+                row("79701002", changed, year=CURRENT, expected_version=3),  # none yet, not at 3: refused
+            ],
+        )
+        res = again["results"]
+        assert [(r["outcome"], r["version"]) for r in res] == [
+            ("updated", 2),
+            ("rejected", None),
+            ("rejected", None),
+        ]
+        stale = res[1]["problem"]
+        assert (stale["status"], stale["code"], stale["current_version"]) == (412, "precondition_failed", 1)
+        assert [e["pointer"] for e in stale["validation_errors"]] == ["/items/1/expected_version"]
+        assert res[2]["problem"]["current_version"] == 0
+        # a stale version writes nothing; without one the row overwrites the draft (last write wins)
+        assert (await org.get(SELF.format("79701002"), headers=VENDOR)).json()["version"] == 1
+        late = await bulk(org, [row("79701001", FULL, expected_version=1)])
+        assert late["results"][0]["problem"]["current_version"] == 2
+        blind = await bulk(org, [row("79701001", FULL)])
+        assert (blind["results"][0]["outcome"], blind["results"][0]["version"]) == ("updated", 3)
+
     async def test_stored_rows_score_like_a_single_put(self, org: httpx.AsyncClient) -> None:
         await bulk(org, [row("79701001", FULL)])
         via_bulk = (await org.get(SELF.format("79701001"), headers=HEAD)).json()
@@ -98,7 +127,7 @@ class TestBulk:
     async def test_audit_records_bulk_writes(self, org: httpx.AsyncClient) -> None:
         await bulk(org, [row("79701001", {"1.1": {"met": True}})])
         await bulk(org, [row("79701001", {"1.1": {"met": False}})])
-        entries = (await org.get(SELF.format("79701001") + "/audit", headers=ADMIN)).json()
+        entries = (await org.get(SELF.format("79701001") + "/audit", headers=ADMIN)).json()["items"]
         actions = (
             [e["action"] for e in entries["items"]]
             if isinstance(entries, dict)
@@ -185,7 +214,7 @@ class TestOneWritePath:
         assert bad["problem"]["code"] == "incomplete_for_submission"
         assert bad["problem"]["validation_errors"][0]["pointer"] == "/items/1/facts/2.1/members"
         assert (await org.get(SELF.format("79701002"), headers=HEAD)).status_code == 404
-        audit = (await org.get(SELF.format("79701001") + "/audit", headers=HEAD)).json()
+        audit = (await org.get(SELF.format("79701001") + "/audit", headers=HEAD)).json()["items"]
         assert [(a["action"], a["after"]["state"]) for a in audit] == [
             ("bulk_create", "draft"),
             ("submit", "submitted"),
@@ -199,7 +228,7 @@ class TestOneWritePath:
     async def test_audit_has_the_same_shape_as_put(self, org: httpx.AsyncClient) -> None:
         await org.put(SELF.format("79701001"), json={"facts": FULL}, headers=VENDOR)
         await bulk(org, [row("79701001", {**FULL, "1.4.1": {"count": 3}}), row("79701002", FULL)])
-        put_audit = (await org.get(SELF.format("79701001") + "/audit", headers=HEAD)).json()
+        put_audit = (await org.get(SELF.format("79701001") + "/audit", headers=HEAD)).json()["items"]
         assert [a["action"] for a in put_audit] == ["create", "bulk_update"]
         assert put_audit[0]["after"].keys() == put_audit[1]["before"].keys() == put_audit[1]["after"].keys()
         assert put_audit[1]["before"]["state"] == "draft"

@@ -117,13 +117,13 @@ async def test_only_the_province_so_reopens_with_reason_and_end_date(client, syn
     body = {"facts": FULL, "evidence_ids": []}
     assert (await client.put(SELF, json=body, headers={**STAFF, "If-Match": '"1"'})).status_code == 200
     assert (await client.post(SELF + "/submit", headers=STAFF)).status_code == 200
-    audit = (await client.get(SELF + "/audit", headers=HEAD)).json()
+    audit = (await client.get(SELF + "/audit", headers=HEAD)).json()["items"]
     ext = [a for a in audit if a["action"] == "extension"]
     assert ext[0]["actor"] == "officer-so"
     assert "Trường bị ngập lụt" in ext[0]["reason"]
     evs = (await client.get("/internal/v1/events", headers=SERVICE)).json()["events"]
     assert [e["payload"]["until"] for e in evs if e["type"] == "assessment.reopened"] == [until]
-    listing = (await client.get(url, headers=HEAD)).json()
+    listing = (await client.get(url, headers=HEAD)).json()["items"]
     assert [(x["granted_by"], str(x["until"])) for x in listing] == [("officer-so", until)]
 
 

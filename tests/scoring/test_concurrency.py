@@ -32,7 +32,7 @@ async def test_same_if_match_one_winner(org):
     codes = sorted(r.status_code for r in rs)
     assert codes.count(200) == 1, codes
     assert set(codes) <= {200, 412}, [r.text for r in rs if r.status_code not in (200, 412)]
-    audit = (await org.get(SELF + "/audit", headers=HEAD)).json()
+    audit = (await org.get(SELF + "/audit", headers=HEAD)).json()["items"]
     assert [(a["action"], a["version"]) for a in audit] == [("create", 1), ("update", 2)]
 
 
@@ -50,7 +50,7 @@ async def test_puts_racing_a_submit_never_change_the_submission(org):
         if rs[3].status_code != 200:  # the submit lost to a PUT: it changed nothing, so again
             assert rs[3].json()["code"] == "concurrent_change"
             assert (await org.post(SELF + "/submit", headers=STAFF)).status_code == 200
-        audit = (await org.get(SELF + "/audit", headers=HEAD)).json()
+        audit = (await org.get(SELF + "/audit", headers=HEAD)).json()["items"]
         actions = [a["action"] for a in audit]
         submitted = len(actions) - 1 - actions[::-1].index("submit")
         assert "update" not in actions[submitted:], actions
@@ -70,5 +70,5 @@ async def test_concurrent_approvals_one_winner(org):
         *(org.post(SELF + "/return", json={"reason": "x"}, headers=HEAD) for _ in range(5)),
     )
     assert sorted(r.status_code for r in rs).count(200) == 1, [r.text for r in rs]
-    audit = (await org.get(SELF + "/audit", headers=OFFICER_A)).json()
+    audit = (await org.get(SELF + "/audit", headers=OFFICER_A)).json()["items"]
     assert len(audit) == 3

@@ -56,6 +56,17 @@ class TestUnitSummary:
     async def test_bad_year_is_422(self, data):
         r = await data.get("/api/v1/dashboard/units/so-79/summary?year=2024", headers=SO_OFFICER)
         assert r.status_code == 422
+        r = await data.get("/api/v1/dashboard/units/so-79/summary?school_year=2024", headers=SO_OFFICER)
+        assert r.json()["validation_errors"][0]["pointer"] == "/query/school_year"
+
+    async def test_school_year_is_the_name_and_year_a_deprecated_alias(self, data):
+        url = "/api/v1/dashboard/units/so-79/summary"
+        new = await data.get(url, params={"school_year": YEAR}, headers=SO_OFFICER)
+        old = await data.get(url, params={"year": YEAR}, headers=SO_OFFICER)
+        assert (new.status_code, new.json()) == (200, old.json())
+        missing = await data.get(url, headers=SO_OFFICER)
+        assert missing.status_code == 422
+        assert missing.json()["validation_errors"][0]["pointer"] == "/query/school_year"
 
 
 class TestSummaries:

@@ -102,7 +102,7 @@ class TestCouncil:
         r = await org.put(self.url, json=changed, headers={**STAFF, "If-Match": '"1"'})
         assert r.status_code == 200
         assert r.json()["version"] == 2
-        trail = (await org.get(self.url + "/audit", headers=OFFICER_A)).json()
+        trail = (await org.get(self.url + "/audit", headers=OFFICER_A)).json()["items"]
         assert [t["actor"] for t in trail] == ["head-th1", "staff-th1"]
         assert trail[1]["before"]["decision_number"] == "15/QĐ-THKĐ"
         assert trail[1]["after"]["decision_number"] == "16/QĐ-THKĐ"
@@ -114,7 +114,7 @@ class TestCouncil:
         assert codes.count(201) == 1
         written = sum(c in (200, 201) for c in codes)
         assert (await org.get(self.url, headers=HEAD)).json()["version"] == written
-        assert len((await org.get(self.url + "/audit", headers=HEAD)).json()) == written
+        assert len((await org.get(self.url + "/audit", headers=HEAD)).json()["items"]) == written
 
     async def test_composition_rules(self, org: httpx.AsyncClient) -> None:
         no_chair = {**COUNCIL, "members": COUNCIL["members"][1:]}
@@ -145,7 +145,9 @@ class TestTeams:
         assert r.status_code == 201, r.text
         got = (await org.get(self.url, headers=SO_OFFICER)).json()
         assert [a["school_code"] for a in got["teams"][0]["assignments"]] == ["79701001", "79701002"]
-        assert (await org.get(self.url + "/audit", headers=OFFICER_A)).json()[0]["actor"] == "officer-pa"
+        assert (await org.get(self.url + "/audit", headers=OFFICER_A)).json()["items"][0][
+            "actor"
+        ] == "officer-pa"
 
     async def test_each_school_once_and_only_its_own(self, org: httpx.AsyncClient) -> None:
         body = teams(("79701001", "2025-06-05"), ("79701001", "2025-06-06"), ("79702001", "2025-06-07"))

@@ -79,7 +79,7 @@ class TestSelfAssessment:
         await put(org, VENDOR, FULL)
         r = await put(org, VENDOR, FULL)
         assert (r.status_code, r.json()["version"]) == (200, 1)
-        audit = (await org.get(SELF + "/audit", headers=HEAD)).json()
+        audit = (await org.get(SELF + "/audit", headers=HEAD)).json()["items"]
         assert [a["action"] for a in audit] == ["create"]
 
     async def test_bad_facts_are_422_and_write_nothing(self, org):
@@ -121,7 +121,7 @@ class TestSelfAssessment:
         assert snap["approval"]["by"] == "head-th1"
         assert snap["groups"][0]["points"] == "100"
         assert snap["evidence_ids"] == ["ev-1"]
-        audit = (await org.get(SELF + "/audit", headers=OFFICER_A)).json()
+        audit = (await org.get(SELF + "/audit", headers=OFFICER_A)).json()["items"]
         assert [(a["action"], a["actor"], a["version"]) for a in audit] == [
             ("create", "staff-th1", 1),
             ("submit", "staff-th1", 2),
@@ -298,7 +298,7 @@ class TestIdempotency:
         r2 = await org.post(SELF + "/submit", headers=h)
         assert r1.status_code == r2.status_code == 200
         assert r1.json()["version"] == r2.json()["version"]
-        audit = (await org.get(SELF + "/audit", headers=HEAD)).json()
+        audit = (await org.get(SELF + "/audit", headers=HEAD)).json()["items"]
         assert [a["action"] for a in audit] == ["create", "submit"]
         r3 = await org.post(SELF + "/submit", json={"reason": "khác"}, headers=h)
         assert (r3.status_code, r3.json()["code"]) == (422, "idempotency_key_reused")

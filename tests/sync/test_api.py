@@ -147,7 +147,7 @@ class TestAtRiskAndTimeliness:
         params = {"school_year": YEAR, "kind": "self", "as_of": "2025-05-25", "within_days": 14}
         r = await seeded.get("/api/v1/sync/at-risk", params=params, headers=SO_OFFICER)
         assert r.status_code == 200, r.text
-        codes = {s["school_code"]: s for s in r.json()["schools"]}
+        codes = {s["school_code"]: s for s in r.json()["items"]}
         assert set(codes) == {"79701002", "79702001", "79000001"}
         assert codes["79701002"]["days_left"] == 6
         assert codes["79701002"]["reason"] == "not_ready"
@@ -155,10 +155,10 @@ class TestAtRiskAndTimeliness:
         early = await seeded.get(
             "/api/v1/sync/at-risk", params={**params, "as_of": "2025-04-01"}, headers=SO_OFFICER
         )
-        assert early.json()["schools"] == []
+        assert early.json()["items"] == []
         # scope: an office sees only its own schools
         mine = await seeded.get("/api/v1/sync/at-risk", params=params, headers=OFFICER_A)
-        assert {s["school_code"] for s in mine.json()["schools"]} == {"79701002"}
+        assert {s["school_code"] for s in mine.json()["items"]} == {"79701002"}
 
     async def test_timeliness_on_time_late_missing(self, seeded, sync_app, scoring_app):
         await emit(scoring_app, make_snapshot(school_code="79701001"))
@@ -176,7 +176,7 @@ class TestAtRiskAndTimeliness:
         )
         assert r.status_code == 200, r.text
         body = r.json()
-        by = {s["school_code"]: s["status"] for s in body["schools"]}
+        by = {s["school_code"]: s["status"] for s in body["items"]}
         assert by == {"79701001": "on_time", "79701002": "late", "79702001": "missing", "79000001": "missing"}
         assert (body["expected"], body["on_time"], body["late"], body["missing"]) == (4, 1, 1, 2)
 
@@ -196,7 +196,7 @@ class TestAtRiskAndTimeliness:
         r = await seeded.get(
             "/api/v1/sync/timeliness", params={"school_year": YEAR, "kind": "self"}, headers=SO_OFFICER
         )
-        assert "79701009" not in {s["school_code"] for s in r.json()["schools"]}
+        assert "79701009" not in {s["school_code"] for s in r.json()["items"]}
 
     async def test_closed_before_not_expected_merged_after_still_expected(self, seeded, scoring_http):
         r = await scoring_http.post(
@@ -210,7 +210,7 @@ class TestAtRiskAndTimeliness:
         r = await seeded.get(
             "/api/v1/sync/timeliness", params={"school_year": YEAR, "kind": "self"}, headers=SO_OFFICER
         )
-        codes = {s["school_code"]: s["status"] for s in r.json()["schools"]}
+        codes = {s["school_code"]: s["status"] for s in r.json()["items"]}
         assert "79000001" not in codes  # closed before the deadline: not expected
         assert codes["79701002"] == "missing"  # merged after the deadline: still expected then
 

@@ -141,7 +141,7 @@ class TestAtRiskOncePerDay:
             r = await seeded.post(
                 "/api/v1/sync/at-risk/announce", params={"school_year": "2024-2025"}, headers=ADMIN
             )
-            assert (r.status_code, len(r.json()["schools"])) == (200, 4)
+            assert (r.status_code, len(r.json()["items"])) == (200, 4)
         assert await count(sync_app, select(func.count()).select_from(WebhookDelivery)) == 2
 
 

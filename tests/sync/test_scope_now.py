@@ -48,8 +48,8 @@ class TestScopeNow:
         params = {"school_year": YEAR, "kind": "self"}
         old = (await moved.get("/api/v1/sync/timeliness", params=params, headers=OFFICER_A)).json()
         new = (await moved.get("/api/v1/sync/timeliness", params=params, headers=OFFICER_B)).json()
-        assert "79701002" not in {s["school_code"] for s in old["schools"]}
-        assert "79701002" in {s["school_code"] for s in new["schools"]}
+        assert "79701002" not in {s["school_code"] for s in old["items"]}
+        assert "79701002" in {s["school_code"] for s in new["items"]}
         assert new["expected_as_of"] == "2025-05-31"  # who was expected: the registry on that day
         assert new["scope_as_of"] > "2025-09-01"  # who may read it: the caller's scope today
 
@@ -64,8 +64,8 @@ class TestScopeNow:
         params = {"school_year": YEAR, "kind": "self", "as_of": "2025-05-25"}
         old = (await moved.get("/api/v1/sync/at-risk", params=params, headers=OFFICER_A)).json()
         new = (await moved.get("/api/v1/sync/at-risk", params=params, headers=OFFICER_B)).json()
-        assert old["schools"] == []
-        assert {s["school_code"] for s in new["schools"]} == {"79701001", "79702001"}
+        assert old["items"] == []
+        assert {s["school_code"] for s in new["items"]} == {"79701001", "79702001"}
         assert new["expected_as_of"] == "2025-05-31"
 
     async def test_a_school_closed_since_is_read_by_its_last_office(self, moved, scoring_http):
@@ -75,7 +75,7 @@ class TestScopeNow:
         assert r.status_code == 200, r.text
         params = {"school_year": YEAR, "kind": "self"}
         new = (await moved.get("/api/v1/sync/timeliness", params=params, headers=OFFICER_B)).json()
-        row = {s["school_code"]: s for s in new["schools"]}["79701002"]
+        row = {s["school_code"]: s for s in new["items"]}["79701002"]
         assert row["status"] == "late"  # the fake recorded it today, long after 31 May 2025
         old = (await moved.get("/api/v1/sync/timeliness", params=params, headers=OFFICER_A)).json()
-        assert "79701002" not in {s["school_code"] for s in old["schools"]}
+        assert "79701002" not in {s["school_code"] for s in old["items"]}

@@ -52,7 +52,7 @@ async def log(
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = (
         await client.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=headers)
-    ).json()
+    ).json()["items"]
     return out
 
 

@@ -77,14 +77,15 @@ class TestSubscriptions:
     async def test_subscribe_list_unsubscribe(self, seeded):
         sub = await subscribe(seeded, schools=["79701001"])
         assert sub["secret"]
-        listed = (await seeded.get("/api/v1/sync/webhooks", headers=VENDOR)).json()
+        listed = (await seeded.get("/api/v1/sync/webhooks", headers=VENDOR)).json()["items"]
         assert [s["id"] for s in listed] == [sub["id"]]
         assert "secret" not in listed[0]
-        assert (await seeded.get("/api/v1/sync/webhooks", headers=OTHER_VENDOR)).json() == []
-        assert (
-            await seeded.delete(f"/api/v1/sync/webhooks/{sub['id']}", headers=OTHER_VENDOR)
-        ).status_code == 404
+        assert (await seeded.get("/api/v1/sync/webhooks", headers=OTHER_VENDOR)).json()["items"] == []
+        other = await seeded.delete(f"/api/v1/sync/webhooks/{sub['id']}", headers=OTHER_VENDOR)
+        assert (other.status_code, other.json()["code"]) == (404, "webhook_not_found")
         assert (await seeded.delete(f"/api/v1/sync/webhooks/{sub['id']}", headers=VENDOR)).status_code == 204
+        gone = await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)
+        assert (gone.status_code, gone.json()["code"]) == (404, "webhook_not_found")
 
     async def test_school_outside_scope_and_unknown_event_refused(self, seeded):
         r = await seeded.post(
@@ -115,7 +116,9 @@ class TestDispatch:
             body = json.loads(req.content)
             assert body["event"] == "sync.delivered"
             assert body["data"]["receipt_id"].startswith("BN-")
-        log = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()
+        log = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()[
+            "items"
+        ]
         assert [(x["state"], x["attempts"], x["last_status"]) for x in log] == [("delivered", 2, 204)]
 
     async def test_failing_receiver_gives_up_after_budget(self, seeded, sync_app, scoring_app):
@@ -129,7 +132,9 @@ class TestDispatch:
                 await d.run_once()
                 await d.run_once()
                 assert await d.run_once() == 0
-        (x,) = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()
+        (x,) = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()[
+            "items"
+        ]
         assert x["state"] == "failed"
         assert x["attempts"] == 2
         assert "ConnectError" in x["last_error"]
@@ -138,9 +143,9 @@ class TestDispatch:
         sub = await subscribe(seeded, schools=["79701002"])
         await emit(scoring_app, make_snapshot(school_code="79701001"))
         await pump(sync_app)
-        assert (
-            await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)
-        ).json() == []
+        assert (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()[
+            "items"
+        ] == []
 
     async def test_at_risk_announcement(self, seeded, sync_app):
         sub = await subscribe(seeded, events=["deadline.at_risk"])
@@ -150,7 +155,9 @@ class TestDispatch:
             headers=ADMIN,
         )
         assert r.status_code == 200, r.text
-        log = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()
+        log = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()[
+            "items"
+        ]
         assert {x["event"] for x in log} == {"deadline.at_risk"}
         assert len(log) == 2  # the vendor's two schools, none delivered yet
 
@@ -178,7 +185,7 @@ class TestReceiverAddresses:
         assert r.status_code == 422, r.text
         assert r.json()["validation_errors"][0]["pointer"] == "/url"
         assert r.json()["validation_errors"][0]["code"] == code
-        assert (await seeded.get("/api/v1/sync/webhooks", headers=VENDOR)).json() == []
+        assert (await seeded.get("/api/v1/sync/webhooks", headers=VENDOR)).json()["items"] == []
 
     @pytest.mark.parametrize("answers", [["10.0.0.5"], [PUBLIC, "127.0.0.1"], []])
     async def test_name_resolving_to_a_private_address_is_never_called(
@@ -195,7 +202,9 @@ class TestReceiverAddresses:
                     == 1
                 )
             assert not anything.called
-        (x,) = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()
+        (x,) = (await seeded.get(f"/api/v1/sync/webhooks/{sub['id']}/deliveries", headers=VENDOR)).json()[
+            "items"
+        ]
         assert x["state"] == "failed"
         assert x["last_error"].startswith("forbidden_address")
 
@@ -235,7 +244,7 @@ class TestReconciliation:
         r = await seeded.post("/api/v1/sync/reconciliation/run", headers=ADMIN)
         assert r.status_code == 200, r.text
         assert r.json() == {"checked": 3, "match": 1, "differs": 1, "missing": 1, "unreachable": 0}
-        flagged = (await seeded.get("/api/v1/sync/reconciliation", headers=ADMIN)).json()
+        flagged = (await seeded.get("/api/v1/sync/reconciliation", headers=ADMIN)).json()["items"]
         by = {f["reconcile_status"]: f for f in flagged}
         assert by["differs"]["reconcile_diff"] == ["/groups/0/points"]
         assert set(by) == {"differs", "missing"}

@@ -228,12 +228,12 @@ class TestTimelinessCountsTheResultThatStands:
         await pump(sync_app)
         await self._set_receipt_times(sync_app, {3: datetime(2025, 5, 20, tzinfo=UTC)})
         r = await seeded.get("/api/v1/sync/timeliness", params=params, headers=SO_OFFICER)
-        row = {s["school_code"]: s for s in r.json()["schools"]}["79701001"]
+        row = {s["school_code"]: s for s in r.json()["items"]}["79701001"]
         assert row["status"] == "on_time"
         await returned(scoring_app, make_snapshot(version=3))
         await pump(sync_app)
         r = await seeded.get("/api/v1/sync/timeliness", params=params, headers=SO_OFFICER)
-        row = {s["school_code"]: s for s in r.json()["schools"]}["79701001"]
+        row = {s["school_code"]: s for s in r.json()["items"]}["79701001"]
         assert row["status"] == "missing"
         assert len(row["withdrawn_receipt_ids"]) == 1
         # re-approved after the deadline: the result that stands is late
@@ -241,12 +241,12 @@ class TestTimelinessCountsTheResultThatStands:
         await pump(sync_app)
         await self._set_receipt_times(sync_app, {5: datetime(2025, 6, 3, tzinfo=UTC)})
         r = await seeded.get("/api/v1/sync/timeliness", params=params, headers=SO_OFFICER)
-        row = {s["school_code"]: s for s in r.json()["schools"]}["79701001"]
+        row = {s["school_code"]: s for s in r.json()["items"]}["79701001"]
         assert row["status"] == "late"
         at_risk = await seeded.get(
             "/api/v1/sync/at-risk", params={**params, "as_of": "2025-05-25"}, headers=ADMIN
         )
-        assert "79701001" not in {s["school_code"] for s in at_risk.json()["schools"]}
+        assert "79701001" not in {s["school_code"] for s in at_risk.json()["items"]}
 
     async def test_export_leaves_out_a_withdrawn_result(self, seeded, sync_app, scoring_app):
         snap = make_snapshot()

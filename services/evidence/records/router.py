@@ -18,6 +18,7 @@ from services.evidence.records.schemas import EvidencePage, EvidencePublic, Link
 from services.evidence.storage.base import BlobStore
 from shared import idempotency as idem
 from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
@@ -162,8 +163,8 @@ async def catalogue(
     school_year: str | None = None,
     item: Annotated[str | None, Query(description="an item (1.3.2) or criterion (1.3) code")] = None,
     kind: EvidenceKind | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> EvidencePage:
     """The school's evidence catalogue (danh mục minh chứng), in upload order, with its codes."""
     return await svc.page(

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.evidence.records.models import EvidenceKind, Source
 from shared.contracts import SchoolYear
+from shared.pagination import Page
 
 
 class EvidenceMeta(BaseModel):
@@ -71,6 +72,5 @@ class EvidencePublic(BaseModel):
     deleted_at: datetime | None = None
 
 
-class EvidencePage(BaseModel):
-    items: list[EvidencePublic]
-    next_cursor: str | None = Field(description="pass as `cursor` to continue; null at the end")
+class EvidencePage(Page[EvidencePublic]):
+    """Evidence of a school, oldest first."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import json
 from datetime import datetime
@@ -42,6 +41,7 @@ from shared.errors import (
     field_errors_from_pydantic,
 )
 from shared.i18n import msg
+from shared.pagination import decode_cursor, invalid_cursor, trim
 from shared.principal import Principal
 
 LIST_FIELDS = {"items"}
@@ -59,24 +59,18 @@ def meta_from_fields(fields: dict[str, list[str]]) -> dict[str, Any]:
     return out
 
 
-def encode_cursor(ev: Evidence) -> str:
-    return base64.urlsafe_b64encode(f"{ev.created_at.isoformat()}|{ev.id}".encode()).decode()
+def _key(ev: Evidence) -> tuple[str, str]:
+    return ev.created_at.isoformat(), ev.id
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def _after(cursor: str | None) -> tuple[datetime, str] | None:
+    key = decode_cursor(cursor, 2)
+    if key is None:
+        return None
     try:
-        at, eid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(at), eid
-    except (ValueError, UnicodeDecodeError) as e:
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="/cursor",
-                    code="cursor_invalid",
-                    message=msg("Con trỏ không hợp lệ.", "Invalid cursor."),
-                )
-            ]
-        ) from e
+        return datetime.fromisoformat(key[0]), key[1]
+    except ValueError as e:
+        raise invalid_cursor() from e
 
 
 def _fingerprint(school_code: str, meta: dict[str, Any], content: str, filename: str | None) -> str:
@@ -313,14 +307,11 @@ class EvidenceService:
             school_year=school_year,
             item=item,
             kind=kind.value if kind else None,
-            after=decode_cursor(cursor) if cursor else None,
+            after=_after(cursor),
             limit=limit + 1,
         )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return EvidencePage(
-            items=await self.render(rows), next_cursor=encode_cursor(rows[-1]) if more and rows else None
-        )
+        page, nxt = trim(rows, limit, _key)
+        return EvidencePage(items=await self.render(page), next_cursor=nxt)
 
     async def delete(self, p: Principal, ev: Evidence) -> None:
         """Soft delete: the row stays (who, when); the blob goes at the next GC if nothing else uses it."""

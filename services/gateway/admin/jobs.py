@@ -12,16 +12,19 @@ from services.gateway.jobs import JOB_RUNS
 from services.gateway.permissions import AdminDep
 from shared.errors import problem_responses
 from shared.jobs import statuses
+from shared.pagination import Cursor, Limit, Page, paginate
 from shared.principal import HEADER, sign_principal
 from shared.schedule import JOBS
 
 router = APIRouter(prefix="/admin/v1", tags=["admin"], responses=problem_responses(401, 403))
 
 
-@router.get("/jobs")
-async def jobs(request: Request, p: AdminDep) -> list[dict[str, Any]]:
+@router.get("/jobs", response_model=Page[dict[str, Any]], responses=problem_responses(422))
+async def jobs(
+    request: Request, p: AdminDep, cursor: Cursor = None, limit: Limit = 100
+) -> Page[dict[str, Any]]:
     """Each job of the schedule: service, cron, last run (slot, outcome, detail), last success. A
-    service that does not answer shows its jobs with `unavailable: true`."""
+    service that does not answer shows its jobs with `unavailable: true`. By service and job."""
     secret = request.app.state.settings.internal_secret.get_secret_value()
     upstreams: dict[str, httpx.AsyncClient] = request.app.state.upstreams
     out: list[dict[str, Any]] = []
@@ -42,4 +45,5 @@ async def jobs(request: Request, p: AdminDep) -> list[dict[str, Any]]:
         except (httpx.HTTPError, KeyError):
             out.extend({"job": j.name, "service": service, "cron": j.cron, "unavailable": True}
                        for j in JOBS if j.service == service)  # fmt: skip
-    return out
+    rows, nxt, total = paginate(out, cursor, limit, lambda j: (str(j["service"]), str(j["job"])), arity=2)
+    return Page(items=rows, next_cursor=nxt, total=total)

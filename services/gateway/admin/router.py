@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from services.gateway.admin.schemas import (
     ClientCreate,
@@ -14,7 +12,6 @@ from services.gateway.admin.schemas import (
     CredentialCreate,
     CredentialPublic,
     NewCredential,
-    Page,
     UserCreate,
     UserPublic,
     UserUpdate,
@@ -25,9 +22,9 @@ from services.gateway.auth.service import RevocationChecker
 from services.gateway.deps import SessionDep
 from services.gateway.permissions import AdminDep
 from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, Page, decode_one, trim
 
 router = APIRouter(prefix="/admin/v1", tags=["admin"], responses=problem_responses(401, 403))
-Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 def _forget(request: Request, sub: str) -> None:
@@ -55,13 +52,12 @@ async def create_client(body: ClientCreate, _: AdminDep, session: SessionDep) ->
 
 @router.get("/clients", response_model=Page[ClientPublic])
 async def list_clients(
-    _: AdminDep, session: SessionDep, cursor: str | None = None, limit: Limit = 100
+    _: AdminDep, session: SessionDep, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[ClientPublic]:
     """API clients, by id."""
     svc = AdminService(session)
-    rows = await svc.repo.clients(cursor, limit)
-    items = [_client(c, await svc.repo.credentials(c.id)) for c in rows]
-    return Page(items=items, next_cursor=rows[-1].id if len(rows) == limit else None)
+    rows, nxt = trim(await svc.repo.clients(decode_one(cursor), limit + 1), limit, lambda c: (c.id,))
+    return Page(items=[_client(c, await svc.repo.credentials(c.id)) for c in rows], next_cursor=nxt)
 
 
 @router.get("/clients/{client_id}", response_model=ClientPublic, responses=problem_responses(404))
@@ -120,12 +116,12 @@ async def create_user(body: UserCreate, _: AdminDep, session: SessionDep) -> Use
 
 @router.get("/users", response_model=Page[UserPublic])
 async def list_users(
-    _: AdminDep, session: SessionDep, cursor: str | None = None, limit: Limit = 100
+    _: AdminDep, session: SessionDep, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[UserPublic]:
     """Local users, by id."""
-    rows: list[User] = await AdminService(session).repo.users(cursor, limit)
-    items = [UserPublic.model_validate(u, from_attributes=True) for u in rows]
-    return Page(items=items, next_cursor=rows[-1].id if len(rows) == limit else None)
+    found: list[User] = await AdminService(session).repo.users(decode_one(cursor), limit + 1)
+    rows, nxt = trim(found, limit, lambda u: (u.id,))
+    return Page(items=[UserPublic.model_validate(u, from_attributes=True) for u in rows], next_cursor=nxt)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic, responses=problem_responses(404, 422))

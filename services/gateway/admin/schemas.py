@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.principal import Role
 
 Id = str
-T = TypeVar("T")
 
 
 class ScopeFields(BaseModel):
@@ -99,8 +97,3 @@ class ClientCreated(ClientPublic):
 
 class UserPublic(SubjectPublic):
     username: str
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = None

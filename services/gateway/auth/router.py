@@ -23,9 +23,9 @@ router = APIRouter(tags=["authentication"])
 
 
 def _grant(g: TokenGrant) -> JSONResponse:
-    body = TokenResponse(
-        access_token=g.access_token, expires_in=g.expires_in, scope=" ".join(sorted(g.principal.roles))
-    )
+    # a client's token says its granted scopes; a person's, its roles (what its bearer may do)
+    scope = g.scopes if g.scopes is not None else g.principal.roles
+    body = TokenResponse(access_token=g.access_token, expires_in=g.expires_in, scope=" ".join(sorted(scope)))
     return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
@@ -50,9 +50,12 @@ async def token(
     grant_type: Annotated[str | None, Form()] = None,
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
+    scope: Annotated[str | None, Form(max_length=1024)] = None,
 ) -> JSONResponse:
     """OAuth2 client credentials (RFC 6749 §4.4): a short-lived access token for an API client.
-    The client authenticates with HTTP Basic or `client_id`/`client_secret` form fields."""
+    The client authenticates with HTTP Basic or `client_id`/`client_secret` form fields. `scope`
+    (space-separated) narrows the token to some scopes; without it the token has every scope the
+    client may have (`admin` only for a client with the admin role)."""
     await limit_anonymous(request, "login")
     if not grant_type:
         raise OAuthError(
@@ -67,7 +70,7 @@ async def token(
     if not client_id or not client_secret:
         raise OAuthError("invalid_client", "client_id and client_secret are required.", 401)
     async with throttled(request, f"client:{client_id}"):
-        grant = await TokenService(session, settings).client_credentials(client_id, client_secret)
+        grant = await TokenService(session, settings).client_credentials(client_id, client_secret, scope)
     return _grant(grant)
 
 

@@ -15,6 +15,7 @@ from services.gateway.auth.passwords import credential_id_of, verify_secret
 from services.gateway.auth.repository import AuthRepository
 from services.gateway.auth.tokens import InvalidToken, Verified, issue
 from services.gateway.config import GatewaySettings
+from shared.openapi.naming import client_scopes
 from shared.principal import Principal, PrincipalKind, Role
 
 
@@ -43,6 +44,7 @@ class TokenGrant:
     access_token: str
     expires_in: int
     principal: Principal
+    scopes: frozenset[str] | None = None  # a client token's granted scopes
 
 
 class TokenService:
@@ -50,7 +52,7 @@ class TokenService:
         self.repo = AuthRepository(session)
         self.settings = settings
 
-    async def client_credentials(self, client_id: str, secret: str) -> TokenGrant:
+    async def client_credentials(self, client_id: str, secret: str, scope: str | None = None) -> TokenGrant:
         bad = OAuthError("invalid_client", "Unknown client or wrong secret.", 401)
         cid = credential_id_of(secret)
         cred = await self.repo.credential(cid) if cid else None
@@ -65,13 +67,24 @@ class TokenService:
             raise bad
         cred.last_used_at = now
         p = principal_of(client, client.id, PrincipalKind.CLIENT)
+        allowed = client_scopes({r.value for r in p.roles})
+        # RFC 6749 §3.3: without `scope` the client gets every scope it may have
+        granted = allowed if not scope or not scope.strip() else frozenset(scope.split())
+        if not granted <= allowed:
+            unknown = " ".join(sorted(granted - allowed))
+            raise OAuthError("invalid_scope", f"Scopes not available to this client: {unknown}.")
         rate = client.rate_limit_per_second or self.settings.rate_limit_per_second
         burst = client.rate_limit_burst or self.settings.rate_limit_burst
         custom = client.rate_limit_per_second is not None or client.rate_limit_burst is not None
         token, ttl = issue(
-            self.settings, p, client.token_generation, cred.id, rate_limit=(rate, burst) if custom else None
+            self.settings,
+            p,
+            client.token_generation,
+            cred.id,
+            rate_limit=(rate, burst) if custom else None,
+            scopes=granted,
         )
-        return TokenGrant(token, ttl, p)
+        return TokenGrant(token, ttl, p, granted)
 
     async def login(self, username: str, password: str) -> TokenGrant:
         user = await self.repo.user_by_username(username)

@@ -34,6 +34,7 @@ class Verified:
     exp: int
     issuer: str
     rate_limit: tuple[float, int] | None = None  # a client's own (per second, burst), if set
+    scopes: frozenset[str] | None = None  # an API client's granted scopes; None: a person's token
 
 
 def issue(
@@ -43,6 +44,7 @@ def issue(
     credential_id: str | None = None,
     now: float | None = None,
     rate_limit: tuple[float, int] | None = None,
+    scopes: frozenset[str] | None = None,
 ) -> tuple[str, int]:
     """A signed token and its lifetime in seconds."""
     iat = int(now if now is not None else time.time())
@@ -65,6 +67,8 @@ def issue(
         claims["cid"] = credential_id
     if rate_limit is not None:
         claims["rl"] = list(rate_limit)
+    if scopes is not None:
+        claims["scope"] = " ".join(sorted(scopes))  # RFC 9068's claim
     token = jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=LOCAL_ALGORITHM)
     return token, ttl
 
@@ -124,7 +128,9 @@ def verify_local(settings: GatewaySettings, token: str) -> Verified:
     p = _principal(claims, PrincipalKind.USER)
     rl = claims.get("rl")
     rate = (float(rl[0]), int(rl[1])) if isinstance(rl, list) and len(rl) == 2 else None
-    return Verified(p, int(claims.get("gen", 0)), claims.get("cid"), p.exp, settings.jwt_issuer, rate)
+    scope = claims.get("scope")
+    scopes = frozenset(scope.split()) if isinstance(scope, str) else None
+    return Verified(p, int(claims.get("gen", 0)), claims.get("cid"), p.exp, settings.jwt_issuer, rate, scopes)
 
 
 class JwksCache:

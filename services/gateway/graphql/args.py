@@ -18,7 +18,7 @@ WORD = re.compile(r"^[A-Za-z_]{1,32}$")  # levels and states: TH, not_started…
 KINDS = ("self", "external")
 
 
-def _bad(argument: str, expected: str) -> ExpectedError:
+def bad(argument: str, expected: str) -> ExpectedError:
     err = ExpectedError(f"Argument {argument!r} must be {expected}.", "BAD_USER_INPUT")
     assert err.extensions is not None
     err.extensions["argument"] = argument
@@ -27,43 +27,43 @@ def _bad(argument: str, expected: str) -> ExpectedError:
 
 def school_code(v: str, argument: str = "schoolCode") -> str:
     if not SCHOOL_CODE.match(v):
-        raise _bad(argument, "a school code of 2 to 32 letters or digits")
+        raise bad(argument, "a school code of 2 to 32 letters or digits")
     return v
 
 
 def year(v: str, argument: str = "year") -> str:
     if not is_school_year(v):
-        raise _bad(argument, "a school year written like 2024-2025")
+        raise bad(argument, "a school year written like 2024-2025")
     return v
 
 
 def unit_id(v: str, argument: str = "unitId") -> str:
     if not UNIT_ID.match(v):
-        raise _bad(argument, "an org unit id (letters, digits, '.', '-' and '_', at most 64)")
+        raise bad(argument, "an org unit id (letters, digits, '.', '-' and '_', at most 64)")
     return v
 
 
 def province(v: str | None, argument: str = "province") -> str | None:
     if v is not None and not PROVINCE.match(v):
-        raise _bad(argument, "a two-digit province code")
+        raise bad(argument, "a two-digit province code")
     return v
 
 
 def kind(v: str, argument: str = "kind") -> str:
     if v not in KINDS:
-        raise _bad(argument, "self or external")
+        raise bad(argument, "self or external")
     return v
 
 
 def word(v: str | None, argument: str) -> str | None:
     if v is not None and not WORD.match(v):
-        raise _bad(argument, "a level or state name")
+        raise bad(argument, "a level or state name")
     return v
 
 
 def bounded(v: int, argument: str, low: int, high: int) -> int:
     if not low <= v <= high:
-        raise _bad(argument, f"between {low} and {high}")
+        raise bad(argument, f"between {low} and {high}")
     return v
 
 

@@ -72,7 +72,14 @@ class YearOnYear:
             )
             for s in d["items"]
         ]
-        return cls(**{**d, "items": items})
+        return cls(
+            unit_id=d["unit_id"],
+            year=d["year"],
+            previous_year=d["previous_year"],
+            kind=d["kind"],
+            items=items,
+            next_cursor=d.get("next_cursor"),
+        )
 
 
 @strawberry.type
@@ -126,11 +133,20 @@ class GoodModels:
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> GoodModels:
-        return cls(**{**d, "items": [RankedSchool(**s) for s in d["items"]]})
+        return cls(
+            province=d["province"],
+            year=d["year"],
+            kind=d["kind"],
+            group=d["group"],
+            items=[RankedSchool(**s) for s in d["items"]],
+        )
 
 
 async def fetch(scoring: Upstream, path: str, **params: Any) -> Any | None:
-    """GET an insights route; None when the unit is not the caller's (404)."""
+    """GET an insights route; None when the unit is not the caller's (404). GraphQL's `year` is
+    the REST `school_year`."""
+    if "year" in params:
+        params["school_year"] = params.pop("year")
     return await scoring.call(
         "GET", f"/api/v1/insights/{path}", params={k: v for k, v in params.items() if v is not None}
     )

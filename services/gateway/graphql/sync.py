@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from services.gateway.graphql.upstream import Upstream
 
+PAGE = 500
 TimelinessKey = tuple[str | None, str, str]  # province (None: the caller's whole scope), year, kind
 
 
@@ -50,7 +51,7 @@ class Timeliness:
                     on_time_deadline=str(s["on_time_deadline"]),
                     receipt_at=s.get("receipt_at"),
                 )
-                for s in d.get("schools", [])
+                for s in d.get("items", [])
             ],
         )
 
@@ -87,7 +88,7 @@ class AtRisk:
                     days_left=s["days_left"],
                     reason=s["reason"],
                 )
-                for s in d.get("schools", [])
+                for s in d.get("items", [])
             ],
         )
 
@@ -105,7 +106,7 @@ def timeliness_loader(sync: Upstream) -> DataLoader[TimelinessKey, dict[str, Any
     async def load(keys: Sequence[TimelinessKey]) -> list[dict[str, Any] | None]:
         found: dict[TimelinessKey, dict[str, Any] | None] = {}
         for key in dict.fromkeys(keys):
-            found[key] = await sync.optional("GET", "/api/v1/sync/timeliness", params=_params(*key))
+            found[key] = await whole(sync, "/api/v1/sync/timeliness", _params(*key))
         return [found[k] for k in keys]
 
     return DataLoader(load_fn=load)
@@ -113,4 +114,17 @@ def timeliness_loader(sync: Upstream) -> DataLoader[TimelinessKey, dict[str, Any
 
 async def at_risk(sync: Upstream, province: str | None, year: str, kind: str, within_days: int) -> Any:
     params = _params(province, year, kind, within_days=within_days)
-    return await sync.optional("GET", "/api/v1/sync/at-risk", params=params)
+    return await whole(sync, "/api/v1/sync/at-risk", params)
+
+
+async def whole(sync: Upstream, path: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """A report with every row: its figures come whole on each page, its rows a page at a time."""
+    report: dict[str, Any] | None = await sync.optional("GET", path, params={**params, "limit": PAGE})
+    cursor = report.get("next_cursor") if report else None
+    while report is not None and cursor:
+        page = await sync.optional("GET", path, params={**params, "limit": PAGE, "cursor": cursor})
+        if page is None:
+            return None
+        report["items"] += page.get("items", [])
+        cursor = page.get("next_cursor")
+    return report

@@ -3,7 +3,6 @@ them)."""
 
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,21 +14,19 @@ from services.gateway.graphql.context import Context
 from services.gateway.graphql.points import dec, opt_dec
 from services.gateway.graphql.sync import Timeliness
 from services.gateway.graphql.unit_scope import restricted
+from shared.errors import Unprocessable
+from shared.pagination import decode_one, encode_cursor
 
 Ctx = Info[Context, None]
 
 
-def encode_cursor(code: str) -> str:
-    return base64.urlsafe_b64encode(code.encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> str | None:
-    if not cursor:
-        return None
+def decode_after(after: str | None) -> str | None:
+    """The school code a connection's `after` carries. A GraphQL cursor is the REST cursor
+    (shared/pagination.py), so a bad one is refused the same way, as a bad argument."""
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except ValueError:
-        return None
+        return decode_one(after)
+    except Unprocessable as e:
+        raise args.bad("after", "the endCursor of the previous page") from e
 
 
 @strawberry.type
@@ -154,7 +151,7 @@ class SchoolFilter:
 
 def _filter_params(year: str, f: SchoolFilter) -> dict[str, Any]:
     """The school filter as the scoring service's query, every argument checked before it is sent."""
-    params: dict[str, Any] = {"year": args.year(year)}
+    params: dict[str, Any] = {"school_year": args.year(year)}
     for key, val in (
         ("level", args.word(f.level, "filter.level")),
         ("state", args.word(f.state, "filter.state")),
@@ -172,7 +169,7 @@ def _connection(page: dict[str, Any]) -> SchoolConnection:
     nxt = page.get("next_cursor")
     return SchoolConnection(
         nodes=nodes,
-        page_info=PageInfo(end_cursor=encode_cursor(nxt) if nxt else None, has_next_page=bool(nxt)),
+        page_info=PageInfo(end_cursor=nxt or None, has_next_page=bool(nxt)),
     )
 
 
@@ -184,9 +181,9 @@ async def fetch_schools(
     params["limit"] = first
     if f.unit_id is not None:
         params["unit"] = args.unit_id(f.unit_id, "filter.unitId")
-    cursor = decode_cursor(after)
-    if cursor is not None:
-        params["cursor"] = cursor
+    code = decode_after(after)
+    if code is not None:
+        params["cursor"] = encode_cursor(code)
     return _connection(
         await info.context.scoring.call("GET", "/api/v1/dashboard/schools", params=params) or {}
     )
@@ -230,5 +227,5 @@ class OrgUnit:
     ) -> SchoolConnection:
         # batched: the units of one tree share one listing (unit_schools.py)
         params = tuple(sorted(_filter_params(year, filter or SchoolFilter()).items()))
-        key = (self.id, params, min(max(first, 1), 200), decode_cursor(after))
+        key = (self.id, params, min(max(first, 1), 200), decode_after(after))
         return _connection(await info.context.unit_schools.load(key))

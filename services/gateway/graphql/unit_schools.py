@@ -1,7 +1,7 @@
 """`OrgUnit.schools` for many units in one request without one upstream call per unit: the
 schools matching the filter are listed once (paged by 500) and split by managing unit locally,
-each unit's page cut by its own cursor (the school code, as upstream). A single unit keeps the
-direct call."""
+each unit's page cut by its own cursor (the school code, in the REST cursor's form). A single
+unit keeps the direct call."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 from services.gateway.graphql.loaders import UnitIndex
 from services.gateway.graphql.unit_scope import subtree
 from services.gateway.graphql.upstream import Upstream
+from shared.pagination import encode_cursor
 
 Params = tuple[tuple[str, Any], ...]  # the filter's upstream parameters, year included, no unit
 Key = tuple[str, Params, int, str | None]  # unit, filter, first, after (a school code)
@@ -36,7 +37,8 @@ def unit_schools_loader(scoring: Upstream, units: UnitIndex) -> DataLoader[Key, 
     async def load(keys: Sequence[Key]) -> list[dict[str, Any]]:
         if len(keys) == 1:
             unit, params, first, after = keys[0]
-            query = {**dict(params), "unit": unit, "limit": first, **({"cursor": after} if after else {})}
+            cursor = {"cursor": encode_cursor(after)} if after else {}
+            query = {**dict(params), "unit": unit, "limit": first, **cursor}
             return [await scoring.call("GET", "/api/v1/dashboard/schools", params=query) or {}]
         listed: dict[Params, list[dict[str, Any]]] = defaultdict(list)
         for params in dict.fromkeys(k[1] for k in keys):
@@ -50,7 +52,8 @@ def unit_schools_loader(scoring: Upstream, units: UnitIndex) -> DataLoader[Key, 
                 if s.get("managing_unit_id") in tree and (after is None or s["code"] > after)
             ]
             page = rows[:first]
-            out.append({"items": page, "next_cursor": page[-1]["code"] if len(rows) > first else None})
+            nxt = encode_cursor(page[-1]["code"]) if len(rows) > first else None
+            out.append({"items": page, "next_cursor": nxt})
         return out
 
     return DataLoader(load_fn=load)

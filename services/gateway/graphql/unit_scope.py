@@ -60,6 +60,6 @@ async def subtree(units: UnitIndex, unit_id: str) -> set[str]:
 
 def restricted(report: dict[str, Any], codes: set[str]) -> dict[str, Any]:
     """A province's timeliness report narrowed to some schools, its counts recomputed."""
-    schools = [s for s in report.get("schools", []) if s["school_code"] in codes]
+    schools = [s for s in report.get("items", []) if s["school_code"] in codes]
     counts = {k: sum(1 for s in schools if s["status"] == k) for k in ("on_time", "late", "missing")}
-    return {**report, "schools": schools, "expected": len(schools), **counts}
+    return {**report, "items": schools, "total": len(schools), "expected": len(schools), **counts}

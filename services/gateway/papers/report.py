@@ -96,7 +96,7 @@ def timeliness_blocks(t: dict[str, Any] | None, roster: list[dict[str, Any]]) ->
         ]
     unit_of = {s["code"]: s["managing_unit_name"] for s in roster}
     counts: dict[str, Counter[str]] = {}
-    for sc in t.get("schools", []):
+    for sc in t.get("items", []):
         counts.setdefault(unit_of.get(sc["school_code"], "Khác"), Counter())[sc["status"]] += 1
     rows = [
         [unit, str(sum(c.values())), str(c["on_time"]), str(c["late"]), str(c["missing"])]

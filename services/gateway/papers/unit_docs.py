@@ -80,7 +80,21 @@ async def load(svc: Services, unit_id: str, year: str, slug: str) -> UnitRecords
             school_year=year,
             kind="self",
             province=unit.get("province_code"),
+            limit=500,
         )
+        cursor = r.timeliness.get("next_cursor") if r.timeliness else None
+        while r.timeliness and cursor:  # the counts come whole on every page, the rows a page at a time
+            page = await svc.get(
+                "sync",
+                "/api/v1/sync/timeliness",
+                school_year=year,
+                kind="self",
+                province=unit.get("province_code"),
+                limit=500,
+                cursor=cursor,
+            )
+            r.timeliness["items"] += page["items"]
+            cursor = page.get("next_cursor")
     return r
 
 

@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 from services.scoring.assessments import evidence_refs, workflow
 from services.scoring.assessments.calendar import check_window, extended, locked
 from services.scoring.assessments.models import Assessment, AuditEntry, ChangeEventRow, CriterionScore, State
-from services.scoring.assessments.plan import plan_submit, plan_write, summary
+from services.scoring.assessments.plan import check_expected_version, plan_submit, plan_write, summary
 from services.scoring.assessments.repository import insert_rows
 from services.scoring.assessments.rules import vn_today
 from services.scoring.assessments.service import Checks, stale
@@ -49,6 +49,13 @@ class BulkRow(BaseModel):
     awarded: dict[str, Any] = Field(default_factory=dict)
     evidence_ids: list[str] = Field(default_factory=list, max_length=500)
     submit: bool = Field(False, description="also submit the draft (as POST …/self/submit would)")
+    expected_version: int | None = Field(
+        None,
+        ge=0,
+        description="write only if the assessment is at this version (0: only if it does not exist "
+        "yet), else the row is rejected with 412 `precondition_failed`; without it the row overwrites "
+        "the draft whatever its version (the bulk form of If-Match)",
+    )
 
 
 class BulkRequest(BaseModel):
@@ -281,6 +288,7 @@ class BulkService:
                 status=422,
                 code="no_framework",
             )
+        check_expected_version(a, row.expected_version, f"/items/{i}")
         created = a is None
         if a is None:
             a = new_assessment(

@@ -12,6 +12,7 @@ from services.scoring.assessments.extension_grants import ExtensionIn, Extension
 from services.scoring.deps import PrincipalDep, RegistryDep, SessionDep
 from shared.contracts import AssessmentKind
 from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, Page, paginate_ids
 
 router = APIRouter(prefix="/api/v1/schools/{code}/assessments/{year}", tags=["assessments"])
 
@@ -36,13 +37,24 @@ async def grant_extension(
     return ExtensionOut.model_validate(ext, from_attributes=True)
 
 
-@router.get("/{kind}/extensions", response_model=list[ExtensionOut], responses=problem_responses(404))
+@router.get("/{kind}/extensions", response_model=Page[ExtensionOut], responses=problem_responses(404, 422))
 async def list_extensions(
-    code: str, year: str, kind: Annotated[AssessmentKind, Path()], p: PrincipalDep, session: SessionDep
-) -> list[ExtensionOut]:
+    code: str,
+    year: str,
+    kind: Annotated[AssessmentKind, Path()],
+    p: PrincipalDep,
+    session: SessionDep,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[ExtensionOut]:
     """Every extension granted to the school for this school year and kind, oldest first."""
-    rows = await extension_grants.granted(session, p, code, year, kind)
-    return [ExtensionOut.model_validate(e, from_attributes=True) for e in rows]
+    granted = await extension_grants.granted(session, p, code, year, kind)
+    rows, nxt, total = paginate_ids(granted, cursor, limit, lambda e: int(e.id or 0))
+    return Page(
+        items=[ExtensionOut.model_validate(e, from_attributes=True) for e in rows],
+        next_cursor=nxt,
+        total=total,
+    )
 
 
 @router.post(

@@ -14,7 +14,7 @@ from services.scoring.assessments.models import State
 from services.scoring.assessments.scoring import Scored, apply_result, content_hash, score_document
 from services.scoring.frameworks.registry import Published
 from shared.db import utcnow
-from shared.errors import Unprocessable
+from shared.errors import FieldError, PreconditionFailed, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal
 from shared.requestid import current_request_id
@@ -56,6 +56,31 @@ def audit_row(
         "reason": reason,
         "request_id": current_request_id(),
     }
+
+
+def check_expected_version(a: Any | None, expected: int | None, root: str) -> None:
+    """A bulk row's `expected_version`, the bulk form of If-Match: the draft is written only if it
+    is still at that version (0: only if there is none yet). Without it a row overwrites the draft
+    whatever its version, as a vendor's nightly full upload means to."""
+    if expected is None:
+        return
+    current = 0 if a is None else int(a.version)
+    if current == expected:
+        return
+    raise PreconditionFailed(
+        msg(
+            f"Bản đánh giá đang ở phiên bản {current}, không phải {expected}.",
+            f"The assessment is at version {current}, not {expected}.",
+        ),
+        errors=[
+            FieldError(
+                pointer=f"{root}/expected_version",
+                code="version_mismatch",
+                message=msg("Phiên bản đã thay đổi.", "The version has changed."),
+            )
+        ],
+        current_version=current,
+    )
 
 
 def plan_write(

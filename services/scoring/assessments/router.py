@@ -26,6 +26,7 @@ from services.scoring.permissions import BulkWriter
 from shared import idempotency as idem
 from shared.contracts import AssessmentKind
 from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, Page, paginate_ids
 from shared.principal import Principal
 
 router = APIRouter(prefix="/api/v1/schools/{code}/assessments/{year}", tags=["assessments"])
@@ -205,13 +206,24 @@ async def recognise(ctx: ActionDep, body: RecogniseBody) -> Response:
     return await ctx.run("recognise", body)
 
 
-@router.get("/{kind}/audit", response_model=list[AuditOut], responses=problem_responses(404))
+@router.get("/{kind}/audit", response_model=Page[AuditOut], responses=problem_responses(404, 422))
 async def audit(
-    code: str, year: str, kind: Kind, p: PrincipalDep, session: SessionDep, registry: RegistryDep
-) -> list[AuditOut]:
-    """Every change of facts, points or state: who, in which role, when, before, after, why."""
-    rows = await AssessmentService(session, registry).audit(p, code, year, kind)
-    return [AuditOut.model_validate(r, from_attributes=True) for r in rows]
+    code: str,
+    year: str,
+    kind: Kind,
+    p: PrincipalDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[AuditOut]:
+    """Every change of facts, points or state: who, in which role, when, before, after, why;
+    oldest first."""
+    entries = await AssessmentService(session, registry).audit(p, code, year, kind)
+    rows, nxt, total = paginate_ids(entries, cursor, limit, lambda r: int(r.id or 0))
+    return Page(
+        items=[AuditOut.model_validate(r, from_attributes=True) for r in rows], next_cursor=nxt, total=total
+    )
 
 
 bulk_router = APIRouter(prefix="/api/v1/bulk", tags=["bulk"])

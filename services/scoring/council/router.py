@@ -10,6 +10,7 @@ from services.scoring.council.service import CouncilService, council_out
 from services.scoring.deps import PrincipalDep, SessionDep
 from shared.contracts import SchoolYear
 from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, Page, paginate_ids
 
 router = APIRouter(prefix="/api/v1/schools/{code}/council/{year}", tags=["records"])
 
@@ -41,10 +42,19 @@ async def put_council(
     return council_out(c)
 
 
-@router.get("/audit", response_model=list[AuditOut], responses=problem_responses(404))
-async def council_audit(code: str, year: SchoolYear, p: PrincipalDep, session: SessionDep) -> list[AuditOut]:
-    """Every change to the council: who, when, before and after."""
+@router.get("/audit", response_model=Page[AuditOut], responses=problem_responses(404, 422))
+async def council_audit(
+    code: str,
+    year: SchoolYear,
+    p: PrincipalDep,
+    session: SessionDep,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[AuditOut]:
+    """Every change to the council: who, when, before and after; oldest first."""
     await CouncilService(session).get(p, code, year)
-    return [
-        AuditOut.model_validate(a, from_attributes=True) for a in await trail(session, "council", code, year)
-    ]
+    entries = await trail(session, "council", code, year)
+    rows, nxt, total = paginate_ids(entries, cursor, limit, lambda a: int(a.id or 0))
+    return Page(
+        items=[AuditOut.model_validate(a, from_attributes=True) for a in rows], next_cursor=nxt, total=total
+    )

@@ -42,6 +42,7 @@ class CouncilOut(CouncilWrite):
 
 
 class AuditOut(BaseModel):
+    id: int
     at: datetime
     actor: str
     roles: list[str]

@@ -10,11 +10,12 @@ from services.scoring.dashboard.repository import Filters
 from services.scoring.dashboard.schemas import SchoolPage, Summaries, SummariesRequest, UnitSummary
 from services.scoring.dashboard.service import DashboardService
 from services.scoring.deps import PrincipalDep, SessionDep
-from shared.contracts import SchoolYear
 from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, decode_one
+from shared.params import SchoolYearQuery
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
-Year = Annotated[SchoolYear, Query(description="school year, e.g. 2024-2025")]
+Year = SchoolYearQuery  # `school_year`, `year` still accepted
 Level = Annotated[int | None, Query(ge=1, le=3)]
 
 
@@ -43,10 +44,10 @@ async def schools(
     external_state: str | None = None,
     g1_level: Level = None,
     g2_level: Level = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> SchoolPage:
     """Schools the caller may see with their self and external assessment of the year, filtered
-    by unit subtree, school level, state and group levels, by cursor (the last school code)."""
+    by unit subtree, school level, state and group levels, by school code."""
     f = Filters(unit, level, state, external_state, g1_level, g2_level)
-    return await DashboardService(session).schools(p, year, f, cursor, limit)
+    return await DashboardService(session).schools(p, year, f, decode_one(cursor), limit)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts import SchoolYear
+from shared.pagination import Page
 
 
 class SummariesRequest(BaseModel):
@@ -65,6 +66,5 @@ class SchoolRow(BaseModel):
     external_assessment: AssessmentBrief | None
 
 
-class SchoolPage(BaseModel):
-    items: list[SchoolRow]
-    next_cursor: str | None = None
+class SchoolPage(Page[SchoolRow]):
+    """Schools with their assessments of the year, by code."""

@@ -20,6 +20,7 @@ from services.scoring.dashboard.schemas import (
     UnitSummary,
 )
 from services.scoring.errors import UnitNotFound
+from shared.pagination import trim
 from shared.principal import Principal
 
 
@@ -110,7 +111,8 @@ class DashboardService:
         return out[0]
 
     async def schools(self, p: Principal, year: str, f: Filters, after: str | None, limit: int) -> SchoolPage:
-        rows = await self.repo.schools(p, year, f, after, limit)
+        found = await self.repo.schools(p, year, f, after, limit + 1)
+        rows, nxt = trim(found, limit, lambda r: (r[0].code,))
         items = [
             SchoolRow(
                 code=s.code,
@@ -122,4 +124,4 @@ class DashboardService:
             )
             for s, m, a, e in rows
         ]
-        return SchoolPage(items=items, next_cursor=items[-1].code if len(items) == limit else None)
+        return SchoolPage(items=items, next_cursor=nxt)

@@ -12,15 +12,17 @@ from services.scoring.frameworks.schemas import FrameworkPage, ScoreRequest, Sco
 from services.scoring.frameworks.service import get_published, summary
 from shared.errors import parse_json_object, problem_responses, read_body
 from shared.framework.model import Framework
+from shared.pagination import Cursor, Limit, paginate
 
 router = APIRouter(prefix="/api/v1/frameworks", tags=["frameworks"])
 PREVIEW_MAX_BYTES = 256 * 1024  # anonymous work: every fact of a framework fits in a few KiB
 
 
 @router.get("", response_model=FrameworkPage)
-async def list_frameworks(registry: RegistryDep) -> FrameworkPage:
+async def list_frameworks(registry: RegistryDep, cursor: Cursor = None, limit: Limit = 100) -> FrameworkPage:
     """List the published frameworks (national and provincial overlays), each with the ref to pin."""
-    return FrameworkPage(items=[summary(p) for p in registry.all()])
+    rows, nxt, total = paginate([summary(p) for p in registry.all()], cursor, limit, lambda f: (f.ref,))
+    return FrameworkPage(items=rows, next_cursor=nxt, total=total)
 
 
 _FRAMEWORK: dict[int | str, dict[str, Any]] = {

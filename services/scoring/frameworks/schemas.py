@@ -14,6 +14,7 @@ from services.scoring.engine import CriterionResult, GroupResult, ItemResult, Sc
 from services.scoring.frameworks.explain import explain, explain_json
 from shared.framework.model import Framework, Text
 from shared.openapi import typed_as
+from shared.pagination import Page
 
 Number = float | int
 
@@ -28,9 +29,8 @@ class FrameworkSummary(BaseModel):
     province: str | None
 
 
-class FrameworkPage(BaseModel):
-    items: list[FrameworkSummary]
-    next_cursor: str | None = None
+class FrameworkPage(Page[FrameworkSummary]):
+    """Published frameworks, by ref."""
 
 
 class ScoreRequest(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -167,9 +167,11 @@ class InsightsRepository:
         group: str,
         level: str | None,
         unit: str | None,
+        after: tuple[int, str] | None,
         limit: int,
     ) -> list[Any]:
-        """Schools ranked by the group's points, ties sharing a rank (RANK, so 1, 1, 3)."""
+        """Schools ranked by the group's points, ties sharing a rank (RANK, so 1, 1, 3), from after
+        (rank, code)."""
         a = aliased(Assessment, name="rank_a")
         pts = points_col(a, group)
         rank = func.rank().over(order_by=pts.desc()).label("rank")
@@ -185,5 +187,11 @@ class InsightsRepository:
             q = q.where(cast(School.levels, String).like(f'%"{level}"%'))
         if unit is not None:
             q = q.where(Placement.managing_unit_id.in_(units_under(unit)))
-        q = q.order_by(rank, School.code).limit(limit)
-        return list((await self.session.execute(q)).all())
+        # the rank is taken over the whole filtered set, so a page is cut outside the window
+        ranked = q.subquery()
+        page = select(*ranked.c)
+        if after is not None:
+            r, code = after
+            page = page.where(or_(ranked.c.rank > r, and_(ranked.c.rank == r, ranked.c.code > code)))
+        page = page.order_by(ranked.c.rank, ranked.c.code).limit(limit)
+        return list((await self.session.execute(page)).all())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from shared.pagination import PageFields
+
 
 class GroupChange(BaseModel):
     code: str
@@ -21,13 +23,12 @@ class SchoolChange(BaseModel):
     groups: list[GroupChange]
 
 
-class YearOnYear(BaseModel):
+class YearOnYear(PageFields):
     unit_id: str
     year: str
     previous_year: str
     kind: str
     items: list[SchoolChange]
-    next_cursor: str | None
 
 
 class Cell(BaseModel):
@@ -79,7 +80,7 @@ class RankedSchool(BaseModel):
     managing_unit_id: str | None
 
 
-class GoodModels(BaseModel):
+class GoodModels(PageFields):
     province: str
     year: str
     kind: str

@@ -13,6 +13,7 @@ from services.scoring.dashboard.repository import DashboardRepository
 from services.scoring.errors import UnitNotFound
 from services.scoring.insights.repository import InsightsRepository
 from services.scoring.insights.stats import outliers
+from shared.pagination import decode_cursor, invalid_cursor, trim
 from shared.principal import Principal
 
 _CENT = Decimal("0.01")
@@ -47,7 +48,8 @@ class InsightsService:
     ) -> dict[str, Any]:
         units = await self._units(p, unit_id)
         prev = previous_year(year)
-        rows = await self.repo.year_on_year(units, year, prev, kind, after, limit)
+        found = await self.repo.year_on_year(units, year, prev, kind, after, limit + 1)
+        rows, nxt = trim(found, limit, lambda r: (r[0],))
         items = []
         for code, name, p1, l1, q1, m1, p2, l2, q2, m2, d1, d2 in rows:
             groups = [
@@ -63,7 +65,6 @@ class InsightsService:
                 for g, a, b, c, d, e in (("1", p1, l1, q1, m1, d1), ("2", p2, l2, q2, m2, d2))
             ]
             items.append({"school_code": code, "name": name, "groups": groups})
-        nxt = items[-1]["school_code"] if len(items) == limit else None
         return {
             "unit_id": unit_id,
             "year": year,
@@ -135,11 +136,24 @@ class InsightsService:
         group: str,
         level: str | None,
         unit: str | None,
+        cursor: str | None,
         limit: int,
     ) -> dict[str, Any]:
-        rows = await self.repo.ranking(p, province, year, kind, group, level, unit, limit)
+        key = decode_cursor(cursor, 2)
+        if key is not None and not key[0].isdigit():
+            raise invalid_cursor()
+        after = None if key is None else (int(key[0]), key[1])
+        found = await self.repo.ranking(p, province, year, kind, group, level, unit, after, limit + 1)
+        rows, nxt = trim(found, limit, lambda r: (str(r[0]), r[1]))
         items = [
             {"rank": r, "school_code": c, "name": nm, "points": pts(pt), "level": lv, "managing_unit_id": m}
             for r, c, nm, pt, lv, m in rows
         ]
-        return {"province": province, "year": year, "kind": kind, "group": group, "items": items}
+        return {
+            "province": province,
+            "year": year,
+            "kind": kind,
+            "group": group,
+            "items": items,
+            "next_cursor": nxt,
+        }

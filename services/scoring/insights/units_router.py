@@ -11,11 +11,13 @@ from services.scoring.insights.schemas import GoodModels, SelfVsExternal, Transi
 from services.scoring.insights.service import InsightsService
 from services.scoring.units.service import UnitAssessmentService
 from services.scoring.units.timeliness import SyncTimeliness
-from shared.contracts import AssessmentKind, SchoolLevel, SchoolYear
+from shared.contracts import AssessmentKind, SchoolLevel
 from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, decode_one
+from shared.params import SchoolYearQuery
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
-Year = Annotated[SchoolYear, Query(description="school year, e.g. 2024-2025")]
+Year = SchoolYearQuery  # `school_year`, `year` still accepted
 KindQ = Annotated[AssessmentKind, Query(description="`self` or `external`")]
 Group = Annotated[Literal["1", "2"], Query(description="group of criteria")]
 
@@ -27,12 +29,13 @@ async def year_on_year(
     p: PrincipalDep,
     session: SessionDep,
     kind: KindQ = AssessmentKind.SELF,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> dict[str, Any]:
     """Per school under the unit with a finished assessment this year: points and level per group,
-    last year's, and the change (null where last year's is missing)."""
-    return await InsightsService(session).year_on_year(p, unit_id, year, kind.value, cursor, limit)
+    last year's, and the change (null where last year's is missing); by school code."""
+    after = decode_one(cursor)
+    return await InsightsService(session).year_on_year(p, unit_id, year, kind.value, after, limit)
 
 
 @router.get("/units/{unit_id}/transitions", response_model=Transitions, responses=problem_responses(404, 422))
@@ -67,12 +70,14 @@ async def good_models(
     group: Group = "1",
     school_level: SchoolLevel | None = None,
     unit: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> dict[str, Any]:
     """Điển hình: the province's schools the caller may see, ranked by the group's points, ties
-    sharing a rank; filtered by school level and managing unit (its subtree)."""
+    sharing a rank; filtered by school level and managing unit (its subtree). By rank, then code."""
     lv = None if school_level is None else school_level.value
-    return await InsightsService(session).good_models(p, province, year, kind.value, group, lv, unit, limit)
+    svc = InsightsService(session)
+    return await svc.good_models(p, province, year, kind.value, group, lv, unit, cursor, limit)
 
 
 @router.get("/units/{unit_id}/unit-assessment", responses=problem_responses(404, 422, 503))

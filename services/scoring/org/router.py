@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-import base64
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from services.scoring.deps import PrincipalDep, SessionDep
 from services.scoring.errors import UnitNotFound
@@ -13,7 +10,6 @@ from services.scoring.org.schemas import (
     ImportSummary,
     Merge,
     Move,
-    Page,
     SchoolCreate,
     SchoolPublic,
     SchoolUpdate,
@@ -24,22 +20,9 @@ from services.scoring.org.schemas import (
 from services.scoring.org.service import OrgService, school_public, unit_public
 from services.scoring.permissions import OrgAdmin
 from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, Page, decode_one, trim
 
 router = APIRouter(prefix="/api/v1/org", tags=["org registry"])
-Limit = Annotated[int, Query(ge=1, le=500)]
-
-
-def _enc(key: str | None) -> str | None:
-    return None if key is None else base64.urlsafe_b64encode(key.encode()).decode()
-
-
-def _dec(cursor: str | None) -> str | None:
-    if not cursor:
-        return None
-    try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except ValueError:
-        return None
 
 
 @router.post("/units", status_code=201, response_model=UnitPublic, responses=problem_responses(403, 409, 422))
@@ -53,14 +36,13 @@ async def list_units(
     p: PrincipalDep,
     session: SessionDep,
     parent: str | None = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[UnitPublic]:
-    """List the org units the caller may see, optionally the children of one, by cursor."""
-    rows = await OrgService(session).repo.units(p, parent, _dec(cursor), limit)
-    return Page(
-        items=[unit_public(u) for u in rows], next_cursor=_enc(rows[-1].id) if len(rows) == limit else None
-    )
+    """List the org units the caller may see, optionally the children of one, by id."""
+    rows = await OrgService(session).repo.units(p, parent, decode_one(cursor), limit + 1)
+    page, nxt = trim(rows, limit, lambda u: (u.id,))
+    return Page(items=[unit_public(u) for u in page], next_cursor=nxt)
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic, responses=problem_responses(404))
@@ -96,13 +78,13 @@ async def list_schools(
     p: PrincipalDep,
     session: SessionDep,
     unit: str | None = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[SchoolPublic]:
-    """List the schools the caller may see (optionally under one unit), by cursor."""
-    rows = await OrgService(session).repo.schools(p, unit, _dec(cursor), limit)
-    items = [school_public(s, pl) for s, pl in rows]
-    return Page(items=items, next_cursor=_enc(items[-1].code) if len(items) == limit else None)
+    """List the schools the caller may see (optionally under one unit), by code."""
+    rows = await OrgService(session).repo.schools(p, unit, decode_one(cursor), limit + 1)
+    page, nxt = trim(rows, limit, lambda r: (r[0].code,))
+    return Page(items=[school_public(s, pl) for s, pl in page], next_cursor=nxt)
 
 
 @router.get("/schools/{code}", response_model=SchoolPublic, responses=problem_responses(404))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Generic, Literal, TypeVar
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -9,7 +9,6 @@ from services.scoring.org.models import Ownership, UnitKind
 from shared.contracts import SchoolLevel
 
 UnitId = str
-T = TypeVar("T")
 
 
 class UnitCreate(BaseModel):
@@ -120,11 +119,6 @@ class Merge(BaseModel):
 
     into: str = Field(description="the school (or unit) that absorbs this one")
     on: date
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = None
 
 
 class ImportRow(BaseModel):

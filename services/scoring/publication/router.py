@@ -1,34 +1,21 @@
 from __future__ import annotations
 
-import base64
 import hashlib
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from services.scoring.deps import PrincipalDep, SessionDep
 from services.scoring.publication.schemas import LinkOut, LinkWrite, PublicPage, RosterPage
 from services.scoring.publication.service import PublicationService, link_out
 from shared.contracts import SchoolYear
 from shared.errors import problem_responses
+from shared.pagination import Cursor, LargeLimit, Limit, decode_one, trim
 
 router = APIRouter(prefix="/api/v1", tags=["publication"])
 public_router = APIRouter(prefix="/api/v1/public", tags=["publication"])
 Province = Annotated[str, Path(pattern=r"^\d{2}$", description="province code (mã tỉnh)")]
-
-
-def _enc(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode()
-
-
-def _dec(cursor: str | None) -> str | None:
-    if not cursor:
-        return None
-    try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except ValueError:
-        return None
 
 
 @public_router.get(
@@ -39,15 +26,15 @@ async def public_results(
     year: SchoolYear,
     request: Request,
     session: SessionDep,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> Response:
     """The recognised results of a province and year as published (công bố): school, school level,
     managing unit, level per group, decision number and date, publication links. No token; no
     personal data; only what was recognised. Cacheable: answers `ETag` and honours
     `If-None-Match`."""
-    items = await PublicationService(session).public_page(province, year, _dec(cursor), limit)
-    nxt = _enc(items[-1].school_code) if len(items) == limit else None
+    rows = await PublicationService(session).public_page(province, year, decode_one(cursor), limit + 1)
+    items, nxt = trim(rows, limit, lambda r: (r.school_code,))
     body = PublicPage(province=province, school_year=year, items=items, next_cursor=nxt).model_dump_json()
     etag = f'"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
@@ -65,14 +52,14 @@ async def roster(
     p: PrincipalDep,
     session: SessionDep,
     as_of: date | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    cursor: Cursor = None,
+    limit: LargeLimit = 500,
 ) -> RosterPage:
     """Every school the unit manages (its subtree) that was open on `as_of` (default: the end of
     the school year, or today), with its self and external assessment of the year and its
     criteria, whether or not it submitted: the roster the papers and exports are made from."""
-    items = await PublicationService(session).roster(p, unit_id, year, as_of, _dec(cursor), limit)
-    nxt = _enc(items[-1].code) if len(items) == limit else None
+    rows = await PublicationService(session).roster(p, unit_id, year, as_of, decode_one(cursor), limit + 1)
+    items, nxt = trim(rows, limit, lambda r: (r.code,))
     return RosterPage(unit_id=unit_id, school_year=year, items=items, next_cursor=nxt)
 
 

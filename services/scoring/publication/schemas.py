@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+from shared.pagination import PageFields
+
 
 class LinkWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -39,11 +41,10 @@ class PublicResult(BaseModel):
     unit_publication_url: str | None = Field(description="the managing unit's publication link")
 
 
-class PublicPage(BaseModel):
+class PublicPage(PageFields):
     province: str
     school_year: str
     items: list[PublicResult]
-    next_cursor: str | None = None
 
 
 class SideOut(BaseModel):
@@ -79,8 +80,7 @@ class RosterRow(BaseModel):
     external_assessment: SideOut | None
 
 
-class RosterPage(BaseModel):
+class RosterPage(PageFields):
     unit_id: str
     school_year: str
     items: list[RosterRow]
-    next_cursor: str | None = None

@@ -11,6 +11,7 @@ from services.scoring.teams.schemas import TeamPlanOut, TeamPlanWrite
 from services.scoring.teams.service import TeamService, plan_out
 from shared.contracts import SchoolYear
 from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, Page, paginate_ids
 
 router = APIRouter(prefix="/api/v1/units/{unit_id}/teams/{year}", tags=["records"])
 
@@ -43,10 +44,19 @@ async def put_teams(
     return plan_out(t)
 
 
-@router.get("/audit", response_model=list[AuditOut], responses=problem_responses(404))
-async def teams_audit(unit_id: str, year: SchoolYear, p: PrincipalDep, session: SessionDep) -> list[AuditOut]:
-    """Every change to the teams: who, when, before and after."""
+@router.get("/audit", response_model=Page[AuditOut], responses=problem_responses(404, 422))
+async def teams_audit(
+    unit_id: str,
+    year: SchoolYear,
+    p: PrincipalDep,
+    session: SessionDep,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[AuditOut]:
+    """Every change to the teams: who, when, before and after; oldest first."""
     await TeamService(session).get(p, unit_id, year)
-    return [
-        AuditOut.model_validate(a, from_attributes=True) for a in await trail(session, "teams", unit_id, year)
-    ]
+    entries = await trail(session, "teams", unit_id, year)
+    rows, nxt, total = paginate_ids(entries, cursor, limit, lambda a: int(a.id or 0))
+    return Page(
+        items=[AuditOut.model_validate(a, from_attributes=True) for a in rows], next_cursor=nxt, total=total
+    )

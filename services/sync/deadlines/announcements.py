@@ -57,7 +57,7 @@ async def announce(
     )
     subs = await WebhookRepository(s).active()
     n = 0
-    for sc in out.schools:
+    for sc in out.items:
         if sc.school_code in done:
             continue
         s.add(

@@ -11,12 +11,13 @@ from services.sync.deadlines import service
 from services.sync.deadlines.announcements import announce
 from services.sync.deadlines.calendar import VN_TZ
 from services.sync.deadlines.rules import check_year
-from services.sync.deadlines.schemas import AtRiskOut, CalendarOut, OverrideIn, TimelinessOut
+from services.sync.deadlines.schemas import AtRiskOut, AtRiskSchool, CalendarOut, OverrideIn, TimelinessOut
 from services.sync.deadlines.service import at_risk, timeliness
 from services.sync.deps import ScoringDep, SessionDep
 from services.sync.permissions import CalendarSetter, SyncAdmin, SyncReader
 from shared.contracts import AssessmentKind, SchoolYear
 from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, paginate
 
 router = APIRouter(prefix="/api/v1/sync", tags=["deadlines"])
 
@@ -62,6 +63,12 @@ async def set_province_deadline(
     )
 
 
+def _at_risk_key(s: AtRiskSchool) -> tuple[str, str]:
+    # days left are negative once the deadline passed; shifted and zero-padded, the text order of
+    # the keys is the list's order (any two dates differ by fewer than 10 million days)
+    return f"{s.days_left + 10_000_000:08d}", s.school_code
+
+
 @router.get("/at-risk", response_model=AtRiskOut, responses=problem_responses(401, 403, 422))
 async def at_risk_list(
     p: SyncReader,
@@ -72,10 +79,15 @@ async def at_risk_list(
     province: ProvinceQ = None,
     within_days: Annotated[int, Query(ge=0, le=366)] = 14,
     as_of: date | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> AtRiskOut:
-    """Schools in scope not yet approved / recognised / delivered within N days of the deadline."""
+    """Schools in scope not yet approved / recognised / delivered within N days of the deadline,
+    the closest deadline first."""
     check_year(school_year, "/query/school_year")
-    return await at_risk(session, scoring, p, school_year, kind, as_of or _today(), within_days, province)
+    out = await at_risk(session, scoring, p, school_year, kind, as_of or _today(), within_days, province)
+    out.items, out.next_cursor, out.total = paginate(out.items, cursor, limit, _at_risk_key, arity=2)
+    return out
 
 
 @router.post("/at-risk/announce", response_model=AtRiskOut, responses=problem_responses(401, 403, 422))
@@ -102,7 +114,12 @@ async def timeliness_report(
     school_year: YearQ,
     kind: AssessmentKind = AssessmentKind.SELF,
     province: ProvinceQ = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> TimelinessOut:
-    """On time, late or missing per school in scope, from CSDL receipt times."""
+    """On time, late or missing per school in scope, from CSDL receipt times; the counts cover
+    every school, the rows come a page at a time by school code."""
     check_year(school_year, "/query/school_year")
-    return await timeliness(session, scoring, p, school_year, kind, province)
+    out = await timeliness(session, scoring, p, school_year, kind, province)
+    out.items, out.next_cursor, out.total = paginate(out.items, cursor, limit, lambda s: (s.school_code,))
+    return out

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from services.sync.deadlines.calendar import Deadline, Milestone
+from shared.pagination import PageFields
 
 
 class CalendarOut(BaseModel):
@@ -50,7 +51,7 @@ class AtRiskSchool(BaseModel):
     reason: AtRiskReason
 
 
-class AtRiskOut(BaseModel):
+class AtRiskOut(PageFields):
     school_year: str
     kind: str
     as_of: date
@@ -59,7 +60,7 @@ class AtRiskOut(BaseModel):
         description="the deadline day the expected set was taken on (the registry as of that day)"
     )
     scope_as_of: date = Field(description="the day the caller's scope was applied: today (Vietnam time)")
-    schools: list[AtRiskSchool]
+    items: list[AtRiskSchool] = Field(description="by days left, then school code")
 
 
 class Timeliness(StrEnum):
@@ -81,7 +82,7 @@ class SchoolTimeliness(BaseModel):
     )
 
 
-class TimelinessOut(BaseModel):
+class TimelinessOut(PageFields):
     school_year: str
     kind: str
     expected_as_of: date = Field(
@@ -94,4 +95,6 @@ class TimelinessOut(BaseModel):
     on_time: int
     late: int
     missing: int
-    schools: list[SchoolTimeliness]
+    items: list[SchoolTimeliness] = Field(
+        description="by school code; the counts above are the whole list's, whichever page this is"
+    )

@@ -113,7 +113,8 @@ async def at_risk(
         within_days=within_days,
         expected_as_of=expected_as_of,
         scope_as_of=today(),
-        schools=out,
+        items=out,
+        total=len(out),
     )
 
 
@@ -165,7 +166,8 @@ async def timeliness(
         on_time=sum(r.status == Timeliness.ON_TIME for r in rows),
         late=sum(r.status == Timeliness.LATE for r in rows),
         missing=sum(r.status == Timeliness.MISSING for r in rows),
-        schools=rows,
+        items=rows,
+        total=len(rows),
     )
 
 

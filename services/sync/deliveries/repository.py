@@ -289,14 +289,24 @@ class DeliveryRepository:
         )
         return list((await self.session.execute(q)).scalars())
 
-    async def flagged(self, status: str | None) -> list[DeliveryJob]:
+    async def flagged(
+        self, status: str | None, after: tuple[str, str, str] | None, limit: int
+    ) -> list[DeliveryJob]:
+        """Flagged deliveries by school, year and id, from after that key."""
         wanted = [status] if status else ["differs", "missing"]
-        q = (
-            select(DeliveryJob)
-            .where(DeliveryJob.reconcile_status.in_(wanted))
-            .order_by(DeliveryJob.school_code, DeliveryJob.school_year)
-            .limit(1000)
-        )
+        q = select(DeliveryJob).where(DeliveryJob.reconcile_status.in_(wanted))
+        if after is not None:
+            code, year, jid = after
+            q = q.where(
+                or_(
+                    DeliveryJob.school_code > code,
+                    and_(DeliveryJob.school_code == code, DeliveryJob.school_year > year),
+                    and_(
+                        DeliveryJob.school_code == code, DeliveryJob.school_year == year, DeliveryJob.id > jid
+                    ),
+                )
+            )
+        q = q.order_by(DeliveryJob.school_code, DeliveryJob.school_year, DeliveryJob.id).limit(limit)
         return list((await self.session.execute(q)).scalars())
 
     async def all(self) -> list[DeliveryJob]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sync.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -31,13 +31,20 @@ class WebhookRepository:
         s = await self.session.get(WebhookSubscription, sub_id)
         return s if s is not None and s.owner == owner and s.active else None
 
-    async def log(self, sub_id: str, limit: int = 100) -> list[WebhookDelivery]:
-        q = (
-            select(WebhookDelivery)
-            .where(WebhookDelivery.subscription_id == sub_id)
-            .order_by(WebhookDelivery.created_at.desc())
-            .limit(limit)
-        )
+    async def log(
+        self, sub_id: str, before: tuple[datetime, str] | None, limit: int
+    ) -> list[WebhookDelivery]:
+        """A subscription's deliveries, newest first, from before (created at, id)."""
+        q = select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub_id)
+        if before is not None:
+            at, did = before
+            q = q.where(
+                or_(
+                    WebhookDelivery.created_at < at,
+                    and_(WebhookDelivery.created_at == at, WebhookDelivery.id < did),
+                )
+            )
+        q = q.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(limit)
         return list((await self.session.execute(q)).scalars())
 
     async def claim_due(self, now: datetime, limit: int) -> list[tuple[WebhookDelivery, WebhookSubscription]]:

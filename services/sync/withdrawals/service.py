@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.sync.deliveries.models import DeliveryWithdrawal
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.deliveries.service import requeue_withdrawal
+from services.sync.errors import WithdrawalNotFound
 from services.sync.withdrawals.repository import WithdrawalRepository
-from shared.errors import NotFound
 from shared.principal import Principal
 from shared.scope import school_in_scope
 from shared.scoring_client import ScoringClient
@@ -22,6 +22,6 @@ async def resend_in_scope(
     w = await WithdrawalRepository(s).get(withdrawal_id)
     job = await DeliveryRepository(s).get(w.job_id) if w else None
     if w is None or job is None:
-        raise NotFound()
+        raise WithdrawalNotFound()
     await school_in_scope(scoring, p, job.school_code)
     return await requeue_withdrawal(s, w, p.sub)

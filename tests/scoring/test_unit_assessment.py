@@ -93,14 +93,17 @@ async def test_province_aggregates_and_score(org):
 
 
 def sync_answering(statuses: dict[str, str] | None, seen: list[httpx.Request]) -> httpx.AsyncClient:
-    """A stand-in for sync's timeliness route: `statuses` per school, or None to fail (502)."""
+    """A stand-in for sync's timeliness route: `statuses` per school, or None to fail (502); it
+    answers two rows a page, whatever limit is asked, so the caller must follow `next_cursor`."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         if statuses is None:
             return httpx.Response(502)
-        rows = [{"school_code": c, "status": st} for c, st in statuses.items()]
-        return httpx.Response(200, json={"schools": rows})
+        rows = [{"school_code": c, "status": st} for c, st in sorted(statuses.items())]
+        at = int(request.url.params.get("cursor", "0"))
+        nxt = str(at + 2) if at + 2 < len(rows) else None
+        return httpx.Response(200, json={"items": rows[at : at + 2], "next_cursor": nxt, "total": len(rows)})
 
     return httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="http://sync")
 
@@ -125,11 +128,13 @@ async def test_share_on_time_from_sync(org, app):
     (g,) = body["score"]["groups"]
     assert [(c["code"], c["points"], c["level"]) for c in g["criteria"]] == [("1.1", 40, 2), ("1.2", 20, 2)]
     assert (g["points"], g["level"]) == (60, 2)
-    (call,) = seen
+    assert len(seen) == 3  # five rows, two a page: every page read
+    call = seen[0]
     assert (call.url.path, dict(call.url.params)) == (
         "/api/v1/sync/timeliness",
-        {"school_year": Y1, "kind": "self", "province": "79"},
+        {"school_year": Y1, "kind": "self", "province": "79", "limit": "500"},
     )
+    assert [r.url.params.get("cursor") for r in seen] == [None, "2", "4"]
     assert verify_principal(call.headers[HEADER], SECRET).sub == "officer-so"
 
 

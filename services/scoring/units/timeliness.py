@@ -13,6 +13,7 @@ import httpx
 from services.scoring.assessments.calendar import Calendar
 from shared.errors import Problem
 from shared.i18n import msg
+from shared.pagination import MAX_LIMIT
 from shared.principal import HEADER, Principal, sign_principal
 
 ROUTE = "/api/v1/sync/timeliness"
@@ -42,11 +43,22 @@ class SyncTimeliness:
         """The codes of the schools (in the caller's scope) whose result reached CSDL on time."""
         http = self.calendar.http
         assert http is not None
-        params = {"school_year": year, "kind": kind, **({"province": province} if province else {})}
+        params: dict[str, str | int] = {
+            "school_year": year,
+            "kind": kind,
+            "limit": MAX_LIMIT,
+            **({"province": province} if province else {}),
+        }
         headers = {HEADER: sign_principal(p, self.calendar.secret, ttl=60)}
+        found: set[str] = set()
         try:
-            r = await http.get(ROUTE, params=params, headers=headers)
-            r.raise_for_status()
-            return {s["school_code"] for s in r.json()["schools"] if s["status"] == "on_time"}
+            while True:  # every page: the rows come a page at a time by school code
+                r = await http.get(ROUTE, params=params, headers=headers)
+                r.raise_for_status()
+                page = r.json()
+                found.update(s["school_code"] for s in page["items"] if s["status"] == "on_time")
+                if not page.get("next_cursor"):
+                    return found
+                params["cursor"] = page["next_cursor"]
         except (httpx.HTTPError, KeyError, TypeError, ValueError) as e:
             raise TimelinessUnavailable() from e

@@ -11,7 +11,7 @@ from services.gateway.graphql.export import EXPORTED
 from services.gateway.graphql.schema import schema
 from shared.principal import Role
 from tests.gateway.conftest import add_user, login
-from tests.scoring.conftest import HEAD, VENDOR
+from tests.org import HEAD, VENDOR
 from tests.scoring.test_engine_levels import FULL
 
 YEAR = "2024-2025"

@@ -11,7 +11,7 @@ import pytest
 from services.scoring.assessments.models import Assessment, State
 from services.scoring.units.model import UnitFramework, load_units
 from shared.framework.lint import lint
-from tests.scoring.conftest import OFFICER_B, SO_OFFICER, seed_org
+from tests.org import OFFICER_B, SO_OFFICER
 
 Y1 = "2024-2025"
 URL = "/api/v1/insights/units/{}/unit-assessment"
@@ -53,8 +53,7 @@ async def school(
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient, app: Any) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, app: Any, province: None) -> httpx.AsyncClient:
     xchg = {"sms": {"deployed": True}, "2.3.8": {"deployed": True}}
     await school(app, "79701001", State.APPROVED, (2, 3, 2), xchg)
     await school(app, "79701002", State.APPROVED, (1, 2, 1), {})

@@ -210,6 +210,7 @@ class TestLoginThrottling:
 
 
 class TestSharedLoginThrottling:
+    @pytest.mark.commits  # two replicas, each on its own pool
     async def test_replicas_sharing_redis_count_one_accounts_failures_together(
         self, gateway_url, gateway_conn, upstreams
     ):

@@ -47,6 +47,7 @@ TREE = """query($year: String!) { orgTree { id children { id name summary(year: 
   schools selfStates { state count } } children { id } } } }"""
 
 
+@pytest.mark.commits  # fields of one query resolved at once: concurrent requests to scoring
 class TestQueries:
     async def test_org_tree_with_summaries_in_one_batch(self, gw, officer, data, upstreams):
         calls: list[str] = []

@@ -14,7 +14,13 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
@@ -71,8 +77,12 @@ def create_engine(
     return engine
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def session_factory(bind: AsyncEngine | AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the engine's pool or, given a connection already inside a transaction, each in a
+    savepoint of it (its commit releases the savepoint; the connection's owner ends the transaction)."""
+    return async_sessionmaker(
+        bind, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+    )
 
 
 def insert_ignore(session: AsyncSession, model: Any) -> Any:

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from shared.db import create_engine, session_factory
 from shared.migrate import upgrade
@@ -19,7 +19,11 @@ async def database(
     app: FastAPI, url: str, migrations: Path, *, migrate: bool
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Migrated first when asked; the engine and session factory on `app.state` (where
-    `shared.deps` and the readiness check find them) for the app's lifetime, disposed at the end."""
+    `shared.deps` and the readiness check find them) for the app's lifetime, disposed at the end.
+
+    A connection set on `app.state.database_connection` before start-up carries every session
+    instead of the pool: the test suite hands each test's apps one connection inside a transaction
+    it rolls back afterwards, so no test leaves rows behind (tests/conftest.py)."""
     if migrate:
         await upgrade(migrations, url)
     settings = getattr(app.state, "settings", None)
@@ -35,7 +39,8 @@ async def database(
         **getattr(app.state, "ready_checks", {}),
         "schema": schema_check(engine, migrations, url),
     }
-    app.state.session_factory = factory = session_factory(engine)
+    bind: AsyncConnection | None = getattr(app.state, "database_connection", None)
+    app.state.session_factory = factory = session_factory(engine if bind is None else bind)
     try:
         yield factory
     finally:

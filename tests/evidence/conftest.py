@@ -11,13 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.evidence.config import MIGRATIONS, EvidenceSettings
 from services.evidence.main import create_app
 from services.evidence.models_base import metadata
-from services.scoring.config import MIGRATIONS as SCORING_MIGRATIONS
-from tests.conftest import SECRET, delete_rows, make_database, scoring_service
-from tests.scoring.conftest import seed_org
+from tests.conftest import SECRET, asgi
+from tests.harness import Database, started, transaction
 
 LIMIT = 256 * 1024
 SCHOOL = "79701001"
@@ -25,30 +25,30 @@ UPLOAD = f"/api/v1/schools/{SCHOOL}/evidence"
 
 
 @pytest.fixture(scope="session")
-async def evidence_url(backend: str) -> str:
-    return await make_database("evidence", backend, MIGRATIONS)
-
-
-@pytest.fixture(scope="session")
-async def scoring_db_url(backend: str) -> str:
-    return await make_database("scoring", backend, SCORING_MIGRATIONS, suffix="_for_evidence")
+async def evidence_db(backend: str) -> AsyncIterator[Database]:
+    db = await Database.create("evidence", backend, MIGRATIONS, metadata)
+    yield db
+    await db.dispose()
 
 
 @pytest.fixture
-async def scoring_app(scoring_db_url: str) -> AsyncIterator[Any]:
-    async with scoring_service(scoring_db_url) as application:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=application), base_url="http://scoring"
-        ) as c:
-            await seed_org(c)
-        yield application
+def evidence_url(evidence_db: Database) -> str:
+    return evidence_db.url
 
 
 @pytest.fixture
-async def scoring(scoring_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=scoring_app), base_url="http://scoring"
-    ) as c:
+async def evidence_conn(
+    evidence_db: Database, request: pytest.FixtureRequest
+) -> AsyncIterator[AsyncConnection | None]:
+    """This test's connection to the evidence database (None for a test marked `commits`)."""
+    async with transaction(evidence_db, request) as conn:
+        yield conn
+
+
+@pytest.fixture
+async def scoring(scoring_app: Any, province: None) -> AsyncIterator[httpx.AsyncClient]:
+    """The scoring service with the province seeded, which every evidence test works in."""
+    async with asgi(scoring_app, "scoring") as c:
         yield c
 
 
@@ -77,16 +77,16 @@ def evidence_settings(evidence_url: str, blob_root: Path) -> EvidenceSettings:
 
 
 @pytest.fixture
-async def app(evidence_settings: EvidenceSettings, scoring: httpx.AsyncClient) -> AsyncIterator[Any]:
-    application = create_app(evidence_settings, scoring_client=scoring)
-    async with application.router.lifespan_context(application):
+async def app(
+    evidence_settings: EvidenceSettings, scoring: httpx.AsyncClient, evidence_conn: AsyncConnection | None
+) -> AsyncIterator[Any]:
+    async with started(create_app(evidence_settings, scoring_client=scoring), evidence_conn) as application:
         yield application
-        await delete_rows(application.state.session_factory, metadata)
 
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://evidence") as c:
+    async with asgi(app, "evidence") as c:
         yield c
 
 

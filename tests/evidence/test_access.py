@@ -7,17 +7,7 @@ import pytest
 
 from shared.principal import Role
 from tests.evidence.conftest import UPLOAD, created, upload
-from tests.scoring.conftest import (
-    ADMIN,
-    HEAD,
-    OFFICER_A,
-    OFFICER_B,
-    OTHER_HEAD,
-    SO_OFFICER,
-    STAFF,
-    VENDOR,
-    who,
-)
+from tests.org import ADMIN, HEAD, OFFICER_A, OFFICER_B, OTHER_HEAD, SO_OFFICER, STAFF, VENDOR, who
 
 READERS = [STAFF, HEAD, VENDOR, OFFICER_A, SO_OFFICER, ADMIN]
 OUTSIDERS = [OFFICER_B, OTHER_HEAD, who("vendor-x", Role.VENDOR_CLIENT, schools=("79702001",))]

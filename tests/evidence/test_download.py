@@ -9,7 +9,7 @@ import pytest
 
 from services.evidence.records.download import content_disposition
 from tests.evidence.conftest import PDF, PNG, TEXT, UPLOAD, created
-from tests.scoring.conftest import STAFF
+from tests.org import STAFF
 
 BODY = PDF + bytes(range(256)) * 4
 

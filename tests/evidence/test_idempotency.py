@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.evidence.conftest import PNG, SCHOOL, UPLOAD, stored_blobs, upload
 from tests.evidence.test_upload import row_count
-from tests.scoring.conftest import STAFF, VENDOR
+from tests.org import STAFF, VENDOR
 
 LINKS = f"/api/v1/schools/{SCHOOL}/evidence/links"
 LINK = {
@@ -43,6 +45,7 @@ async def test_keys_belong_to_their_caller(client):
     assert a.json()["id"] != b.json()["id"]
 
 
+@pytest.mark.commits
 async def test_concurrent_twins_create_one_evidence(app, client, blob_root):
     h = {**STAFF, "Idempotency-Key": "twin"}
     rs = await asyncio.gather(*[upload(client, h) for _ in range(4)])

@@ -7,7 +7,7 @@ import pytest
 
 from shared.principal import Role
 from tests.evidence.conftest import created
-from tests.scoring.conftest import SERVICE, STAFF, who
+from tests.org import SERVICE, STAFF, who
 
 pytestmark = pytest.mark.asyncio
 URL = "/internal/v1/evidence/check"

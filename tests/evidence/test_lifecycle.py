@@ -20,7 +20,7 @@ from shared.principal import Role
 from shared.scoring_client import ScoringClient
 from tests.conftest import SECRET
 from tests.evidence.conftest import PDF, PNG, TEXT, created, stored_blobs
-from tests.scoring.conftest import HEAD, STAFF, VENDOR, who
+from tests.org import HEAD, STAFF, VENDOR, who
 from tests.scoring.test_engine_levels import FULL
 
 SELF = "/api/v1/schools/{school}/assessments/2024-2025/self"

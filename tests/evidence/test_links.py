@@ -11,7 +11,7 @@ import respx
 from services.evidence.links.check import LinkChecker, forbidden, validate_url
 from shared.errors import Unprocessable
 from tests.evidence.conftest import SCHOOL
-from tests.scoring.conftest import OFFICER_A, OFFICER_B, STAFF
+from tests.org import OFFICER_A, OFFICER_B, STAFF
 
 PUBLIC = "93.184.215.14"
 PUBLIC2 = "151.101.1.69"

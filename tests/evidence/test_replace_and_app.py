@@ -6,12 +6,13 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 
 from services.evidence.config import EvidenceSettings
 from services.evidence.main import create_app
 from tests.evidence.conftest import EXE, PNG, created, settings_for, stored_blobs
 from tests.evidence.test_lifecycle import approve
-from tests.scoring.conftest import OFFICER_A, STAFF
+from tests.org import OFFICER_A, STAFF
 
 
 class TestReplace:
@@ -70,6 +71,7 @@ async def test_openapi_documents_the_routes(client):
     assert "multipart/form-data" in upload["requestBody"]["content"]
 
 
+@pytest.mark.commits  # the consumer loop reads scoring's feed while the test writes to it
 async def test_embedded_start_migrates_and_consumes_the_feed(tmp_path: Path, scoring_app, scoring):
     """migrate_on_start builds the schema; consume_feed runs the consumer loop in the lifespan."""
     settings = settings_for(

@@ -16,7 +16,7 @@ from services.evidence.scan.base import NoopScanner, ScannerUnavailable
 from services.evidence.scan.clamd import ClamdScanner
 from tests.evidence.conftest import PDF, stored_blobs, upload
 from tests.evidence.test_upload import row_count
-from tests.scoring.conftest import STAFF
+from tests.org import STAFF
 
 MARKER = b"CHISO-EVIDENCE-TEST-MARKER-7f3a"
 SIGNATURE = "Chiso.Test.Marker"

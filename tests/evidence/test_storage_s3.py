@@ -14,16 +14,17 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.evidence.config import EvidenceSettings
 from services.evidence.integrity import gc, verify
 from services.evidence.main import create_app
-from services.evidence.models_base import metadata
 from services.evidence.storage import build_store
 from services.evidence.storage.s3 import S3Store
-from tests.conftest import delete_rows
+from tests.conftest import asgi
 from tests.evidence.conftest import PDF, PNG, created, settings_for
-from tests.scoring.conftest import STAFF
+from tests.harness import started
+from tests.org import STAFF
 
 
 def _free_port() -> int:
@@ -101,15 +102,15 @@ class TestS3Store:
 
 @pytest.fixture
 async def s3_client(
-    evidence_settings: EvidenceSettings, s3_endpoint: str, bucket: str, scoring: httpx.AsyncClient
+    evidence_settings: EvidenceSettings,
+    s3_endpoint: str,
+    bucket: str,
+    scoring: httpx.AsyncClient,
+    evidence_conn: AsyncConnection | None,
 ) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
     application = create_app(s3_settings(evidence_settings, s3_endpoint, bucket), scoring_client=scoring)
-    async with application.router.lifespan_context(application):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=application), base_url="http://evidence"
-        ) as c:
-            yield application, c
-        await delete_rows(application.state.session_factory, metadata)
+    async with started(application, evidence_conn), asgi(application, "evidence") as c:
+        yield application, c
 
 
 async def test_upload_download_verify_gc_on_s3(s3_client):

@@ -29,7 +29,7 @@ from tests.evidence.conftest import (
     stored_blobs,
     upload,
 )
-from tests.scoring.conftest import STAFF, VENDOR
+from tests.org import STAFF, VENDOR
 
 
 async def row_count(app: Any) -> int:
@@ -343,6 +343,7 @@ class TestRefused:
         await assert_nothing_left(app, blob_root)
 
 
+@pytest.mark.commits
 async def test_concurrent_uploads_get_distinct_codes(client):
     import asyncio
 

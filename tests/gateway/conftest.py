@@ -9,35 +9,41 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.admin.schemas import ClientCreate, UserCreate
 from services.gateway.admin.service import AdminService
 from services.gateway.config import MIGRATIONS, GatewaySettings
 from services.gateway.main import create_app
 from services.gateway.models_base import metadata
-from services.scoring.config import MIGRATIONS as SCORING_MIGRATIONS
 from shared.principal import Role
-from tests.conftest import SECRET, delete_rows, make_database, scoring_service
-from tests.scoring.conftest import seed_org
+from tests.conftest import SECRET, asgi
+from tests.harness import Database, started, transaction
 
 JWT_SECRET = "test-gateway-jwt-secret-at-least-32-bytes"
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
-async def gw_scoring_url(backend: str) -> str:
-    return await make_database("scoring", backend, SCORING_MIGRATIONS, suffix="_gw")
-
-
-@pytest.fixture(scope="session")
-async def gateway_url(backend: str) -> str:
-    return await make_database("gateway", backend, MIGRATIONS)
+async def gateway_db(backend: str) -> AsyncIterator[Database]:
+    db = await Database.create("gateway", backend, MIGRATIONS, metadata)
+    yield db
+    await db.dispose()
 
 
 @pytest.fixture
-async def scoring_app(gw_scoring_url: str) -> AsyncIterator[Any]:
-    async with scoring_service(gw_scoring_url) as app:
-        yield app
+def gateway_url(gateway_db: Database) -> str:
+    return gateway_db.url
+
+
+@pytest.fixture
+async def gateway_conn(
+    gateway_db: Database, request: pytest.FixtureRequest
+) -> AsyncIterator[AsyncConnection | None]:
+    """This test's connection to the gateway database (None for a test marked `commits`); every
+    gateway app the test builds is handed it (`started`, `running`)."""
+    async with transaction(gateway_db, request) as conn:
+        yield conn
 
 
 def gateway_settings(url: str, **overrides: Any) -> GatewaySettings:
@@ -60,29 +66,28 @@ def gateway_settings(url: str, **overrides: Any) -> GatewaySettings:
 
 @pytest.fixture
 async def upstreams(scoring_app: Any) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    transport = httpx.ASGITransport(app=scoring_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://scoring") as c:
+    async with asgi(scoring_app, "scoring") as c:
         yield {"scoring": c}
 
 
 @pytest.fixture
-async def gateway(gateway_url: str, upstreams: dict[str, httpx.AsyncClient]) -> AsyncIterator[Any]:
-    app = create_app(gateway_settings(gateway_url), upstreams)
-    async with app.router.lifespan_context(app):
+async def gateway(
+    gateway_url: str, upstreams: dict[str, httpx.AsyncClient], gateway_conn: AsyncConnection | None
+) -> AsyncIterator[Any]:
+    async with started(create_app(gateway_settings(gateway_url), upstreams), gateway_conn) as app:
         yield app
-        await delete_rows(app.state.session_factory, metadata)
 
 
 @pytest.fixture
 async def gw(gateway: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gw") as c:
+    async with asgi(gateway, "gw") as c:
         yield c
 
 
 @pytest.fixture
-async def scoring(upstreams: dict[str, httpx.AsyncClient]) -> httpx.AsyncClient:
-    """Direct access to the scoring service (signed headers from tests.scoring.conftest)."""
-    await seed_org(upstreams["scoring"])
+async def scoring(upstreams: dict[str, httpx.AsyncClient], province: None) -> httpx.AsyncClient:
+    """Direct access to the scoring service, the province of tests/org.py seeded (signed headers
+    from tests/org.py)."""
     return upstreams["scoring"]
 
 
@@ -127,10 +132,8 @@ async def admin(gateway: Any, gw: httpx.AsyncClient) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def running(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A further gateway (other settings) with its lifespan entered, and a client for it."""
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c,
-    ):
+async def running(app: Any, conn: AsyncConnection | None) -> AsyncIterator[httpx.AsyncClient]:
+    """A further gateway (other settings) with its lifespan entered, on the test's connection to the
+    gateway database, and a client for it."""
+    async with started(app, conn), asgi(app, "gw") as c:
         yield c

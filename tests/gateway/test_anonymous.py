@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.main import create_app
 from services.gateway.models_base import metadata
@@ -22,6 +23,7 @@ from shared.principal import Role
 from tests.conftest import delete_rows
 from tests.gateway.conftest import PASSWORD, add_user, gateway_settings
 from tests.gateway.test_ratelimit import REDIS_URL, _redis_or_skip
+from tests.harness import started
 
 PREVIEW = "/api/v1/frameworks/qd4725-2022/score"
 
@@ -98,13 +100,22 @@ class TestPreviewBounds:
 
 
 @asynccontextmanager
-async def own(app: Any) -> AsyncIterator[None]:
-    """The app's lifespan, and its rows removed afterwards (the database is shared)."""
-    async with app.router.lifespan_context(app):
-        try:
+async def own(app: Any, conn: AsyncConnection | None) -> AsyncIterator[None]:
+    """The app's lifespan, and what it wrote undone afterwards: the next app of the same test
+    starts from the same rows (a savepoint of the test's transaction, rolled back)."""
+    if conn is None:
+        async with app.router.lifespan_context(app):
+            try:
+                yield
+            finally:
+                await delete_rows(app.state.session_factory, metadata)
+        return
+    savepoint = await conn.begin_nested()
+    try:
+        async with started(app, conn):
             yield
-        finally:
-            await delete_rows(app.state.session_factory, metadata)
+    finally:
+        await savepoint.rollback()
 
 
 def _settings(url: str, **kw: Any) -> Any:
@@ -112,10 +123,10 @@ def _settings(url: str, **kw: Any) -> Any:
 
 
 class TestBuckets:
-    async def test_login_and_preview_have_their_own_buckets(self, gateway_url, upstreams):
+    async def test_login_and_preview_have_their_own_buckets(self, gateway_url, gateway_conn, upstreams):
         app = create_app(_settings(gateway_url, preview_burst=2, preview_rate_per_second=0.001), upstreams)
         transport = httpx.ASGITransport(app=app)
-        async with own(app), httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
+        async with own(app, gateway_conn), httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
             await add_user(app, "u1", Role.OFFICER, org_units=["so-79"])
             body = {"school_levels": ["TH"], "facts": {}}
             codes = [(await c.post(PREVIEW, json=body)).status_code for _ in range(3)]
@@ -130,11 +141,16 @@ class TestBuckets:
             ]
             assert codes[-1] == 429
 
-    async def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(self, gateway_url, upstreams):
+    async def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
+        self, gateway_url, gateway_conn, upstreams
+    ):
         for trusted, expect in (("", [200, 200, 200, 429]), ("127.0.0.1/32", [200, 200, 200, 200])):
             app = create_app(_settings(gateway_url, trusted_proxies=trusted), upstreams)
             transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
-            async with own(app), httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
+            async with (
+                own(app, gateway_conn),
+                httpx.AsyncClient(transport=transport, base_url="http://gw") as c,
+            ):
                 await add_user(app, "u1", Role.OFFICER, org_units=["so-79"])
                 codes = []
                 for i in range(4):
@@ -194,12 +210,15 @@ class TestLoginThrottling:
 
 
 class TestSharedLoginThrottling:
-    async def test_replicas_sharing_redis_count_one_accounts_failures_together(self, gateway_url, upstreams):
+    @pytest.mark.commits  # two replicas, each on its own pool
+    async def test_replicas_sharing_redis_count_one_accounts_failures_together(
+        self, gateway_url, gateway_conn, upstreams
+    ):
         probe = await _redis_or_skip()
         await probe.close()
         account = f"user-{uuid.uuid4().hex[:8]}"
         apps = [create_app(gateway_settings(gateway_url, redis_url=REDIS_URL), upstreams) for _ in range(2)]
-        async with own(apps[0]), apps[1].router.lifespan_context(apps[1]):
+        async with own(apps[0], gateway_conn), started(apps[1], gateway_conn):
             clients = [
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://gw") for a in apps
             ]

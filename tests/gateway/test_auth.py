@@ -19,6 +19,7 @@ from services.gateway.openapi_export import EXPORTED
 from shared.openapi.naming import SCOPES
 from shared.principal import Principal, PrincipalKind, Role
 from tests.gateway.conftest import JWT_SECRET, add_client, add_user, client_token, gateway_settings, login
+from tests.harness import started
 
 pytestmark = pytest.mark.asyncio
 
@@ -203,14 +204,14 @@ class TestOidc:
         body.update({"roles": ["officer"], "org_units": ["so-79"], **claims})
         return jwt.encode(body, key, algorithm="RS256", headers={"kid": "k1"})
 
-    async def test_provider_tokens_are_accepted_by_jwks(self, gateway_url, upstreams, key):
+    async def test_provider_tokens_are_accepted_by_jwks(self, gateway_url, gateway_conn, upstreams, key):
         settings = gateway_settings(
             gateway_url, oidc_jwks_url=self.JWKS, oidc_issuer=self.ISS, oidc_audience="chiso"
         )
         app = create_app(settings, upstreams)
         with respx.mock(assert_all_called=True) as mock:
             mock.get(self.JWKS).respond(json=self._jwks(key))
-            async with app.router.lifespan_context(app):
+            async with started(app, gateway_conn):
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://gw") as gw:
                     r = await gw.get("/oauth/token_info", headers=bearer(self._token(key)))

@@ -11,7 +11,7 @@ from services.gateway.graphql.export import EXPORTED
 from services.gateway.graphql.schema import schema
 from shared.principal import Role
 from tests.gateway.conftest import add_user, login
-from tests.scoring.conftest import HEAD, VENDOR
+from tests.org import HEAD, VENDOR
 from tests.scoring.test_engine_levels import FULL
 
 YEAR = "2024-2025"
@@ -47,6 +47,7 @@ TREE = """query($year: String!) { orgTree { id children { id name summary(year: 
   schools selfStates { state count } } children { id } } } }"""
 
 
+@pytest.mark.commits  # fields of one query resolved at once: concurrent requests to scoring
 class TestQueries:
     async def test_org_tree_with_summaries_in_one_batch(self, gw, officer, data, upstreams):
         calls: list[str] = []

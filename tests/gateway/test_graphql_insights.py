@@ -13,7 +13,9 @@ from tests.gateway.conftest import add_user, login
 from tests.gateway.test_graphql import gql
 from tests.scoring.test_insights_analytics import Y0, Y1, add
 
-pytestmark = pytest.mark.asyncio
+# GraphQL resolves the fields of one query at once: concurrent requests to scoring, each its own
+# transaction
+pytestmark = [pytest.mark.asyncio, pytest.mark.commits]
 
 
 @pytest.fixture

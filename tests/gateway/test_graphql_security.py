@@ -8,12 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.main import create_app
-from services.gateway.models_base import metadata
 from shared.principal import Role
-from tests.conftest import delete_rows
-from tests.gateway.conftest import add_user, gateway_settings, login
+from tests.gateway.conftest import add_user, gateway_settings, login, running
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 
@@ -32,7 +31,7 @@ class TestTokenForEveryQuery:
 
 
 @pytest.fixture
-async def recorded(gateway_url: str) -> Any:
+async def recorded(gateway_url: str, gateway_conn: AsyncConnection | None) -> Any:
     """A gateway whose scoring upstream records every path it is asked for."""
     seen: list[httpx.URL] = []
 
@@ -42,15 +41,9 @@ async def recorded(gateway_url: str) -> Any:
 
     upstream = httpx.AsyncClient(transport=httpx.MockTransport(answer), base_url="http://scoring")
     app = create_app(gateway_settings(gateway_url), {"scoring": upstream})
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c,
-    ):
+    async with running(app, gateway_conn) as c:
         await add_user(app, "officer", Role.OFFICER, org_units=["so-79"])
-        try:
-            yield c, await login(c, "officer"), seen
-        finally:
-            await delete_rows(app.state.session_factory, metadata)
+        yield c, await login(c, "officer"), seen
     await upstream.aclose()
 
 

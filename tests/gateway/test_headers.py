@@ -43,12 +43,12 @@ class TestHeaders:
             assert_security_headers(r)
             assert "script-src 'self' 'unsafe-inline'" in r.headers["content-security-policy"]
 
-    async def test_hsts_over_tls_or_when_configured(self, gateway, gateway_url, upstreams):
+    async def test_hsts_over_tls_or_when_configured(self, gateway, gateway_url, gateway_conn, upstreams):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="https://gw") as c:
             r = await c.get("/healthz")
             assert r.headers["strict-transport-security"].startswith("max-age=31536000")
         app = create_app(gateway_settings(gateway_url, hsts_max_age=600), upstreams)
-        async with running(app) as c:
+        async with running(app, gateway_conn) as c:
             assert (await c.get("/healthz")).headers["strict-transport-security"].startswith("max-age=600")
 
 
@@ -69,25 +69,21 @@ class TestNoStore:
 
 
 class TestPrivateOpsEndpoints:
-    async def test_metrics_and_readyz_for_admins_only_when_not_public(self, gateway_url, upstreams):
+    async def test_metrics_and_readyz_for_admins_only_when_not_public(
+        self, gateway_url, gateway_conn, upstreams
+    ):
         app = create_app(gateway_settings(gateway_url, ops_endpoints_public=False), upstreams)
-        async with running(app) as c:
-            try:
-                await add_user(app, "admin1", Role.ADMIN, all_orgs=True)
-                await add_user(app, "officer1", Role.OFFICER, org_units=["so-79"])
-                admin, officer = await login(c, "admin1"), await login(c, "officer1")
-                for path in ("/metrics", "/readyz"):
-                    r = await c.get(path)
-                    assert (r.status_code, r.json()["code"]) == (401, "token_invalid")
-                    r = await c.get(path, headers=officer)
-                    assert (r.status_code, r.json()["code"]) == (403, "admin_only")
-                    assert (await c.get(path, headers=admin)).status_code == 200
-                assert (await c.get("/healthz")).status_code == 200  # liveness stays open
-            finally:
-                from services.gateway.models_base import metadata
-                from tests.conftest import delete_rows
-
-                await delete_rows(app.state.session_factory, metadata)
+        async with running(app, gateway_conn) as c:
+            await add_user(app, "admin1", Role.ADMIN, all_orgs=True)
+            await add_user(app, "officer1", Role.OFFICER, org_units=["so-79"])
+            admin, officer = await login(c, "admin1"), await login(c, "officer1")
+            for path in ("/metrics", "/readyz"):
+                r = await c.get(path)
+                assert (r.status_code, r.json()["code"]) == (401, "token_invalid")
+                r = await c.get(path, headers=officer)
+                assert (r.status_code, r.json()["code"]) == (403, "admin_only")
+                assert (await c.get(path, headers=admin)).status_code == 200
+            assert (await c.get("/healthz")).status_code == 200  # liveness stays open
 
 
 class TestOidcHardening:
@@ -114,7 +110,7 @@ class TestOidcHardening:
         )
 
     async def test_unknown_kids_refetch_once_per_cooldown_and_aud_is_required(
-        self, gateway_url, upstreams, key
+        self, gateway_url, gateway_conn, upstreams, key
     ):
         settings = gateway_settings(
             gateway_url, oidc_jwks_url=self.JWKS, oidc_issuer=self.ISS, oidc_audience="chiso"
@@ -123,7 +119,7 @@ class TestOidcHardening:
         jwk = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
         with respx.mock() as mock:
             route = mock.get(self.JWKS).respond(json={"keys": [{**jwk, "kid": "k1", "alg": "RS256"}]})
-            async with running(app) as c:
+            async with running(app, gateway_conn) as c:
                 assert (await c.get("/oauth/token_info", headers=auth(self._token(key)))).status_code == 200
                 assert route.call_count == 1
                 for i in range(20):

@@ -78,9 +78,9 @@ class TestForwarding:
 
 
 class TestLimits:
-    async def test_oversize_body_is_413(self, gateway_url, upstreams, gateway, gw, vendor):
+    async def test_oversize_body_is_413(self, gateway_url, gateway_conn, upstreams, gateway, gw, vendor):
         app = create_app(gateway_settings(gateway_url, max_body_bytes=1000), upstreams)
-        async with running(app) as c:
+        async with running(app, gateway_conn) as c:
             r = await c.put(SELF.format("79701001"), content=b"x" * 5000, headers=vendor)
             assert (r.status_code, r.json()["code"]) == (413, "payload_too_large")
 
@@ -91,10 +91,10 @@ class TestLimits:
             r = await c.put(SELF.format("79701001"), content=chunks(), headers=vendor)
             assert r.status_code == 413
 
-    async def test_a_dead_upstream_is_503(self, gateway_url, gateway, gw, vendor):
+    async def test_a_dead_upstream_is_503(self, gateway_url, gateway_conn, gateway, gw, vendor):
         dead = httpx.AsyncClient(base_url="http://127.0.0.1:9", timeout=2.0)
         app = create_app(gateway_settings(gateway_url), {"scoring": dead})
-        async with running(app) as c:
+        async with running(app, gateway_conn) as c:
             r = await c.get("/api/v1/org/schools", headers=vendor)
             assert (r.status_code, r.json()["code"]) == (503, "upstream_unavailable")
             r = await c.get("/api/v1/evidence/x", headers=vendor)

@@ -66,13 +66,15 @@ class TestRedisBucket:
 
 class TestGateway:
     @pytest.mark.parametrize("redis", [False, True])
-    async def test_429_with_retry_after_and_ratelimit_headers(self, gateway_url, upstreams, redis):
+    async def test_429_with_retry_after_and_ratelimit_headers(
+        self, gateway_url, gateway_conn, upstreams, redis
+    ):
         overrides: dict[str, Any] = {"rate_limit_per_second": 0.01, "rate_limit_burst": 3}
         if redis:
             (await _redis_or_skip()).redis.close  # noqa: B018  skip early when Redis is absent
             overrides["redis_url"] = REDIS_URL
         app = create_app(gateway_settings(gateway_url, **overrides), upstreams)
-        async with running(app) as c:
+        async with running(app, gateway_conn) as c:
             cid = f"vendor-{uuid.uuid4().hex[:8]}"
             _, secret = await add_client(app, cid, Role.VENDOR_CLIENT, schools=["79701001"])
             token = await client_token(c, cid, secret)

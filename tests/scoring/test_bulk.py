@@ -11,7 +11,7 @@ import pytest
 from services.scoring.assessments.calendar import school_year_of
 from services.scoring.assessments.rules import vn_today
 from shared.principal import Role
-from tests.scoring.conftest import ADMIN, HEAD, SERVICE, STAFF, VENDOR, seed_org, who
+from tests.org import ADMIN, HEAD, SERVICE, STAFF, VENDOR, who
 from tests.scoring.test_engine_levels import FULL
 
 BULK = "/api/v1/bulk/assessments"
@@ -19,8 +19,7 @@ SELF = "/api/v1/schools/{}/assessments/2024-2025/self"
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, province: None) -> httpx.AsyncClient:
     return client
 
 

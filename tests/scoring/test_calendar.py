@@ -13,7 +13,7 @@ import pytest
 from services.scoring.assessments.calendar import Calendar, open_years, school_year_of
 from services.scoring.assessments.rules import vn_today
 from tests.conftest import SECRET
-from tests.scoring.conftest import ADMIN, HEAD, OFFICER_A, SERVICE, SO_OFFICER, STAFF, VENDOR, seed_org
+from tests.org import ADMIN, HEAD, OFFICER_A, SERVICE, SO_OFFICER, STAFF, VENDOR
 from tests.scoring.test_engine_levels import FULL
 
 pytestmark = pytest.mark.asyncio
@@ -48,11 +48,10 @@ class FakeSync:
 
 
 @pytest.fixture
-async def sync(app: Any, client: httpx.AsyncClient) -> FakeSync:
+async def sync(app: Any, client: httpx.AsyncClient, province: None) -> FakeSync:
     fake = FakeSync()
     http = httpx.AsyncClient(transport=httpx.MockTransport(fake), base_url="http://sync")
     app.state.calendar = Calendar(http, SECRET, ttl=0)
-    await seed_org(client)
     return fake
 
 

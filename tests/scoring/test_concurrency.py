@@ -8,16 +8,15 @@ import asyncio
 import httpx
 import pytest
 
-from tests.scoring.conftest import HEAD, OFFICER_A, STAFF, seed_org
+from tests.org import HEAD, OFFICER_A, STAFF
 from tests.scoring.test_engine_levels import FULL
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.commits]  # races between real transactions
 SELF = "/api/v1/schools/79701001/assessments/2024-2025/self"
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, province: None) -> httpx.AsyncClient:
     return client
 
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.scoring.conftest import VENDOR, seed_org
+from tests.org import VENDOR
 from tests.scoring.test_engine_levels import FULL
 
 SELF = "/api/v1/schools/79701001/assessments/2024-2025/self"
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, province: None) -> httpx.AsyncClient:
     return client
 
 

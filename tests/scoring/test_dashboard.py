@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.scoring.conftest import HEAD, OFFICER_A, OFFICER_B, OTHER_HEAD, SO_OFFICER, VENDOR, seed_org
+from tests.org import HEAD, OFFICER_A, OFFICER_B, OTHER_HEAD, SO_OFFICER, VENDOR
 from tests.scoring.test_engine_levels import FULL
 
 pytestmark = pytest.mark.asyncio
@@ -17,9 +17,8 @@ def self_url(code: str) -> str:
 
 
 @pytest.fixture
-async def data(client: httpx.AsyncClient) -> httpx.AsyncClient:
+async def data(client: httpx.AsyncClient, province: None) -> httpx.AsyncClient:
     """79701001 approved (full marks), 79701002 a draft, the other two not started."""
-    await seed_org(client)
     for code in ("79701001", "79701002"):
         r = await client.put(self_url(code), json={"facts": FULL}, headers=VENDOR)
         assert r.status_code == 201, r.text

@@ -11,7 +11,7 @@ import pytest
 
 from services.scoring.assessments.evidence_refs import EvidenceRefs
 from tests.conftest import SECRET
-from tests.scoring.conftest import HEAD, STAFF, VENDOR, seed_org
+from tests.org import HEAD, STAFF, VENDOR
 from tests.scoring.test_engine_levels import FULL
 
 pytestmark = pytest.mark.asyncio
@@ -46,12 +46,11 @@ class FakeEvidence:
 
 
 @pytest.fixture
-async def evidence(app: Any, client: httpx.AsyncClient) -> FakeEvidence:
+async def evidence(app: Any, client: httpx.AsyncClient, province: None) -> FakeEvidence:
     fake = FakeEvidence()
     app.state.evidence_refs = EvidenceRefs(
         httpx.AsyncClient(transport=httpx.MockTransport(fake), base_url="http://ev"), SECRET
     )
-    await seed_org(client)
     return fake
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.feed import repository as feed
 
+pytestmark = pytest.mark.commits  # several sessions in flight at once, each its own transaction
+
 
 def _ev(n: int) -> Any:
     return feed.event("assessment.submitted", f"S{n:05d}", "2024-2025", f"a-{n}", 1, {"n": n})

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from services.scoring.assessments.models import IdempotencyRecord
 from shared import idempotency as idem
 from shared.db import utcnow
-from tests.scoring.conftest import VENDOR, seed_org
+from tests.org import VENDOR
 from tests.scoring.test_bulk import BULK, row
 from tests.scoring.test_engine_levels import FULL
 
@@ -21,8 +21,7 @@ SELF = "/api/v1/schools/79701001/assessments/2024-2025/self"
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, province: None) -> httpx.AsyncClient:
     return client
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from services.scoring.assessments.models import Assessment, CriterionScore, State
 from shared.contracts import AssessmentKind
-from tests.scoring.conftest import ADMIN, OFFICER_A, OFFICER_B, SO_OFFICER, seed_org
+from tests.org import ADMIN, OFFICER_A, OFFICER_B, SO_OFFICER
 
 pytestmark = pytest.mark.asyncio
 Y0, Y1 = "2023-2024", "2024-2025"
@@ -48,8 +48,7 @@ async def add(
 
 
 @pytest.fixture
-async def data(client: httpx.AsyncClient, app: Any) -> httpx.AsyncClient:
-    await seed_org(client)
+async def data(client: httpx.AsyncClient, app: Any, province: None) -> httpx.AsyncClient:
     for code in [*EXTRA, DRAFTED]:
         body = {
             "code": code,

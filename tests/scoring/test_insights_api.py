@@ -12,15 +12,14 @@ import pytest
 from services.scoring.assessments.models import Assessment, State
 from services.scoring.frameworks.examples import PRIMARY_SCHOOL
 from shared.contracts import AssessmentKind
-from tests.scoring.conftest import OFFICER_A, OFFICER_B, STAFF, VENDOR, seed_org
+from tests.org import OFFICER_A, OFFICER_B, STAFF, VENDOR
 
 pytestmark = pytest.mark.asyncio
 BASE = "/api/v1/schools/79701001/assessments/2024-2025"
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, province: None) -> httpx.AsyncClient:
     return client
 
 

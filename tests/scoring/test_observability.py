@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.observability import JsonFormatter
-from tests.scoring.conftest import ADMIN
+from tests.org import ADMIN
 
 
 class TestObservability:

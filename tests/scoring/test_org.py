@@ -8,12 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.scoring.conftest import ADMIN, OFFICER_A, OFFICER_B, SERVICE, SO_OFFICER, STAFF, VENDOR, seed_org
+from tests.org import ADMIN, OFFICER_A, OFFICER_B, SERVICE, SO_OFFICER, STAFF, VENDOR
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, province: None) -> httpx.AsyncClient:
     return client
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from services.scoring.assessments.models import Assessment, State
 from shared.contracts import AssessmentKind
-from tests.scoring.conftest import OFFICER_A, OFFICER_B, STAFF, VENDOR, seed_org
+from tests.org import OFFICER_A, OFFICER_B, STAFF, VENDOR
 
 pytestmark = pytest.mark.asyncio
 Y1, Y2 = "2024-2025", "2025-2026"
@@ -52,8 +52,7 @@ async def assessment(app: Any, year: str, facts: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient, app: Any) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, app: Any, province: None) -> httpx.AsyncClient:
     await assessment(app, Y1, START)
     return client
 
@@ -111,6 +110,7 @@ async def test_who_may_write(org):
     assert (await org.get(PLAN.format(Y2), headers=STAFF)).status_code == 404  # no assessment, no plan
 
 
+@pytest.mark.commits
 async def test_concurrent_puts_leave_one_whole_plan(org):
     a = {"targets": TARGETS[:2]}
     b = {"targets": TARGETS[2:]}

@@ -12,18 +12,7 @@ import pytest
 
 from services.scoring.assessments.rules import vn_today
 from shared.principal import Role
-from tests.scoring.conftest import (
-    ADMIN,
-    HEAD,
-    OFFICER_A,
-    OFFICER_B,
-    OTHER_HEAD,
-    SO_OFFICER,
-    STAFF,
-    VENDOR,
-    seed_org,
-    who,
-)
+from tests.org import ADMIN, HEAD, OFFICER_A, OFFICER_B, OTHER_HEAD, SO_OFFICER, STAFF, VENDOR, who
 from tests.scoring.test_engine_levels import FULL
 
 YEAR = "2024-2025"
@@ -56,8 +45,7 @@ def teams(*assignments: tuple[str, str]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, province: None) -> httpx.AsyncClient:
     return client
 
 
@@ -107,6 +95,7 @@ class TestCouncil:
         assert trail[1]["before"]["decision_number"] == "15/QĐ-THKĐ"
         assert trail[1]["after"]["decision_number"] == "16/QĐ-THKĐ"
 
+    @pytest.mark.commits
     async def test_concurrent_first_writes_never_500(self, org: httpx.AsyncClient) -> None:
         answers = await asyncio.gather(*(org.put(self.url, json=COUNCIL, headers=HEAD) for _ in range(5)))
         codes = [r.status_code for r in answers]

@@ -14,7 +14,7 @@ from shared.contracts import AssessmentKind
 from shared.framework.lint import lint
 from shared.principal import HEADER, verify_principal
 from tests.conftest import SECRET
-from tests.scoring.conftest import OFFICER_B, SO_OFFICER, seed_org
+from tests.org import OFFICER_B, SO_OFFICER
 
 Y1 = "2024-2025"
 URL = "/api/v1/insights/units/{}/unit-assessment"
@@ -56,8 +56,7 @@ async def school(
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient, app: Any) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, app: Any, province: None) -> httpx.AsyncClient:
     xchg = {"sms": {"deployed": True}, "2.3.8": {"deployed": True}}
     await school(app, "79701001", State.APPROVED, (2, 3, 2), xchg)
     await school(app, "79701002", State.APPROVED, (1, 2, 1), {})

@@ -11,19 +11,7 @@ import pytest
 
 from shared.principal import Principal, PrincipalKind, Role, sign_principal
 from tests.conftest import SECRET
-from tests.scoring.conftest import (
-    ADMIN,
-    ASSESSOR_A,
-    HEAD,
-    OFFICER_A,
-    OFFICER_B,
-    OTHER_HEAD,
-    SERVICE,
-    STAFF,
-    VENDOR,
-    seed_org,
-    who,
-)
+from tests.org import ADMIN, ASSESSOR_A, HEAD, OFFICER_A, OFFICER_B, OTHER_HEAD, SERVICE, STAFF, VENDOR, who
 from tests.scoring.test_engine_levels import FULL
 
 pytestmark = pytest.mark.asyncio
@@ -33,8 +21,7 @@ EXT = "/api/v1/schools/79701001/assessments/2024-2025/external"
 
 
 @pytest.fixture
-async def org(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(client)
+async def org(client: httpx.AsyncClient, province: None) -> httpx.AsyncClient:
     return client
 
 
@@ -303,6 +290,8 @@ class TestIdempotency:
         r3 = await org.post(SELF + "/submit", json={"reason": "khác"}, headers=h)
         assert (r3.status_code, r3.json()["code"]) == (422, "idempotency_key_reused")
 
+    # the claim and its release are transactions of their own beside the request's, which rolls back
+    @pytest.mark.commits
     async def test_failed_first_attempt_releases_the_key(self, org):
         await put(org, STAFF, FULL)
         h = {**HEAD, "Idempotency-Key": "approve-1"}

@@ -6,22 +6,45 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from services.sync.config import MIGRATIONS, SyncSettings
 from services.sync.csdl.client import CsdlClient
 from services.sync.fake_csdl.app import FakeCsdlSettings
 from services.sync.fake_csdl.app import create_app as create_fake
 from services.sync.feed.models import FeedCursor
+from services.sync.main import create_app
 from services.sync.models_base import metadata
-from shared.db import create_engine, session_factory
-from shared.principal import Principal, PrincipalKind, Role, sign_principal
-from tests.conftest import SECRET, delete_rows, make_database, scoring_service
+from tests.conftest import SECRET, asgi
+from tests.harness import Database, sessions, started, transaction
+
+
+async def _rewind(s: AsyncSession) -> None:
+    """The feed cursor's row is the migration's: kept, and put back at the feed's start."""
+    await s.execute(update(FeedCursor).values(position=0))
 
 
 @pytest.fixture(scope="session")
-async def sync_url(backend: str) -> str:
-    return await make_database("sync", backend, MIGRATIONS)
+async def sync_db(backend: str) -> AsyncIterator[Database]:
+    db = await Database.create(
+        "sync", backend, MIGRATIONS, metadata, keep=frozenset({"feed_cursor"}), reset=_rewind
+    )
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+def sync_url(sync_db: Database) -> str:
+    return sync_db.url
+
+
+@pytest.fixture
+async def sync_conn(
+    sync_db: Database, request: pytest.FixtureRequest
+) -> AsyncIterator[AsyncConnection | None]:
+    """This test's connection to the sync database (None for a test marked `commits`)."""
+    async with transaction(sync_db, request) as conn:
+        yield conn
 
 
 def make_settings(url: str, **over: Any) -> SyncSettings:
@@ -42,22 +65,11 @@ def make_settings(url: str, **over: Any) -> SyncSettings:
     return SyncSettings(**base)
 
 
-async def wipe(factory: async_sessionmaker[AsyncSession]) -> None:
-    await delete_rows(factory, metadata, keep=frozenset({"feed_cursor"}))
-    async with factory() as s:
-        await s.execute(update(FeedCursor).values(position=0))
-        await s.commit()
-
-
 @pytest.fixture
-async def factory(sync_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on the backend's database; tests commit for real (claims and concurrency need it),
-    and every row is removed afterwards."""
-    engine = create_engine(sync_url)
-    f = session_factory(engine)
-    yield f
-    await wipe(f)
-    await engine.dispose()
+def factory(sync_db: Database, sync_conn: AsyncConnection | None) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the sync database as the test's apps get them: in the test's transaction, or
+    committing for real in a test marked `commits` (claims racing each other need that)."""
+    return sessions(sync_db, sync_conn)
 
 
 @pytest.fixture
@@ -77,62 +89,28 @@ def csdl(fake_http: httpx.AsyncClient) -> CsdlClient:
     return CsdlClient(fake_http, "c", "s", timeout=2.0)
 
 
-def who(
-    sub: str,
-    *roles: Role,
-    units: tuple[str, ...] = (),
-    schools: tuple[str, ...] = (),
-    all_orgs: bool = False,
-) -> dict[str, str]:
-    kind = PrincipalKind.CLIENT if Role.VENDOR_CLIENT in roles else PrincipalKind.USER
-    p = Principal(
-        sub=sub,
-        kind=kind,
-        roles=frozenset(roles),
-        org_units=frozenset(units),
-        schools=frozenset(schools),
-        all_orgs=all_orgs,
-    )
-    # Signed once at import and reused by the whole session, which can outlast the production
-    # TTL on a slow machine: a day keeps the headers valid; expiry itself is tested in shared/.
-    return {"X-Chiso-Principal": sign_principal(p, SECRET, ttl=86_400)}
-
-
-# --- the real scoring service in-process, and the sync app wired to it ------------------------
-
-from services.scoring.config import MIGRATIONS as SCORING_MIGRATIONS  # noqa: E402
-from services.sync.main import create_app  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-async def scoring_url(backend: str) -> str:
-    return await make_database("scoring", backend, SCORING_MIGRATIONS, suffix="_for_sync")
-
-
-@pytest.fixture
-async def scoring_app(scoring_url: str) -> AsyncIterator[Any]:
-    async with scoring_service(scoring_url) as app:
-        yield app
+# --- the sync app, wired to the real scoring service in-process -------------------------------
 
 
 @pytest.fixture
 async def scoring_http(scoring_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=scoring_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://scoring") as c:
+    async with asgi(scoring_app, "scoring") as c:
         yield c
 
 
 @pytest.fixture
 async def sync_app(
-    sync_url: str, scoring_http: httpx.AsyncClient, fake_http: httpx.AsyncClient
+    sync_url: str,
+    scoring_http: httpx.AsyncClient,
+    fake_http: httpx.AsyncClient,
+    sync_conn: AsyncConnection | None,
 ) -> AsyncIterator[Any]:
     app = create_app(make_settings(sync_url), scoring_client=scoring_http, csdl_client=fake_http)
-    async with app.router.lifespan_context(app):
+    async with started(app, sync_conn):
         yield app
-        await wipe(app.state.session_factory)
 
 
 @pytest.fixture
 async def client(sync_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sync_app), base_url="http://sync") as c:
+    async with asgi(sync_app, "sync") as c:
         yield c

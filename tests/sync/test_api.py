@@ -16,8 +16,7 @@ from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.runtime import Runtime
 from shared.contracts import AssessmentSnapshot
 from shared.principal import Role
-from tests.scoring.conftest import seed_org
-from tests.sync.conftest import who
+from tests.org import who
 from tests.sync.factories import make_snapshot
 
 ADMIN = who("admin", Role.ADMIN, all_orgs=True)
@@ -53,8 +52,9 @@ async def pump(app: Any) -> None:
 
 
 @pytest.fixture
-async def seeded(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(scoring_http)
+async def seeded(
+    scoring_http: httpx.AsyncClient, client: httpx.AsyncClient, province: None
+) -> httpx.AsyncClient:
     return client
 
 
@@ -78,6 +78,7 @@ class TestFeedToReceipt:
         async with sync_app.state.session_factory() as s:
             assert await rt.consumer.position(s) > 0
 
+    @pytest.mark.commits  # the runtime's loops run beside the test, each in its own transactions
     async def test_background_workers_deliver_on_their_own(self, seeded, sync_app, scoring_app):
         rt: Runtime = sync_app.state.runtime
         rt.start()

@@ -16,6 +16,7 @@ from tests.sync.conftest import make_settings
 
 
 class TestLifespan:
+    @pytest.mark.commits  # the background loops run on the app's own pool
     async def test_embedded_default_starts_and_stops_the_loops(self, sync_url: str, fake_http, scoring_http):
         app = create_app(
             make_settings(sync_url, run_workers=True), scoring_client=scoring_http, csdl_client=fake_http

@@ -11,7 +11,6 @@ import pytest
 
 from services.sync.deadlines.models import DeadlineOverride
 from services.sync.deadlines.repository import DeadlineRepository
-from tests.scoring.conftest import seed_org
 from tests.sync.factories import make_snapshot
 from tests.sync.test_api import ADMIN, SO_OFFICER, YEAR, emit, pump
 
@@ -19,8 +18,9 @@ URL = f"/api/v1/sync/deadlines/{YEAR}/provinces/79"
 
 
 @pytest.fixture
-async def seeded(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(scoring_http)
+async def seeded(
+    scoring_http: httpx.AsyncClient, client: httpx.AsyncClient, province: None
+) -> httpx.AsyncClient:
     return client
 
 

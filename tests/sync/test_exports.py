@@ -12,9 +12,8 @@ from openpyxl import load_workbook
 
 from services.sync.exports.workbook import MEDIA_TYPE, ExportRow, build_workbook
 from shared.principal import Role
-from tests.scoring.conftest import ADMIN as SCORING_ADMIN
-from tests.scoring.conftest import seed_org
-from tests.sync.conftest import who
+from tests.org import ADMIN as SCORING_ADMIN
+from tests.org import who
 from tests.sync.factories import make_snapshot
 from tests.sync.test_api import HEAD, OFFICER_A, SO_OFFICER, VENDOR, emit, pump
 
@@ -22,8 +21,9 @@ URL = "/api/v1/sync/exports/2024-2025.xlsx"
 
 
 @pytest.fixture
-async def seeded(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(scoring_http)
+async def seeded(
+    scoring_http: httpx.AsyncClient, client: httpx.AsyncClient, province: None
+) -> httpx.AsyncClient:
     return client
 
 

@@ -7,16 +7,16 @@ import httpx
 import pytest
 
 from shared.principal import Role
-from tests.scoring.conftest import SERVICE, seed_org
-from tests.sync.conftest import who
+from tests.org import SERVICE, who
 
 pytestmark = pytest.mark.asyncio
 SO_OFFICER = who("officer-so", Role.OFFICER, units=("so-79",))
 URL = "/internal/v1/deadlines"
 
 
-async def test_service_only_and_province_dates(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient):
-    await seed_org(scoring_http)
+async def test_service_only_and_province_dates(
+    scoring_http: httpx.AsyncClient, client: httpx.AsyncClient, province: None
+):
     params = {"school_year": "2024-2025", "province": "79"}
     assert (await client.get(URL, params=params, headers=SO_OFFICER)).status_code == 403
     r = await client.get(URL, params=params, headers=SERVICE)

@@ -23,8 +23,7 @@ from services.sync.deadlines.announcements import AtRiskAnnouncement
 from services.sync.webhooks.models import WebhookDelivery
 from shared.contracts import AssessmentKind
 from shared.principal import Role
-from tests.scoring.conftest import seed_org
-from tests.sync.conftest import who
+from tests.org import who
 
 SCHEDULER = who("scheduler", Role.SERVICE, all_orgs=True)
 ADMIN = who("admin", Role.ADMIN, all_orgs=True)
@@ -63,8 +62,9 @@ def today(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.fixture
-async def seeded(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(scoring_http)
+async def seeded(
+    scoring_http: httpx.AsyncClient, client: httpx.AsyncClient, province: None
+) -> httpx.AsyncClient:
     return client
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.csdl.client import CsdlClient, RetryableError
@@ -90,6 +91,7 @@ class TestClaim:
             await s.commit()
         assert j.school_code == "79701002"
 
+    @pytest.mark.commits  # claims racing each other, each in its own transaction
     async def test_concurrent_claims_are_disjoint(self, factory):
         for i in range(20):
             await enqueue(factory, make_snapshot(school_code=f"7970{i:04d}"), event_id=i + 1)
@@ -203,6 +205,7 @@ class TestWorker:
         assert j.receipt_id
 
 
+@pytest.mark.commits  # consumers racing for the cursor lock, each in its own transaction
 class TestConsumerConcurrency:
     async def test_two_consumers_at_once_enqueue_each_event_once(self, factory):
         events = [make_event(i + 1, school_code=f"7970{i:04d}") for i in range(30)]
@@ -241,6 +244,7 @@ class TestPoisonPayload:
         assert (j.last_error or "").startswith("internal: ValidationError")
 
 
+@pytest.mark.commits  # the worker loop runs beside the test's own reads
 class TestContinuousWorker:
     async def test_a_hung_request_holds_up_nothing_else(self, factory, csdl, sync_url):
         slow_key = ""

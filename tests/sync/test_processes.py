@@ -27,7 +27,7 @@ from shared.db import utcnow
 from tests.conftest import SECRET
 from tests.sync.factories import make_snapshot
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.commits]  # worker processes with their own connections
 ONLY_DELIVERIES = ("--no-feed", "--no-webhooks", "--no-reconcile")
 
 

@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from shared.principal import Role
-from tests.scoring.conftest import seed_org
-from tests.sync.conftest import who
+from tests.org import who
 from tests.sync.factories import make_snapshot
 from tests.sync.test_api import ADMIN, OFFICER_A, YEAR, emit, pump
 from tests.sync.test_exports import sheet
@@ -20,10 +19,9 @@ EXPORT = f"/api/v1/sync/exports/{YEAR}.xlsx"
 
 @pytest.fixture
 async def moved(
-    scoring_http: httpx.AsyncClient, client: httpx.AsyncClient, sync_app, scoring_app
+    scoring_http: httpx.AsyncClient, client: httpx.AsyncClient, sync_app, scoring_app, province: None
 ) -> httpx.AsyncClient:
     """79701002 delivered for 2024-2025 under Phòng A, then moved to Phòng B after the deadline."""
-    await seed_org(scoring_http)
     await emit(scoring_app, make_snapshot(school_code="79701002"))
     await pump(sync_app)
     r = await scoring_http.post(

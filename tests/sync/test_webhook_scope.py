@@ -15,7 +15,6 @@ import respx
 from services.sync.grants import GatewayClient
 from shared.contracts import SubjectGrant
 from tests.conftest import SECRET
-from tests.scoring.conftest import seed_org
 from tests.sync.factories import make_snapshot
 from tests.sync.test_api import ADMIN, OFFICER_A, emit
 from tests.sync.test_webhooks_and_reconciliation import HOOK, PINNED, VENDOR, dispatcher
@@ -33,8 +32,9 @@ WORKFLOW = [
 
 
 @pytest.fixture
-async def seeded(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(scoring_http)
+async def seeded(
+    scoring_http: httpx.AsyncClient, client: httpx.AsyncClient, province: None
+) -> httpx.AsyncClient:
     return client
 
 

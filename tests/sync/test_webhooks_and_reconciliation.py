@@ -15,8 +15,9 @@ from services.sync.runtime import Runtime
 from services.sync.webhooks.service import WebhookDispatcher
 from services.sync.webhooks.signing import SIGNATURE_HEADER, sign, verify
 from shared.principal import Role
-from tests.scoring.conftest import seed_org
-from tests.sync.conftest import make_settings, who, wipe
+from tests.harness import started
+from tests.org import who
+from tests.sync.conftest import make_settings
 from tests.sync.factories import make_snapshot
 from tests.sync.test_api import emit, pump
 
@@ -36,8 +37,9 @@ def resolver(answers: dict[str, list[str]]) -> Any:
 
 
 @pytest.fixture
-async def seeded(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(scoring_http)
+async def seeded(
+    scoring_http: httpx.AsyncClient, client: httpx.AsyncClient, province: None
+) -> httpx.AsyncClient:
     return client
 
 
@@ -208,12 +210,13 @@ class TestReceiverAddresses:
         assert x["state"] == "failed"
         assert x["last_error"].startswith("forbidden_address")
 
-    async def test_private_receivers_when_the_setting_allows(self, sync_url, scoring_http, fake_http):
-        await seed_org(scoring_http)
+    async def test_private_receivers_when_the_setting_allows(
+        self, sync_url, sync_conn, scoring_http, fake_http, province
+    ):
         settings = make_settings(sync_url, webhook_allow_private_addresses=True)
         app = create_app(settings, scoring_client=scoring_http, csdl_client=fake_http)
         async with (
-            app.router.lifespan_context(app),
+            started(app, sync_conn),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sync") as c,
         ):
             r = await c.post(
@@ -223,7 +226,6 @@ class TestReceiverAddresses:
             )
             assert r.status_code == 201, r.text
             assert app.state.runtime.webhooks.resolver is None
-            await wipe(app.state.session_factory)
 
 
 class TestReconciliation:

@@ -14,10 +14,9 @@ from services.scoring.feed import repository as feed
 from services.sync.deliveries.repository import DeliveryRepository
 from services.sync.runtime import Runtime
 from shared.contracts import AssessmentSnapshot
-from tests.scoring.conftest import HEAD as S_HEAD
-from tests.scoring.conftest import OFFICER_A as S_OFFICER
-from tests.scoring.conftest import VENDOR as S_VENDOR
-from tests.scoring.conftest import seed_org
+from tests.org import HEAD as S_HEAD
+from tests.org import OFFICER_A as S_OFFICER
+from tests.org import VENDOR as S_VENDOR
 from tests.scoring.test_engine_levels import FULL
 from tests.sync.factories import make_snapshot
 from tests.sync.test_api import ADMIN, HEAD, OFFICER_A, SO_OFFICER, YEAR, emit, pump
@@ -27,8 +26,9 @@ STATUS = f"/api/v1/sync/schools/79701001/years/{YEAR}"
 
 
 @pytest.fixture
-async def seeded(scoring_http: httpx.AsyncClient, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    await seed_org(scoring_http)
+async def seeded(
+    scoring_http: httpx.AsyncClient, client: httpx.AsyncClient, province: None
+) -> httpx.AsyncClient:
     return client
 
 

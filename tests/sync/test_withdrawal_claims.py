@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sync.deliveries.models import WithdrawalState
@@ -35,6 +36,7 @@ async def delivered_then_returned(factory: Factory, csdl: Any, sync_url: str, n:
 
 
 class TestClaims:
+    @pytest.mark.commits  # claims racing each other, each in its own transaction
     async def test_concurrent_claims_are_disjoint(self, factory, csdl, sync_url):
         await delivered_then_returned(factory, csdl, sync_url, 12)
 
@@ -51,6 +53,7 @@ class TestClaims:
         flat = [x for r in results for x in r]
         assert len(flat) == len(set(flat)) == 12
 
+    @pytest.mark.commits  # two workers claiming at once, each in its own transaction
     async def test_two_workers_withdraw_each_record_once(self, factory, csdl, sync_url, fake_http):
         await delivered_then_returned(factory, csdl, sync_url, 10)
         settings = make_settings(sync_url, claim_batch=3)

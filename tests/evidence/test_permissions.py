@@ -12,7 +12,7 @@ from services.evidence import permissions
 from shared.permissions import CAPABILITIES
 from shared.principal import Role
 from tests.evidence.conftest import PDF, UPLOAD, created, upload
-from tests.scoring.conftest import ADMIN, OFFICER_A, OFFICER_B, OTHER_HEAD, SERVICE, STAFF, who
+from tests.org import ADMIN, OFFICER_A, OFFICER_B, OTHER_HEAD, SERVICE, STAFF, who
 
 ONLY_THE_SCHOOL = "Only the school adds or deletes evidence."
 NOT_ALLOWED = "Not allowed to do this."

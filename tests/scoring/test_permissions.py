@@ -13,7 +13,7 @@ from services.scoring.assessments.rules import vn_today
 from shared.permissions import CAPABILITIES
 from shared.principal import HEADER, Principal, PrincipalKind, Role, sign_principal
 from tests.conftest import SECRET
-from tests.scoring.conftest import (
+from tests.org import (
     ADMIN,
     ASSESSOR_A,
     HEAD,

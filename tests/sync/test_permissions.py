@@ -16,8 +16,7 @@ from services.sync.deliveries.models import JobState
 from services.sync.deliveries.repository import DeliveryRepository
 from shared.permissions import CAPABILITIES
 from shared.principal import Role
-from tests.scoring.conftest import seed_org
-from tests.sync.conftest import who
+from tests.org import seed_org, who
 from tests.sync.factories import make_snapshot
 
 YEAR = "2024-2025"
@@ -167,6 +166,6 @@ async def test_a_resend_out_of_scope_reads_as_unknown(seeded, sync_app):
     r = await seeded.post(f"/api/v1/sync/deliveries/{job_id}/resend", headers=OFFICER_B)
     assert (r.status_code, r.json()["code"]) == (404, "school_not_found")
     r = await seeded.post("/api/v1/sync/deliveries/unknown/resend", headers=OFFICER_B)
-    assert (r.status_code, r.json()["code"]) == (404, "not_found")
+    assert (r.status_code, r.json()["code"]) == (404, "delivery_not_found")
     r = await seeded.post(f"/api/v1/sync/deliveries/{job_id}/resend", headers=OFFICER_A)
     assert (r.status_code, r.json()["state"]) == (200, "pending")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.sync.csdl.client import CsdlClient, RetryableError
 from services.sync.deliveries.models import DeliveryJob, JobState
 from services.sync.deliveries.repository import DeliveryRepository
-from services.sync.deliveries.service import resend
+from services.sync.deliveries.service import DeliveryService
 from services.sync.deliveries.worker import DeliveryWorker
 from services.sync.feed.consumer import FeedConsumer
 from shared.contracts import AssessmentSnapshot, EventPage
@@ -197,7 +197,7 @@ class TestWorker:
         assert j.state == JobState.DEAD
         await set_faults(fake_http)
         async with factory() as s:
-            await resend(s, j.id, "admin")
+            await DeliveryService(s).resend(j.id, "admin")
             await s.commit()
         await drain(worker(factory, csdl, sync_url, max_attempts=1))
         (j,) = await jobs(factory)

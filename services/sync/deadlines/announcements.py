@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, col
 
 from services.sync.deadlines.schemas import AtRiskOut
-from services.sync.deadlines.service import at_risk
+from services.sync.deadlines.service import DeadlineService
 from services.sync.models_base import SyncModel
 from services.sync.webhooks.repository import WebhookRepository
 from services.sync.webhooks.service import notify
@@ -45,7 +45,7 @@ async def announce(
     within_days: int,
 ) -> tuple[AtRiskOut, int]:
     """The at-risk list of today, and how many schools were announced now (not earlier today)."""
-    out = await at_risk(s, scoring, p, year, kind, today, within_days, None)
+    out = await DeadlineService(s, scoring).at_risk(p, year, kind, today, within_days, None)
     done = set(
         await s.scalars(
             select(col(AtRiskAnnouncement.school_code)).where(

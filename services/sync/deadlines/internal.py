@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.sync.deadlines.schemas import CalendarOut
-from services.sync.deadlines.service import calendar
-from services.sync.deps import SessionDep
+from services.sync.deadlines.service import DeadlineService
+from services.sync.deps import ScoringDep, SessionDep
 from services.sync.permissions import InternalCaller
 from shared.contracts import SchoolYear
 from shared.errors import problem_responses
@@ -22,8 +22,9 @@ router = APIRouter(prefix="/internal/v1", tags=["internal"])
 async def internal_calendar(
     p: InternalCaller,
     session: SessionDep,
+    scoring: ScoringDep,
     school_year: Annotated[SchoolYear, Query()],
     province: Annotated[str | None, Query(max_length=8)] = None,
 ) -> CalendarOut:
     """The school year's deadlines for a province (its overrides, else the national dates)."""
-    return await calendar(session, school_year, province)
+    return await DeadlineService(session, scoring).calendar(school_year, province)

@@ -7,12 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from services.sync.deadlines import service
 from services.sync.deadlines.announcements import announce
 from services.sync.deadlines.calendar import VN_TZ
 from services.sync.deadlines.rules import check_year
 from services.sync.deadlines.schemas import AtRiskOut, AtRiskSchool, CalendarOut, OverrideIn, TimelinessOut
-from services.sync.deadlines.service import at_risk, timeliness
+from services.sync.deadlines.service import DeadlineService
 from services.sync.deps import ScoringDep, SessionDep
 from services.sync.permissions import CalendarSetter, SyncAdmin, SyncReader
 from shared.contracts import AssessmentKind, SchoolYear
@@ -35,11 +34,11 @@ def _today() -> date:
 
 @router.get("/deadlines", response_model=CalendarOut, responses=problem_responses(401, 403, 422))
 async def calendar(
-    p: SyncReader, session: SessionDep, school_year: YearQ, province: ProvinceQ = None
+    p: SyncReader, session: SessionDep, scoring: ScoringDep, school_year: YearQ, province: ProvinceQ = None
 ) -> CalendarOut:
     """The deadline calendar of a school year: national defaults or the province's own dates."""
     check_year(school_year, "/query/school_year")
-    return await service.calendar(session, school_year, province)
+    return await DeadlineService(session, scoring).calendar(school_year, province)
 
 
 @router.put(
@@ -58,8 +57,8 @@ async def set_province_deadline(
 ) -> CalendarOut:
     """Set a province's on-time deadline (never later than the Ministry's), edit lock date and
     internal milestones for one kind; every date within the school year."""
-    return await service.set_province_deadline(
-        session, scoring, p, school_year, province, kind, body, _today()
+    return await DeadlineService(session, scoring).set_province_deadline(
+        p, school_year, province, kind, body, _today()
     )
 
 
@@ -85,7 +84,9 @@ async def at_risk_list(
     """Schools in scope not yet approved / recognised / delivered within N days of the deadline,
     the closest deadline first."""
     check_year(school_year, "/query/school_year")
-    out = await at_risk(session, scoring, p, school_year, kind, as_of or _today(), within_days, province)
+    out = await DeadlineService(session, scoring).at_risk(
+        p, school_year, kind, as_of or _today(), within_days, province
+    )
     out.items, out.next_cursor, out.total = paginate(out.items, cursor, limit, _at_risk_key, arity=2)
     return out
 
@@ -120,6 +121,6 @@ async def timeliness_report(
     """On time, late or missing per school in scope, from CSDL receipt times; the counts cover
     every school, the rows come a page at a time by school code."""
     check_year(school_year, "/query/school_year")
-    out = await timeliness(session, scoring, p, school_year, kind, province)
+    out = await DeadlineService(session, scoring).timeliness(p, school_year, kind, province)
     out.items, out.next_cursor, out.total = paginate(out.items, cursor, limit, lambda s: (s.school_code,))
     return out

@@ -63,149 +63,150 @@ def _by_school(jobs: list[DeliveryJob]) -> dict[str, list[DeliveryJob]]:
     return out
 
 
-async def at_risk(
-    s: AsyncSession,
-    scoring: ScoringClient,
-    p: Principal,
-    year: str,
-    kind: AssessmentKind,
-    as_of: date,
-    within_days: int,
-    province: str | None,
-) -> AtRiskOut:
-    """Schools whose deadline is at most `within_days` away (or passed) and whose result has not
-    reached CSDL: not approved/recognised yet, still in delivery, or failed."""
-    dl = Deadlines(s, year, kind)
-    expected_as_of = (await dl.of(province)).on_time_deadline
-    expected = await expected_now_visible(scoring, p, expected_as_of, province)
-    jobs = _by_school(await DeliveryRepository(s).latest_per_school(year, kind.value))
-    out: list[AtRiskSchool] = []
-    for sc in expected:
-        dd = await dl.of(sc.province_code)
-        d, days_left = dd.on_time_deadline, dd.days_left(as_of)
-        if days_left > within_days:  # a difference of dates, so no stored date can overflow it
-            continue
-        states = {j.state for j in jobs.get(sc.code, [])}
-        if JobState.DELIVERED in states:
-            continue
-        reason = (
-            AtRiskReason.NOT_READY
-            if not states
-            else AtRiskReason.DELIVERY_FAILED
-            if states == {JobState.DEAD}
-            else AtRiskReason.DELIVERY_PENDING
-        )
-        out.append(
-            AtRiskSchool(
-                school_code=sc.code,
-                school_name=sc.name,
-                province_code=sc.province_code,
-                on_time_deadline=d,
-                days_left=days_left,
-                reason=reason,
+class DeadlineService:
+    """The calendar, at-risk and timeliness answers of one request: its session, and the scoring
+    registry that says which schools are expected and which the caller may read."""
+
+    def __init__(self, s: AsyncSession, scoring: ScoringClient) -> None:
+        self.s, self.scoring = s, scoring
+
+    async def at_risk(
+        self,
+        p: Principal,
+        year: str,
+        kind: AssessmentKind,
+        as_of: date,
+        within_days: int,
+        province: str | None,
+    ) -> AtRiskOut:
+        """Schools whose deadline is at most `within_days` away (or passed) and whose result has not
+        reached CSDL: not approved/recognised yet, still in delivery, or failed."""
+        dl = Deadlines(self.s, year, kind)
+        expected_as_of = (await dl.of(province)).on_time_deadline
+        expected = await expected_now_visible(self.scoring, p, expected_as_of, province)
+        jobs = _by_school(await DeliveryRepository(self.s).latest_per_school(year, kind.value))
+        out: list[AtRiskSchool] = []
+        for sc in expected:
+            dd = await dl.of(sc.province_code)
+            d, days_left = dd.on_time_deadline, dd.days_left(as_of)
+            if days_left > within_days:  # a difference of dates, so no stored date can overflow it
+                continue
+            states = {j.state for j in jobs.get(sc.code, [])}
+            if JobState.DELIVERED in states:
+                continue
+            reason = (
+                AtRiskReason.NOT_READY
+                if not states
+                else AtRiskReason.DELIVERY_FAILED
+                if states == {JobState.DEAD}
+                else AtRiskReason.DELIVERY_PENDING
             )
-        )
-    out.sort(key=lambda a: (a.days_left, a.school_code))
-    return AtRiskOut(
-        school_year=year,
-        kind=kind.value,
-        as_of=as_of,
-        within_days=within_days,
-        expected_as_of=expected_as_of,
-        scope_as_of=today(),
-        items=out,
-        total=len(out),
-    )
-
-
-async def timeliness(
-    s: AsyncSession,
-    scoring: ScoringClient,
-    p: Principal,
-    year: str,
-    kind: AssessmentKind,
-    province: str | None,
-) -> TimelinessOut:
-    """On time, late or missing per school, by the CSDL receipt of the result that stands: a
-    result withdrawn (returned, reopened, superseded) no longer counts, whenever it was sent."""
-    dl = Deadlines(s, year, kind)
-    deadline_day = (await dl.of(province)).on_time_deadline
-    expected = await expected_now_visible(scoring, p, deadline_day, province)
-    repo = DeliveryRepository(s)
-    jobs = _by_school(await repo.latest_per_school(year, kind.value))
-    withdrawn = await repo.withdrawn_receipts(year, kind.value)
-    rows: list[SchoolTimeliness] = []
-    for sc in sorted(expected, key=lambda x: x.code):
-        d = await dl.of(sc.province_code)
-        stands = standing(jobs.get(sc.code, []))
-        status = (
-            Timeliness.MISSING
-            if stands is None or stands.receipt_at is None
-            else Timeliness.ON_TIME
-            if d.on_time(stands.receipt_at)
-            else Timeliness.LATE
-        )
-        rows.append(
-            SchoolTimeliness(
-                school_code=sc.code,
-                school_name=sc.name,
-                province_code=sc.province_code,
-                on_time_deadline=d.on_time_deadline,
-                status=status,
-                receipt_id=stands.receipt_id if stands else None,
-                receipt_at=stands.receipt_at if stands else None,
-                withdrawn_receipt_ids=withdrawn.get(sc.code, []),
+            out.append(
+                AtRiskSchool(
+                    school_code=sc.code,
+                    school_name=sc.name,
+                    province_code=sc.province_code,
+                    on_time_deadline=d,
+                    days_left=days_left,
+                    reason=reason,
+                )
             )
-        )
-    return TimelinessOut(
-        school_year=year,
-        kind=kind.value,
-        expected_as_of=deadline_day,
-        scope_as_of=today(),
-        expected=len(rows),
-        on_time=sum(r.status == Timeliness.ON_TIME for r in rows),
-        late=sum(r.status == Timeliness.LATE for r in rows),
-        missing=sum(r.status == Timeliness.MISSING for r in rows),
-        items=rows,
-        total=len(rows),
-    )
-
-
-async def calendar(s: AsyncSession, year: str, province: str | None) -> CalendarOut:
-    """The school year's deadlines of every kind: the province's own dates, else the national."""
-    repo = DeadlineRepository(s)
-    return CalendarOut(
-        school_year=year,
-        province_code=province,
-        deadlines=[await repo.deadline(province, year, k) for k in AssessmentKind],
-    )
-
-
-async def set_province_deadline(
-    s: AsyncSession,
-    scoring: ScoringClient,
-    p: Principal,
-    year: str,
-    province: str,
-    kind: AssessmentKind,
-    body: OverrideIn,
-    as_of: date,
-) -> CalendarOut:
-    """A province's own dates for one kind, set by an officer whose scope covers every school of
-    the province (403 otherwise); answers the province's calendar as it now stands."""
-    check_override(year, kind, body)
-    if not await covers_province(scoring, p, province, as_of):
-        raise SET_CALENDAR.refusal(p)
-    await DeadlineRepository(s).upsert(
-        DeadlineOverride(
-            province_code=province,
+        out.sort(key=lambda a: (a.days_left, a.school_code))
+        return AtRiskOut(
             school_year=year,
             kind=kind.value,
-            on_time_deadline=body.on_time_deadline,
-            edit_lock_date=body.edit_lock_date,
-            milestones=[m.model_dump(mode="json") for m in body.milestones],
-            updated_by=p.sub,
-            updated_at=utcnow(),
+            as_of=as_of,
+            within_days=within_days,
+            expected_as_of=expected_as_of,
+            scope_as_of=today(),
+            items=out,
+            total=len(out),
         )
-    )
-    return await calendar(s, year, province)
+
+    async def timeliness(
+        self,
+        p: Principal,
+        year: str,
+        kind: AssessmentKind,
+        province: str | None,
+    ) -> TimelinessOut:
+        """On time, late or missing per school, by the CSDL receipt of the result that stands: a
+        result withdrawn (returned, reopened, superseded) no longer counts, whenever it was sent."""
+        dl = Deadlines(self.s, year, kind)
+        deadline_day = (await dl.of(province)).on_time_deadline
+        expected = await expected_now_visible(self.scoring, p, deadline_day, province)
+        repo = DeliveryRepository(self.s)
+        jobs = _by_school(await repo.latest_per_school(year, kind.value))
+        withdrawn = await repo.withdrawn_receipts(year, kind.value)
+        rows: list[SchoolTimeliness] = []
+        for sc in sorted(expected, key=lambda x: x.code):
+            d = await dl.of(sc.province_code)
+            stands = standing(jobs.get(sc.code, []))
+            status = (
+                Timeliness.MISSING
+                if stands is None or stands.receipt_at is None
+                else Timeliness.ON_TIME
+                if d.on_time(stands.receipt_at)
+                else Timeliness.LATE
+            )
+            rows.append(
+                SchoolTimeliness(
+                    school_code=sc.code,
+                    school_name=sc.name,
+                    province_code=sc.province_code,
+                    on_time_deadline=d.on_time_deadline,
+                    status=status,
+                    receipt_id=stands.receipt_id if stands else None,
+                    receipt_at=stands.receipt_at if stands else None,
+                    withdrawn_receipt_ids=withdrawn.get(sc.code, []),
+                )
+            )
+        return TimelinessOut(
+            school_year=year,
+            kind=kind.value,
+            expected_as_of=deadline_day,
+            scope_as_of=today(),
+            expected=len(rows),
+            on_time=sum(r.status == Timeliness.ON_TIME for r in rows),
+            late=sum(r.status == Timeliness.LATE for r in rows),
+            missing=sum(r.status == Timeliness.MISSING for r in rows),
+            items=rows,
+            total=len(rows),
+        )
+
+    async def calendar(self, year: str, province: str | None) -> CalendarOut:
+        """The school year's deadlines of every kind: the province's own dates, else the national."""
+        repo = DeadlineRepository(self.s)
+        return CalendarOut(
+            school_year=year,
+            province_code=province,
+            deadlines=[await repo.deadline(province, year, k) for k in AssessmentKind],
+        )
+
+    async def set_province_deadline(
+        self,
+        p: Principal,
+        year: str,
+        province: str,
+        kind: AssessmentKind,
+        body: OverrideIn,
+        as_of: date,
+    ) -> CalendarOut:
+        """A province's own dates for one kind, set by an officer whose scope covers every school of
+        the province (403 otherwise); answers the province's calendar as it now stands."""
+        check_override(year, kind, body)
+        if not await covers_province(self.scoring, p, province, as_of):
+            raise SET_CALENDAR.refusal(p)
+        await DeadlineRepository(self.s).upsert(
+            DeadlineOverride(
+                province_code=province,
+                school_year=year,
+                kind=kind.value,
+                on_time_deadline=body.on_time_deadline,
+                edit_lock_date=body.edit_lock_date,
+                milestones=[m.model_dump(mode="json") for m in body.milestones],
+                updated_by=p.sub,
+                updated_at=utcnow(),
+            )
+        )
+        return await self.calendar(year, province)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.sync.deliveries.schemas import DeliveryOut, SchoolStatus
-from services.sync.deliveries.service import resend_in_scope, school_status
+from services.sync.deliveries.service import DeliveryService
 from services.sync.deps import ScoringDep, SessionDep
 from services.sync.permissions import Resender, SchoolCodeP, SchoolInScope
 from shared.contracts import SchoolYear
@@ -24,7 +24,7 @@ async def status(
 ) -> SchoolStatus:
     """What was sent for a school and year, when, the receipts, attempts and errors."""
     # `code` is declared here too so the OpenAPI document lists it first, as before
-    return await school_status(session, school.code, school_year)
+    return await DeliveryService(session).school_status(school.code, school_year)
 
 
 @router.post(
@@ -36,5 +36,5 @@ async def manual_resend(
     delivery_id: str, p: Resender, session: SessionDep, scoring: ScoringDep
 ) -> DeliveryOut:
     """Put a failed (dead-lettered) delivery back in the queue with a fresh retry budget."""
-    job = await resend_in_scope(session, scoring, p, delivery_id)
+    job = await DeliveryService(session).resend_in_scope(scoring, p, delivery_id)
     return DeliveryOut.model_validate(job, from_attributes=True)

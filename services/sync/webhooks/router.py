@@ -16,7 +16,7 @@ from services.sync.webhooks.schemas import (
     SubscriptionOut,
     WebhookDeliveryOut,
 )
-from services.sync.webhooks.subscriptions import subscribe as create_subscription
+from services.sync.webhooks.subscriptions import Subscriptions
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, invalid_cursor, paginate, trim
 
@@ -33,7 +33,7 @@ async def subscribe(
 
     A receiver must be on the public Internet: an address literal or `localhost` that is not is
     refused here; a name is resolved and checked again at every send (its DNS may change)."""
-    sub = await create_subscription(session, scoring, settings, p, body)
+    sub = await Subscriptions(session, scoring, settings).create(p, body)
     return SubscriptionCreated.model_validate(sub, from_attributes=True)
 
 

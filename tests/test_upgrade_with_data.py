@@ -38,6 +38,8 @@ def _value(col: Any) -> Any:
     if isinstance(t, types.JSON):
         return {}
     if isinstance(t, types.String):
+        if (col.table.name, col.name) == ("assessment", "kind"):
+            return "self"  # the head reads `kind` as the enum: every stored kind is one of its values
         return "x"[: t.length or 1]
     raise AssertionError(f"no sample value for {col.table.name}.{col.name}: {t!r}")
 

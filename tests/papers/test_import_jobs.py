@@ -72,6 +72,6 @@ async def test_interrupted_jobs_fail_and_finished_ones_expire(demo: dict[str, An
 
 async def test_admins_see_the_gateways_job(demo: dict[str, Any]) -> None:
     r = await demo["gw"].get("/admin/v1/jobs", headers=demo["admin"])
-    (job,) = [j for j in r.json() if j["job"] == "import-jobs-expiry"]
+    (job,) = [j for j in r.json()["items"] if j["job"] == "import-jobs-expiry"]
     assert (job["service"], job["cron"]) == ("gateway", "50 3 * * *")
     assert job.get("unavailable") is not True

@@ -44,7 +44,7 @@ async def test_share_on_time_counts_what_sync_received_on_time(demo: dict[str, A
             params={"school_year": year, "province": "79"},
             headers=demo["so.officer"],
         )
-        statuses = {s["school_code"]: s["status"] for s in t.json()["schools"]}
+        statuses = {s["school_code"]: s["status"] for s in t.json()["items"]}
         if statuses.get(CODE) != "missing":
             break
         await asyncio.sleep(0.1)

@@ -173,8 +173,8 @@ async def test_the_so_revokes_an_extension_with_reason_and_the_lock_holds_again(
     assert r.json()["results"][0]["problem"]["code"] == "edit_locked"
     again = await client.post(revoke, json={"reason": "lần nữa"}, headers=SO_OFFICER)
     assert (again.status_code, again.json()["code"]) == (409, "extension_not_running")
-    audit = (await client.get(SELF + "/audit", headers=HEAD)).json()
+    audit = (await client.get(SELF + "/audit", headers=HEAD)).json()["items"]
     (entry,) = [a for a in audit if a["action"] == "extension_revoked"]
     assert (entry["actor"], entry["reason"]) == ("officer-so", "Ngập lụt → Đã khắc phục xong")
-    listing = (await client.get(url, headers=HEAD)).json()
+    listing = (await client.get(url, headers=HEAD)).json()["items"]
     assert [(x["id"], x["revoke_reason"]) for x in listing] == [(ext["id"], "Đã khắc phục xong")]

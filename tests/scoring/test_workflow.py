@@ -580,7 +580,9 @@ class TestWorkDone:
             if s.startswith("select"):
                 reads.extend(t for t in ("from school ", "from assessment ") if t in s + " ")
 
-        engine = app.state.engine.sync_engine
+        # the engine the requests' sessions run on: the test's own connection's, when it has one
+        conn = getattr(app.state, "database_connection", None)
+        engine = (conn or app.state.engine).sync_engine
         event.listen(engine, "before_cursor_execute", seen)
         try:
             r = await org.post(SELF + "/approve", headers=HEAD)

@@ -1,4 +1,4 @@
-"""The pages' loader sends a page's independent calls at once, and answers the first failure in
+"""The web workspace pages' loader sends a page's independent calls at once, and answers the first failure in
 the page's own order (its main object first), as the calls made one by one did."""
 
 from __future__ import annotations

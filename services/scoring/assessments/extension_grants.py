@@ -87,6 +87,20 @@ def _check(body: ExtensionIn) -> None:
         )
 
 
+async def _as_province_officer(
+    session: AsyncSession, registry: FrameworkRegistry, p: Principal, code: str, year: str
+) -> AssessmentService:
+    """The school in the caller's scope (404 first, so an outsider learns nothing), then the
+    caller a Sở officer above it (403): who may grant or revoke an extension."""
+    check_year(year)
+    svc = AssessmentService(session, registry)
+    if await svc.org.school(code, p) is None:
+        raise SchoolNotFound()
+    if not await _province_officer(session, p, code):
+        raise EXTEND.refusal(p)
+    return svc
+
+
 async def grant(
     session: AsyncSession,
     registry: FrameworkRegistry,
@@ -97,12 +111,7 @@ async def grant(
     body: ExtensionIn,
 ) -> EditExtension:
     """Reopen the school past the edit lock until `until` (the province's Sở officer only)."""
-    check_year(year)
-    svc = AssessmentService(session, registry)
-    if await svc.org.school(code, p) is None:
-        raise SchoolNotFound()
-    if not await _province_officer(session, p, code):  # after the scope: an outsider gets the 404
-        raise EXTEND.refusal(p)
+    svc = await _as_province_officer(session, registry, p, code, year)
     _check(body)
     ext = EditExtension(
         school_code=code,
@@ -151,12 +160,7 @@ async def revoke(
     body: RevokeIn,
 ) -> EditExtension:
     """End a running extension now, with a reason (the province's Sở officer only)."""
-    check_year(year)
-    svc = AssessmentService(session, registry)
-    if await svc.org.school(code, p) is None:
-        raise SchoolNotFound()
-    if not await _province_officer(session, p, code):  # after the scope: an outsider gets the 404
-        raise EXTEND.refusal(p)
+    svc = await _as_province_officer(session, registry, p, code, year)
     if not body.reason.strip():
         raise Unprocessable.at("/reason", "reason_required", "Lý do bắt buộc.", "A reason is required.")
     ext = await session.get(EditExtension, extension_id)

@@ -28,7 +28,7 @@ from services.evidence.main import create_app as create_evidence
 from services.gateway.config import GatewaySettings
 from services.gateway.demo import PREVIOUS_YEAR as DEMO_PREVIOUS_YEAR
 from services.gateway.demo import YEAR as DEMO_YEAR
-from services.gateway.demo import DemoInfo, seed_gateway, seed_scoring
+from services.gateway.demo import DemoInfo, mark_seeded, seed_gateway, seed_scoring, seeded
 from services.gateway.main import create_app as create_gateway
 from services.scheduler.trigger import Scheduler
 from services.scoring.config import ScoringSettings
@@ -93,6 +93,7 @@ async def scheduled(clients: dict[str, httpx.AsyncClient], secret: str) -> Async
 async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> AsyncIterator[Embedded]:
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     own = await asyncio.to_thread(load_or_create, data_dir)
+    scoring_existed = await asyncio.to_thread((data_dir / "scoring.db").exists)
     secret = own["internal_secret"]
     gw_settings = GatewaySettings(
         database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}",
@@ -145,7 +146,10 @@ async def embedded(data_dir: Path, demo: bool = True, schedule: bool = True) -> 
             await stack.enter_async_context(scheduled({**clients, "gateway": own_job}, secret))
         info = None
         if demo:
-            schools = await seed_scoring(clients["scoring"], secret)
+            schools = await asyncio.to_thread(seeded, data_dir, scoring_existed)
+            if schools is None:
+                schools = await seed_scoring(clients["scoring"], secret)
+                await asyncio.to_thread(mark_seeded, data_dir, schools)
             info = await seed_gateway(
                 gateway.state.session_factory, schools, own["demo_password"], own["demo_vendor_secret"]
             )

@@ -10,6 +10,8 @@
   `province` fixture (directly or through another fixture) gets the seeded one.
 - Outside tests/scoring, one scoring app per database serves every test (`scoring_app`); tests/scoring
   builds its own app per test, since its tests change the app's state.
+- The tests that start the whole embedded run with its demo province start it on a copy of a data
+  directory seeded once per run (`demo_dir`, tests/demo.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from services.scoring.config import ScoringSettings
 from services.scoring.frameworks import registry as scoring_registry
 from services.scoring.models_base import metadata as scoring_metadata
 from shared.framework.model import Framework
+from tests.demo import build_template, copy_of
 from tests.harness import (
     TEST_DATABASE_URL,
     Database,
@@ -191,3 +194,15 @@ async def scoring_app(
         )
     async with bound(app, scoring_database, scoring_conn):
         yield app
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo province's data directory, seeded once per run (tests/demo.py)."""
+    return build_template(tmp_path_factory.mktemp("demo-template") / "data")
+
+
+@pytest.fixture
+def demo_dir(demo_template: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the seeded demo data directory, for `embedded(demo_dir)`."""
+    return copy_of(demo_template, tmp_path / "data")

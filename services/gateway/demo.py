@@ -5,10 +5,13 @@ restart finds what exists and leaves it alone."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -162,10 +165,12 @@ class Seeder:
         """The demo year is past its edit lock: the demo Sở reopens each school for a year, as
         a Sở would (an explicit, audited act), so the demo can be worked through."""
         base = f"/api/v1/schools/{code}/assessments/{YEAR}"
-        until = (datetime.now(UTC) + timedelta(hours=7, days=365)).date().isoformat()
+        until = _reopened_until()
         for kind in ("self", "external"):
-            if (await self.c.get(f"{base}/{kind}/extensions", headers=self.officer)).json()["items"]:
-                continue
+            grants = (await self.c.get(f"{base}/{kind}/extensions", headers=self.officer)).json()["items"]
+            soon = (_vn_today() + RESEED_BEFORE).isoformat()
+            if any(g["revoked_at"] is None and g["until"] > soon for g in grants):
+                continue  # still open for more than a month
             body = {"reason": "Dữ liệu minh hoạ (demo)", "until": until}
             await self.post(f"{base}/{kind}/extensions", body, self.officer)
 
@@ -196,9 +201,17 @@ class Seeder:
                 return
 
 
+def _vn_today() -> date:
+    return (datetime.now(UTC) + timedelta(hours=7)).date()  # Vietnam's day
+
+
 def _today() -> str:
     """A recognition is dated neither before its conclusion (seeded now) nor in the future."""
-    return (datetime.now(UTC) + timedelta(hours=7)).date().isoformat()  # Vietnam's day
+    return _vn_today().isoformat()
+
+
+def _reopened_until() -> str:
+    return (_vn_today() + timedelta(days=365)).isoformat()
 
 
 async def seed_scoring(scoring: httpx.AsyncClient, secret: str) -> list[str]:
@@ -208,6 +221,46 @@ async def seed_scoring(scoring: httpx.AsyncClient, secret: str) -> list[str]:
         await s.assessment(code, i)
     await seed_records(s, [c for c, _ in schools])
     return [c for c, _ in schools]
+
+
+MARKER = "demo-seeded.json"
+RESEED_BEFORE = timedelta(days=30)  # the reopening extensions run a year: renew a month before
+
+
+def _fingerprint() -> str:
+    """What the demo is: its own source, so a changed demo is seeded again on the next start."""
+    from services.gateway import demo_records
+
+    digest = hashlib.sha256()
+    for module_file in (__file__, demo_records.__file__):
+        digest.update(Path(module_file).read_bytes())
+    return digest.hexdigest()
+
+
+def seeded(data_dir: Path, scoring_existed: bool) -> list[str] | None:
+    """The schools of a completed seeding of this data directory, when nothing needs doing.
+
+    Seeding is idempotent (each step looks first), but looking costs hundreds of requests on every
+    start; the marker is written only once a seeding has finished, and is believed only while the
+    scoring database it describes was already there, the demo is unchanged and its reopening
+    extensions have more than a month to run."""
+    if not scoring_existed:
+        return None
+    try:
+        mark = json.loads((data_dir / MARKER).read_text(encoding="utf-8"))
+        until = date.fromisoformat(mark["reopened_until"])
+        if mark["fingerprint"] != _fingerprint() or until - _vn_today() <= RESEED_BEFORE:
+            return None
+        return [str(code) for code in mark["schools"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def mark_seeded(data_dir: Path, schools: list[str]) -> None:
+    mark = {"fingerprint": _fingerprint(), "reopened_until": _reopened_until(), "schools": schools}
+    tmp = data_dir / f"{MARKER}.tmp"
+    tmp.write_text(json.dumps(mark), encoding="utf-8")
+    tmp.replace(data_dir / MARKER)
 
 
 async def seed_gateway(

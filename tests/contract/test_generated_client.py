@@ -54,11 +54,11 @@ async def _vendor_secret(gateway: Any) -> str:
     return str(secret)
 
 
-async def test_vendor_flow_through_the_generated_client(chiso, tmp_path):
+async def test_vendor_flow_through_the_generated_client(chiso, demo_dir):
     models = _mod("models")
     put, get = _mod("api.assessments.put_assessment"), _mod("api.assessments.get_assessment")
     token_op = _mod("api.authentication.issue_token")
-    async with embedded(tmp_path / "data") as e:
+    async with embedded(demo_dir) as e:
         secret = await _vendor_secret(e.gateway)
         transport = httpx.ASGITransport(app=e.gateway)
         anon = chiso.Client(base_url="http://gw")

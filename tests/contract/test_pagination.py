@@ -117,9 +117,9 @@ async def _login(gw: httpx.AsyncClient, username: str, password: str) -> dict[st
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-async def test_every_list_pages_by_cursor_and_refuses_a_bad_one(tmp_path: Path, monkeypatch):
+async def test_every_list_pages_by_cursor_and_refuses_a_bad_one(demo_dir: Path, monkeypatch):
     monkeypatch.setenv("GATEWAY_RATE_LIMIT_BURST", "100000")  # one client walks every list here
-    async with embedded(tmp_path / "data") as e:
+    async with embedded(demo_dir) as e:
         assert e.demo is not None
         gw = httpx.AsyncClient(transport=httpx.ASGITransport(app=e.gateway), base_url="http://gw", timeout=60)
         async with gw:

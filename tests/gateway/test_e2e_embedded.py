@@ -67,8 +67,8 @@ async def _delivered(gw: httpx.AsyncClient, headers: dict[str, str], kind: str) 
     raise AssertionError(f"no {kind} delivery: {r.text}")
 
 
-async def test_full_cycle(tmp_path: Path):
-    async with embedded(tmp_path / "data") as e:
+async def test_full_cycle(demo_dir: Path):
+    async with embedded(demo_dir) as e:
         assert e.services == ["evidence", "scoring", "sync"]
         secret = await _setup(e.gateway)
         async with httpx.AsyncClient(

@@ -59,8 +59,8 @@ async def _client_token(gw: httpx.AsyncClient, secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-async def test_sync_rules_through_the_gateway(tmp_path: Path):
-    async with embedded(tmp_path / "data") as e:
+async def test_sync_rules_through_the_gateway(demo_dir: Path):
+    async with embedded(demo_dir) as e:
         secret = await _setup(e.gateway)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=e.gateway), base_url="http://gw"

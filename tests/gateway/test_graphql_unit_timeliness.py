@@ -23,13 +23,13 @@ def demo_password(e: Any) -> str:
     return str(e.demo.password)
 
 
-async def test_each_phong_counts_its_own_schools(tmp_path: Path):
+async def test_each_phong_counts_its_own_schools(demo_dir: Path):
     fields = "\n".join(
         f'p{i}: summary(unitId: "{u}", year: $y) {{ timeliness {{ expected onTime late missing '
         f"schools {{ schoolCode }} }} }}"
         for i, u in enumerate(PHONGS)
     )
-    async with embedded(tmp_path / "data") as e:
+    async with embedded(demo_dir) as e:
         transport = httpx.ASGITransport(app=e.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as gw:
             r = await gw.post("/auth/login", json={"username": "so.officer", "password": demo_password(e)})
@@ -59,8 +59,8 @@ ONE = """query($y: String!, $u: String!) { schools(year: $y, first: 200, filter:
   nodes { code } } }"""
 
 
-async def test_unit_schools_are_batched_and_match_the_direct_list(tmp_path: Path):
-    async with embedded(tmp_path / "data") as e:
+async def test_unit_schools_are_batched_and_match_the_direct_list(demo_dir: Path):
+    async with embedded(demo_dir) as e:
         calls: list[str] = []
 
         async def count(request: httpx.Request) -> None:

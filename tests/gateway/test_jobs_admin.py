@@ -13,8 +13,8 @@ from services.run import embedded
 from shared.schedule import JOBS
 
 
-async def test_embedded_schedule_runs_every_job_and_admins_see_it(tmp_path: Path):
-    async with embedded(tmp_path / "data") as e:
+async def test_embedded_schedule_runs_every_job_and_admins_see_it(demo_dir: Path):
+    async with embedded(demo_dir) as e:
         assert e.demo is not None
         password = e.demo.password
         transport = httpx.ASGITransport(app=e.gateway)

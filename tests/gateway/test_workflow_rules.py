@@ -49,8 +49,8 @@ async def _users(app: Any) -> None:
 
 
 @pytest.fixture
-async def gw(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, dict[str, str]]]]:
-    async with embedded(tmp_path / "data") as e:
+async def gw(demo_dir: Path) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, dict[str, str]]]]:
+    async with embedded(demo_dir) as e:
         await _users(e.gateway)
         transport = httpx.ASGITransport(app=e.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:

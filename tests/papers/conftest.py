@@ -18,6 +18,7 @@ from services.gateway.admin.schemas import UserCreate
 from services.gateway.admin.service import AdminService
 from services.run import embedded
 from shared.principal import Role
+from tests.demo import copy_of
 
 YEAR = "2024-2025"
 RECOGNISED = "79100009"  # a demo school of Phòng Quận 1 whose external result is recognised
@@ -75,10 +76,12 @@ def docx_text(body: bytes) -> str:
 
 
 @pytest.fixture(scope="package")
-async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, Any]]:
+async def demo(
+    demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[dict[str, Any]]:
     """The embedded run with the demo province, and tokens: a Sở officer, a Phòng officer, the head
     of a recognised school and another school's head."""
-    async with embedded(tmp_path_factory.mktemp("papers")) as e:
+    async with embedded(copy_of(demo_template, tmp_path_factory.mktemp("papers") / "data")) as e:
         assert e.demo is not None
         password = e.demo.password
         async with e.gateway.state.session_factory() as s:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -22,7 +23,7 @@ import uvicorn
 from playwright.sync_api import sync_playwright
 
 from services.run import embedded
-from services.secrets_file import load_or_create
+from tests.demo import DEMO_PASSWORD, copy_of
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -36,9 +37,8 @@ ARGS = [
 ]
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.10.3" / "axe.min.js"
 SHOTS = Path(__file__).parents[2] / "docs" / "web"
-# the demo's people sign in with the data directory's own password; the tests choose it by writing
-# it into the directory's secrets file before the first start (the run keeps what it finds there)
-PASSWORD = "web-tests-demo-password"
+# the demo's people sign in with the data directory's own password: the seeded copy's (tests/demo.py)
+PASSWORD = DEMO_PASSWORD
 YEAR = "2024-2025"
 
 
@@ -54,10 +54,6 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
-        secrets_file = data_dir / "secrets.json"
-        values = load_or_create(data_dir) | {"demo_password": PASSWORD}
-        secrets_file.write_text(json.dumps(values))
         self.ready = threading.Event()
         self.server: uvicorn.Server | None = None
         self.error: BaseException | None = None
@@ -115,8 +111,8 @@ class Server:
 
 
 @pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with Server(tmp_path_factory.mktemp("web")) as s:
+def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with Server(copy_of(demo_template, tmp_path_factory.mktemp("web") / "data")) as s:
         yield s
 
 
@@ -162,7 +158,7 @@ def sign_out(page: Any) -> None:
 
 
 def axe_check(page: Any) -> None:
-    """axe-core on the page as it stands: no serious or critical violation."""
+    """axe-core on the page as it stands: no serious or critical violation; no untranslated label."""
     page.wait_for_load_state("networkidle")
     page.evaluate(AXE.read_text())
     result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
@@ -172,6 +168,10 @@ def axe_check(page: Any) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"{page.url}: {json.dumps(bad, ensure_ascii=False)}"
+    # a label the translation table lacks shows as its key ("a_edit"): none may reach a person
+    labels = page.locator("button, a, label, th, h1, h2, h3").all_inner_texts()
+    keys = [text for text in labels if re.fullmatch(r"[a-z]+(_[a-z-]+)+", text.strip())]
+    assert not keys, f"{page.url}: untranslated labels {keys}"
 
 
 def shot(page: Any, name: str, full: bool = False, at: str | None = None) -> None:

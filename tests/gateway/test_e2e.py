@@ -3,10 +3,13 @@ approve; the head approves; an officer sees it on the dashboard; the embedded ru
 
 from __future__ import annotations
 
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 
+from services.gateway.demo import MARKER, mark_seeded, seeded
 from services.run import banner, embedded
 from shared.principal import Role
 from tests.gateway.conftest import add_client, add_user, client_token, login
@@ -50,7 +53,7 @@ async def test_vendor_head_officer(gateway, gw, scoring):
     assert r.status_code in (403, 409)
 
 
-async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path):
+async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path, monkeypatch):
     async with embedded(tmp_path / "data") as e:
         assert e.demo is not None
         assert e.demo.schools == 60
@@ -78,6 +81,11 @@ async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path):
             ext = (await gw.post("/graphql", json={"query": q}, headers=token)).json()["data"]["summary"]
             assert {"in_progress", "concluded", "recognised"} <= {x["state"] for x in ext["externalStates"]}
     assert (tmp_path / "data" / "secrets.json").stat().st_mode & 0o077 == 0  # generated, owner only
+
+    async def no_second_seeding(*_: object) -> list[str]:
+        raise AssertionError("a restart on a seeded data directory must not seed again")
+
+    monkeypatch.setattr("services.run.seed_scoring", no_second_seeding)
     async with embedded(tmp_path / "data") as e:  # a restart finds the demo and keeps it
         assert e.demo is not None
         assert e.demo.schools == 60
@@ -85,3 +93,37 @@ async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path):
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as gw:
             # the same generated secrets: a token issued before the restart still works
             assert (await gw.get("/oauth/token_info", headers=token)).status_code == 200
+
+
+class TestSeededMarker:
+    """`seeded`: when a start may skip the demo's seeding (services/gateway/demo.py)."""
+
+    SCHOOLS = ["79100001", "79100002"]
+
+    def test_a_finished_seeding_is_believed(self, tmp_path: Path):
+        mark_seeded(tmp_path, self.SCHOOLS)
+        assert seeded(tmp_path, scoring_existed=True) == self.SCHOOLS
+
+    def test_a_new_scoring_database_is_seeded_whatever_the_marker_says(self, tmp_path: Path):
+        mark_seeded(tmp_path, self.SCHOOLS)
+        assert seeded(tmp_path, scoring_existed=False) is None
+
+    def test_no_marker_or_a_broken_one_means_seeding(self, tmp_path: Path):
+        assert seeded(tmp_path, scoring_existed=True) is None
+        (tmp_path / MARKER).write_text("{not json")
+        assert seeded(tmp_path, scoring_existed=True) is None
+
+    def test_a_changed_demo_is_seeded_again(self, tmp_path: Path):
+        mark_seeded(tmp_path, self.SCHOOLS)
+        mark = json.loads((tmp_path / MARKER).read_text())
+        (tmp_path / MARKER).write_text(json.dumps(mark | {"fingerprint": "0" * 64}))
+        assert seeded(tmp_path, scoring_existed=True) is None
+
+    def test_reopening_extensions_are_renewed_a_month_before_they_lapse(self, tmp_path: Path):
+        mark_seeded(tmp_path, self.SCHOOLS)
+        mark = json.loads((tmp_path / MARKER).read_text())
+        today = date.fromisoformat(mark["reopened_until"]) - timedelta(days=365)
+        for days_left, believed in [(31, True), (30, False), (-1, False)]:
+            until = (today + timedelta(days=days_left)).isoformat()
+            (tmp_path / MARKER).write_text(json.dumps(mark | {"reopened_until": until}))
+            assert (seeded(tmp_path, scoring_existed=True) is not None) is believed, days_left

@@ -18,8 +18,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, Field
 
-from shared.errors import FieldError, Unprocessable
-from shared.i18n import msg
+from shared.errors import Unprocessable
 
 T = TypeVar("T")
 Key = tuple[str, ...]
@@ -55,17 +54,11 @@ def encode_cursor(*key: object) -> str:
 
 
 def invalid_cursor() -> Unprocessable:
-    return Unprocessable(
-        errors=[
-            FieldError(
-                pointer="/cursor",
-                code="cursor_invalid",
-                message=msg(
-                    "Con trỏ trang không hợp lệ; hãy dùng next_cursor của trang trước.",
-                    "Invalid cursor; pass the previous page's next_cursor.",
-                ),
-            )
-        ]
+    return Unprocessable.at(
+        "/cursor",
+        "cursor_invalid",
+        "Con trỏ trang không hợp lệ; hãy dùng next_cursor của trang trước.",
+        "Invalid cursor; pass the previous page's next_cursor.",
     )
 
 

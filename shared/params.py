@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from shared.contracts import SchoolYear
-from shared.errors import FieldError, Unprocessable
-from shared.i18n import msg
+from shared.errors import Unprocessable
 
 
 def school_year_query(
@@ -24,14 +23,8 @@ def school_year_query(
     the dashboard and insights lists called it until API 1.2.0."""
     value = school_year or year
     if value is None:
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    pointer="/query/school_year",
-                    code="missing",
-                    message=msg("Thiếu năm học (school_year).", "school_year is required."),
-                )
-            ]
+        raise Unprocessable.at(
+            "/query/school_year", "missing", "Thiếu năm học (school_year).", "school_year is required."
         )
     return value
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
+from fastapi import Response
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.scoring.council.models import Council, RecordAudit, TeamPlan
+from services.scoring.council.schemas import AuditOut
 from services.scoring.errors import ConcurrentWrite, VersionMismatch
 from shared.db import utcnow
 from shared.errors import FieldError, Unprocessable
 from shared.i18n import msg
+from shared.pagination import Page, paginate_ids
 from shared.principal import Principal
 
 
@@ -141,6 +144,25 @@ def audit(
             after=after,
         )
     )
+
+
+def answer_version(response: Response, version: int, created: bool = False) -> None:
+    """A record's answer names its version as the ETag the next `If-Match` sends back; a PUT that
+    created the record answers 201."""
+    response.headers["ETag"] = f'"{version}"'
+    if created:
+        response.status_code = 201
+
+
+async def trail_page(
+    session: AsyncSession, record: str, subject: str, year: str, cursor: str | None, limit: int
+) -> Page[AuditOut]:
+    """A page of the record's audit trail, oldest first."""
+    rows, nxt, total = paginate_ids(
+        await trail(session, record, subject, year), cursor, limit, lambda a: int(a.id or 0)
+    )
+    items = [AuditOut.model_validate(a, from_attributes=True) for a in rows]
+    return Page(items=items, next_cursor=nxt, total=total)
 
 
 async def trail(session: AsyncSession, record: str, subject: str, year: str) -> list[RecordAudit]:

@@ -4,13 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from services.scoring.council.audit import trail
+from services.scoring.council.audit import answer_version, trail_page
 from services.scoring.council.schemas import AuditOut, CouncilOut, CouncilWrite
 from services.scoring.council.service import CouncilService, council_out
 from services.scoring.deps import PrincipalDep, SessionDep
 from shared.contracts import SchoolYear
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, Page, paginate_ids
+from shared.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/schools/{code}/council/{year}", tags=["records"])
 
@@ -21,7 +21,7 @@ async def get_council(
 ) -> CouncilOut:
     """The school's self-assessment council (hội đồng tự đánh giá) of the year."""
     c = await CouncilService(session).get(p, code, year)
-    response.headers["ETag"] = f'"{c.version}"'
+    answer_version(response, c.version)
     return council_out(c)
 
 
@@ -37,8 +37,7 @@ async def put_council(
 ) -> CouncilOut:
     """Record the council as the head's decision names it: members, roles and tasks (audited)."""
     c, created = await CouncilService(session).put(p, code, year, body, if_match)
-    response.status_code = 201 if created else 200
-    response.headers["ETag"] = f'"{c.version}"'
+    answer_version(response, c.version, created)
     return council_out(c)
 
 
@@ -53,8 +52,4 @@ async def council_audit(
 ) -> Page[AuditOut]:
     """Every change to the council: who, when, before and after; oldest first."""
     await CouncilService(session).get(p, code, year)
-    entries = await trail(session, "council", code, year)
-    rows, nxt, total = paginate_ids(entries, cursor, limit, lambda a: int(a.id or 0))
-    return Page(
-        items=[AuditOut.model_validate(a, from_attributes=True) for a in rows], next_cursor=nxt, total=total
-    )
+    return await trail_page(session, "council", code, year, cursor, limit)

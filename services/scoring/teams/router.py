@@ -4,14 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from services.scoring.council.audit import trail
+from services.scoring.council.audit import answer_version, trail_page
 from services.scoring.council.schemas import AuditOut
 from services.scoring.deps import PrincipalDep, SessionDep
 from services.scoring.teams.schemas import TeamPlanOut, TeamPlanWrite
 from services.scoring.teams.service import TeamService, plan_out
 from shared.contracts import SchoolYear
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, Page, paginate_ids
+from shared.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/units/{unit_id}/teams/{year}", tags=["records"])
 
@@ -22,7 +22,7 @@ async def get_teams(
 ) -> TeamPlanOut:
     """The unit's external-assessment teams of the year, their members and schedule."""
     t = await TeamService(session).get(p, unit_id, year)
-    response.headers["ETag"] = f'"{t.version}"'
+    answer_version(response, t.version)
     return plan_out(t)
 
 
@@ -39,8 +39,7 @@ async def put_teams(
     """Record the teams as the decision names them: members, roles, and which schools each team
     assesses on which day (each school once, only schools this unit assesses; audited)."""
     t, created = await TeamService(session).put(p, unit_id, year, body, if_match)
-    response.status_code = 201 if created else 200
-    response.headers["ETag"] = f'"{t.version}"'
+    answer_version(response, t.version, created)
     return plan_out(t)
 
 
@@ -55,8 +54,4 @@ async def teams_audit(
 ) -> Page[AuditOut]:
     """Every change to the teams: who, when, before and after; oldest first."""
     await TeamService(session).get(p, unit_id, year)
-    entries = await trail(session, "teams", unit_id, year)
-    rows, nxt, total = paginate_ids(entries, cursor, limit, lambda a: int(a.id or 0))
-    return Page(
-        items=[AuditOut.model_validate(a, from_attributes=True) for a in rows], next_cursor=nxt, total=total
-    )
+    return await trail_page(session, "teams", unit_id, year, cursor, limit)

@@ -32,6 +32,11 @@ PIP_COMPILE  := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u
 # tests), a serif font covering Vietnamese for the papers' PDF (Liberation Serif, metrically
 # Times New Roman) and pg_dump/pg_restore (the backup and restore drill of the topology test).
 # $(1): the command or file, $(2): the package.
+# the suite on every core (pytest-xdist), a test file per worker at a time: a file's module-scoped
+# fixtures (the real topology, the browser's server) are built once. `make test TEST_WORKERS=` runs
+# it in one process.
+TEST_WORKERS ?= -n auto --dist loadfile
+
 define ensure_pkg
 	@command -v $(1) >/dev/null 2>&1 || [ -x /usr/sbin/$(1) ] || [ -e $(1) ] || { [ "$$(id -u)" = 0 ] \
 	  && command -v apt-get >/dev/null 2>&1 && { apt-get install -y -q $(2) >/dev/null 2>&1 \
@@ -66,7 +71,7 @@ test: $(STAMP)
 	$(call ensure_pkg,pdftotext,poppler-utils)
 	$(call ensure_pkg,$(FONT),fonts-liberation)
 	$(call ensure_pkg,pg_dump,postgresql-client)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -104,7 +104,7 @@ async def token_info(v: VerifiedDep) -> TokenInfo:
     p = v.principal
     return TokenInfo(
         sub=p.sub,
-        kind=p.kind.value,
+        kind=p.kind,
         name=p.name,
         issuer=v.issuer,
         roles=[RoleInfo(role=r, may=ROLE_ACTIONS.get(r, [])) for r in sorted(p.roles)],

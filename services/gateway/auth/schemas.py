@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.principal import Role
+from shared.principal import PrincipalKind, Role
 
 # what each role may do, as token_info tells integrators (the services enforce it)
 ROLE_ACTIONS: dict[Role, list[str]] = {
@@ -22,10 +22,26 @@ ROLE_ACTIONS: dict[Role, list[str]] = {
 class TokenResponse(BaseModel):
     """RFC 6749 §5.1."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl",
+                    "token_type": "Bearer",
+                    "expires_in": 900,
+                    "scope": "assessments:read assessments:write evidence:read evidence:write org:read",
+                }
+            ]
+        }
+    )
+
     access_token: str
     token_type: str = "Bearer"  # noqa: S105
-    expires_in: int
-    scope: str = Field(description="the token's roles, space-separated")
+    expires_in: int = Field(description="seconds until the token expires")
+    scope: str = Field(
+        description="space-separated: a client's token, the scopes granted (docs/gateway.md, Scopes); "
+        "a person's token (login), the person's roles"
+    )
 
 
 class LoginBody(BaseModel):
@@ -46,7 +62,7 @@ class TokenInfo(BaseModel):
 
     active: bool = True
     sub: str
-    kind: str
+    kind: PrincipalKind = Field(description="who holds the token: a person, a vendor's client, a service")
     name: str | None
     issuer: str
     roles: list[RoleInfo]

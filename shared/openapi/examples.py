@@ -31,7 +31,7 @@ _BY_NAME: dict[str, Any] = {
     "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJkZW1vLXZlbmRvciJ9.c2lnbmF0dXJl",
     "grant_type": "client_credentials",
     "client_secret": "cs_demo_embedded-demo-vendor-secret",
-    "scope": "vendor_client",
+    "scope": "assessments:read assessments:write",
     "sub": "demo-vendor",
     "kind": "self",
     "state": "draft",

@@ -4,6 +4,7 @@ answer its ETag back, so its replays stay identical to the first answer."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import MetaData, insert, select
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -24,7 +25,7 @@ async def test_records_keep_their_answers_and_gain_their_etag(backend: str) -> N
     async with engine.begin() as conn:
         md = MetaData()
         await conn.run_sync(md.reflect)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"caller": "c", "key": "submit", "request_hash": "h", "status": 200, "body": action},
             {"caller": "c", "key": "bulk", "request_hash": "h", "status": 200, "body": bulk},
             {"caller": "c", "key": "running", "request_hash": "h", "status": None, "body": None},

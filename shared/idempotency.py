@@ -189,7 +189,10 @@ class Idempotency(Generic[Record]):
                 return None
             except IntegrityError:
                 await claim.rollback()
-            rec = (await claim.execute(select(self.model).where(self._where(caller, key)))).scalar_one()
+            found = await claim.execute(select(self.model).where(self._where(caller, key)))
+            rec = found.scalar_one_or_none()
+        if rec is None:  # the first request failed and released the key just now: retry
+            raise in_progress()
         if rec.request_hash != digest:
             raise reused()
         if rec.status is None:

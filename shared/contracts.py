@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 
 class SchoolLevel(StrEnum):
@@ -35,6 +35,27 @@ def _check_school_year(v: str) -> str:
 
 
 SchoolYear = Annotated[str, AfterValidator(_check_school_year), Field(examples=["2024-2025"])]
+
+# `year` is the 1.0 name of what every other body calls `school_year`: answers carry both in 1.x
+DEPRECATED_YEAR = "Deprecated: the same as `school_year` (kept in 1.x, removed in 2.0)."
+
+
+class WithSchoolYear(BaseModel):
+    """An answer about one school year: `school_year`, and `year`, its deprecated duplicate.
+    Either name fills the other, so the code building an answer names it once."""
+
+    school_year: str = Field(description="the school year (năm học)", examples=["2024-2025"])
+    year: str = Field(description=DEPRECATED_YEAR, json_schema_extra={"deprecated": True})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _both_names(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if "school_year" not in data and "year" in data:
+                return {**data, "school_year": data["year"]}
+            if "year" not in data and "school_year" in data:
+                return {**data, "year": data["school_year"]}
+        return data
 
 
 def is_school_year(v: str) -> bool:

@@ -341,8 +341,33 @@ _STATUS_CODES: dict[int, tuple[str, Message]] = {
     406: ("not_acceptable", msg("Định dạng không được hỗ trợ.", "Not acceptable.")),
     413: ("payload_too_large", msg("Dữ liệu gửi lên quá lớn.", "Payload too large.")),
     415: ("unsupported_media_type", msg("Kiểu dữ liệu không được hỗ trợ.", "Unsupported media type.")),
+    408: ("request_timeout", msg("Yêu cầu quá thời gian.", "Request timeout.")),
+    409: ("conflict", msg("Xung đột với trạng thái hiện tại.", "Conflict.")),
+    410: ("gone", msg("Không còn tồn tại.", "Gone.")),
+    411: ("length_required", msg("Thiếu Content-Length.", "Length required.")),
+    412: ("precondition_failed", msg("Điều kiện không thỏa.", "Precondition failed.")),
+    416: ("range_not_satisfiable", msg("Khoảng byte không hợp lệ.", "Range not satisfiable.")),
+    422: ("validation_failed", msg("Dữ liệu không hợp lệ.", "Validation failed.")),
     429: ("rate_limited", msg("Quá nhiều yêu cầu.", "Too many requests.")),
+    500: (
+        "internal_error",
+        msg("Lỗi hệ thống; vui lòng thử lại sau.", "Internal error; please try again later."),
+    ),
+    501: ("not_implemented", msg("Chưa hỗ trợ.", "Not implemented.")),
+    502: ("bad_gateway", msg("Dịch vụ phía sau trả lời không hợp lệ.", "Bad gateway.")),
+    503: (
+        "upstream_unavailable",
+        msg("Dịch vụ tạm thời không phản hồi; vui lòng thử lại.", "Service unavailable; please retry."),
+    ),
+    504: ("upstream_timeout", msg("Dịch vụ phản hồi quá chậm.", "Gateway timeout.")),
 }
+
+
+def status_problem(status: int, headers: dict[str, str] | None = None) -> Problem:
+    """The problem for a bare HTTP status (a framework's error, or an upstream's answer that is
+    not problem+json): a stable `code` per status, `http_error` for one not listed."""
+    code, message = _STATUS_CODES.get(status, ("http_error", msg("Lỗi.", "Error.")))
+    return Problem(message, status=status, code=code, title=message.en, headers=dict(headers or {}))
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -362,11 +387,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        code, message = _STATUS_CODES.get(exc.status_code, ("http_error", msg("Lỗi.", "Error.")))
-        p = Problem(
-            message, status=exc.status_code, code=code, title=message.en, headers=dict(exc.headers or {})
-        )
-        return problem_response(request, p)
+        return problem_response(request, status_problem(exc.status_code, dict(exc.headers or {})))
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})

@@ -137,7 +137,10 @@ def install(
             except Exception as e:  # a failing dependency is the answer, not an error
                 results[name] = f"failed: {type(e).__name__}"
         ok = all(v == "ok" for v in results.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results}, 200 if ok else 503)
+        if ok:
+            return JSONResponse({"status": "ok", "checks": results})
+        # an error answer like every other: a stable code beside the checks
+        return JSONResponse({"status": "unavailable", "code": "not_ready", "checks": results}, 503)
 
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"

@@ -21,7 +21,9 @@ from shared.scoring_client import ScoringClient
 async def get_service(request: Request, session: SessionDep) -> EvidenceService:
     items: ItemCodes = request.app.state.item_codes
     scanner: Scanner = request.app.state.scanner
-    return EvidenceService(session, request.app.state.store, items, scanner)
+    return EvidenceService(
+        session, request.app.state.store, items, scanner, request.app.state.session_factory
+    )
 
 
 SettingsDep = Annotated[EvidenceSettings, Depends(from_state("settings"))]

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from services.evidence.integrity import gc, verify
 from services.evidence.models_base import metadata
-from services.evidence.records.models import IdempotencyKey
+from services.evidence.records.models import IdempotencyRecord
 from shared.idempotency import expiry_job
 from shared.jobs import JobFn, job_run_table
 
@@ -39,5 +39,5 @@ async def evidence_gc(app: FastAPI) -> dict[str, Any]:
 JOBS: dict[str, JobFn] = {
     "evidence-verify": evidence_verify,
     "evidence-gc": evidence_gc,
-    "evidence-idempotency-expiry": expiry_job(IdempotencyKey),
+    "evidence-idempotency-expiry": expiry_job(IdempotencyRecord),
 }

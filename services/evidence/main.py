@@ -44,7 +44,10 @@ def create_app(
             app.state.store = build_store(settings)
             app.state.scanner = build_scanner(settings)
             # link checks never share the internal client: no base URL, no proxies from the environment
-            link_client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+            # each step of a check also carries this timeout; the client's is the bound of last resort
+            link_client = httpx.AsyncClient(
+                follow_redirects=False, trust_env=False, timeout=settings.link_check_timeout_seconds
+            )
             stack.push_async_callback(link_client.aclose)
             app.state.link_checker = LinkChecker(
                 link_client,

@@ -110,3 +110,25 @@ def test_docs_api_md_is_generated_from_the_document():
     assert page == render_page(doc)
     for _, _, op in _ops(doc):
         assert f"`{op['operationId']}`" in page
+
+
+def test_the_school_year_is_school_year_and_year_only_a_deprecated_duplicate(served):
+    """One name per concept: a body with `year` (the 1.0 name) also has `school_year`, and its
+    `year` is marked deprecated."""
+    with_year = {
+        name: schema
+        for name, schema in served["components"]["schemas"].items()
+        if "year" in schema.get("properties", {})
+    }
+    assert {
+        "GoodModels",
+        "SelfVsExternal",
+        "SummariesRequest",
+        "Transitions",
+        "UnitSummary",
+        "YearOnYear",
+    } <= set(with_year)
+    for name, schema in with_year.items():
+        assert "school_year" in schema["properties"], name
+        assert schema["properties"]["year"].get("deprecated") is True, name
+    assert "year" not in with_year["SummariesRequest"].get("required", [])

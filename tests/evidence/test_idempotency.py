@@ -52,6 +52,8 @@ async def test_concurrent_twins_create_one_evidence(app, client, blob_root):
     ok = {r.json()["id"] for r in rs if r.status_code == 201}
     assert len(ok) == 1
     assert all(r.status_code in {201, 409} for r in rs), [r.text for r in rs]
+    assert {r.json()["code"] for r in rs if r.status_code == 409} <= {"idempotency_in_progress"}
+    assert [r.headers.get("idempotency-replayed") for r in rs if r.status_code == 201].count(None) == 1
     assert len((await client.get(UPLOAD, headers=STAFF)).json()["items"]) == 1
     assert len(stored_blobs(blob_root)) == 1
     assert await row_count(app) == 3  # evidence, its item, its code

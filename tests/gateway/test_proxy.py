@@ -3,6 +3,8 @@ never forwarding /internal, body limits, upstream failures, the merged OpenAPI d
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -100,6 +102,47 @@ class TestLimits:
             r = await c.get("/api/v1/evidence/x", headers=vendor)
             assert r.status_code == 503
         await dead.aclose()
+
+    async def test_a_silent_upstream_is_504_within_the_clients_timeout(
+        self, gateway_url, gateway_conn, gateway, gw, vendor
+    ):
+        async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read(65536)
+            await asyncio.sleep(30)
+
+        server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        silent = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=0.3)
+        app = create_app(gateway_settings(gateway_url), {"scoring": silent})
+        try:
+            async with running(app, gateway_conn) as c:
+                started = time.monotonic()
+                r = await c.get("/api/v1/org/schools", headers=vendor)
+                assert (r.status_code, r.json()["code"]) == (504, "upstream_timeout")
+                assert time.monotonic() - started < 5
+        finally:
+            await silent.aclose()
+            server.close()
+
+    @pytest.mark.parametrize(
+        ("status", "code"), [(502, "bad_gateway"), (503, "upstream_unavailable"), (404, "not_found")]
+    )
+    async def test_an_upstream_error_that_is_not_a_problem_becomes_one(
+        self, gateway_url, gateway_conn, gateway, gw, vendor, status, code
+    ):
+        """A proxy or crash page between gateway and service: the client still gets a code."""
+
+        def page(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(status, text="<html>Bad Gateway</html>", headers={"Retry-After": "7"})
+
+        odd = httpx.AsyncClient(transport=httpx.MockTransport(page), base_url="http://scoring")
+        app = create_app(gateway_settings(gateway_url), {"scoring": odd})
+        async with running(app, gateway_conn) as c:
+            r = await c.get("/api/v1/org/schools", headers=vendor)
+        await odd.aclose()
+        assert r.status_code == status
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert (r.json()["code"], r.headers["retry-after"]) == (code, "7")
 
 
 class TestOpenApi:

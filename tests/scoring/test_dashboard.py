@@ -104,3 +104,36 @@ class TestSchools:
     async def test_vendor_sees_only_its_schools(self, data):
         r = await data.get(f"/api/v1/dashboard/schools?year={YEAR}", headers=VENDOR)
         assert [s["code"] for s in r.json()["items"]] == ["79701001", "79701002"]
+
+
+class TestSchoolYearName:
+    """`school_year` in every answer about a year, `year` its deprecated duplicate (1.x)."""
+
+    async def test_answers_carry_both_names(self, data):
+        r = await data.get(f"/api/v1/dashboard/units/so-79/summary?school_year={YEAR}", headers=SO_OFFICER)
+        assert (r.json()["school_year"], r.json()["year"]) == (YEAR, YEAR)
+
+    @pytest.mark.parametrize(
+        "years", [{"school_year": YEAR}, {"year": YEAR}, {"school_year": YEAR, "year": YEAR}]
+    )
+    async def test_summaries_take_either_name(self, data, years):
+        body = {**years, "unit_ids": ["so-79"]}
+        r = await data.post("/api/v1/dashboard/summaries", json=body, headers=SO_OFFICER)
+        assert r.status_code == 200, r.text
+        (s,) = r.json()["items"]
+        assert (s["school_year"], s["year"], s["schools"]) == (YEAR, YEAR, 4)
+
+    async def test_summaries_with_two_different_years_is_422(self, data):
+        body = {"school_year": YEAR, "year": "2023-2024", "unit_ids": ["so-79"]}
+        r = await data.post("/api/v1/dashboard/summaries", json=body, headers=SO_OFFICER)
+        assert r.status_code == 422
+        (e,) = r.json()["validation_errors"]
+        assert (e["pointer"], e["code"]) == ("/year", "school_year_mismatch")
+        assert "school_year" in e["message"]["vi"]
+        assert "school_year" in e["message"]["en"]
+
+    async def test_summaries_without_a_year_is_422_at_school_year(self, data):
+        r = await data.post("/api/v1/dashboard/summaries", json={"unit_ids": ["so-79"]}, headers=SO_OFFICER)
+        assert r.status_code == 422
+        (e,) = r.json()["validation_errors"]
+        assert (e["pointer"], e["code"]) == ("/school_year", "missing")

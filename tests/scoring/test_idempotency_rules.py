@@ -3,6 +3,7 @@ with the first answer's headers; a record expires after a day and its key is fre
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -56,3 +57,19 @@ def test_expiry_rule():
     now = utcnow()
     assert not idem.expired(now - idem.TTL + timedelta(seconds=1), now)
     assert idem.expired(now - idem.TTL, now)
+
+
+# the claim is a transaction of its own: only real commits show it to the concurrent twins
+@pytest.mark.commits
+async def test_concurrent_twins_act_once(org):
+    assert (await org.put(SELF, json={"facts": FULL}, headers=VENDOR)).status_code == 201
+    h = {**VENDOR, "Idempotency-Key": "submit-twins"}
+    rs = await asyncio.gather(*(org.post(f"{SELF}/submit", headers=h) for _ in range(6)))
+    done = [r for r in rs if r.status_code == 200]
+    busy = [r for r in rs if r.status_code != 200]
+    assert done, [r.text for r in rs]
+    assert {r.json()["version"] for r in done} == {2}
+    assert [r.headers.get(idem.REPLAYED) for r in done].count(None) == 1  # one ran, the rest replayed
+    assert {(r.status_code, r.json()["code"]) for r in busy} <= {(409, "idempotency_in_progress")}
+    audit = (await org.get(f"{SELF}/audit", headers=VENDOR)).json()["items"]
+    assert [a["action"] for a in audit] == ["create", "submit"]

@@ -156,3 +156,18 @@ class TestSelfVsExternal:
         g1 = next(c for c in body["criteria"] if c["code"] == "1")
         # group 1 points: self 55, 60, 50, 50, 50, 50 against 50 each → 5, 10, 0 ×4: mean 2.5, two higher
         assert (g1["schools"], g1["mean_difference"], g1["self_higher"]) == (6, "2.50", 2)
+
+
+@pytest.mark.parametrize(
+    ("url", "who"),
+    [
+        ("/api/v1/insights/units/so-79/transitions", SO_OFFICER),
+        ("/api/v1/insights/units/so-79/year-on-year", SO_OFFICER),
+        ("/api/v1/insights/provinces/79/good-models", SO_OFFICER),
+        ("/api/v1/insights/units/phong-797-a/self-vs-external", OFFICER_A),
+    ],
+)
+async def test_answers_name_the_school_year_and_keep_year(data, url, who):
+    """`school_year` like every other answer; `year`, deprecated, still says the same in 1.x."""
+    body = await get(data, url, who, school_year=Y1)
+    assert (body["school_year"], body["year"]) == (Y1, Y1)

@@ -11,6 +11,7 @@ from sqlmodel import Field
 
 from services.evidence.models_base import EvidenceModel
 from shared.db import UTCDateTime, utcnow
+from shared.idempotency import IdempotencyColumns
 
 
 class EvidenceKind(StrEnum):
@@ -117,13 +118,7 @@ class FeedCursor(EvidenceModel, table=True):
     position: int = 0
 
 
-class IdempotencyKey(EvidenceModel, table=True):
-    """`Idempotency-Key` of a create: the same key and request again answer the same evidence."""
+class IdempotencyRecord(IdempotencyColumns, EvidenceModel, table=True):
+    """A create's first answer, replayed for the same caller, key and request (`shared.idempotency`)."""
 
     __tablename__ = "idempotency_key"
-
-    caller: str = Field(primary_key=True, max_length=128)
-    key: str = Field(primary_key=True, max_length=255)
-    fingerprint: str = Field(max_length=64)
-    evidence_id: str = Field(foreign_key="evidence.id", max_length=40)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -16,9 +16,7 @@ from services.evidence.records.models import (
     EvidenceCode,
     EvidenceItem,
     EvidenceLock,
-    IdempotencyKey,
 )
-from shared import idempotency as idem
 from shared.db import insert_ignore, utcnow
 
 CODE_RETRIES = 8
@@ -159,21 +157,3 @@ class EvidenceRepository:
     async def lock(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             await self.session.execute(insert_ignore(self.session, EvidenceLock).values(rows))
-
-    async def idempotency(self, caller: str, key: str) -> IdempotencyKey | None:
-        return await self.session.get(IdempotencyKey, (caller, key))
-
-    async def remember(self, caller: str, key: str, fingerprint: str, evidence_id: str) -> None:
-        """Claimed in the transaction that creates the evidence; a concurrent twin fails the
-        primary key at flush and is answered 409."""
-        self.session.add(
-            IdempotencyKey(caller=caller, key=key, fingerprint=fingerprint, evidence_id=evidence_id)
-        )
-        try:
-            await self.session.flush()
-        except IntegrityError as e:
-            raise idem.in_progress() from e
-
-    async def forget(self, row: IdempotencyKey) -> None:
-        await self.session.delete(row)
-        await self.session.flush()

@@ -93,49 +93,39 @@ async def _receive(
 async def upload(
     code: str,
     request: Request,
-    response: Response,
     p: PrincipalDep,
     school: WritableSchool,  # checked before a byte of the body is read
     settings: SettingsDep,
     store: StoreDep,
     svc: ServiceDep,
-) -> EvidencePublic:
+) -> Response:
     """Upload a file as evidence (multipart form, or the raw body with metadata in the query)."""
     fields, staged = await _receive(request, store, settings)
-    key = request.headers.get("idempotency-key")
-    out = await svc.create_file(p, code, fields, staged, key, province=school.province_code)
-    location = {"Location": f"/api/v1/evidence/{out.id}"}
-    response.headers.update(idem.replay_headers(**location) if svc.replayed else location)
-    return out
+    key = request.headers.get(idem.HEADER)
+    answer = await svc.create_file(p, code, fields, staged, key, province=school.province_code)
+    return answer.response()
 
 
 @router.post(
     "/schools/{code}/evidence/links",
     status_code=status.HTTP_201_CREATED,
     response_model=EvidencePublic,
-    responses=problem_responses(401, 403, 404, 422, 503),
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
 async def add_link(
     code: str,
     body: LinkCreate,
     request: Request,
-    response: Response,
     p: PrincipalDep,
     school: WritableSchool,
     svc: ServiceDep,
     checker: CheckerDep,
-) -> EvidencePublic:
+) -> Response:
     """Add a link as evidence (đường link); with `check`, fetch it now under strict rules."""
     url = str(validate_url(body.url))
-    key = request.headers.get("idempotency-key")
-    replayed = await svc.replay_link(p, code, body, url, key)
-    if replayed is not None:
-        response.headers.update(idem.replay_headers(Location=f"/api/v1/evidence/{replayed.id}"))
-        return replayed
-    result = await checker.check(url) if body.check else None
-    ev = await svc.create_link(p, code, body, url, result, key, province=school.province_code)
-    response.headers["Location"] = f"/api/v1/evidence/{ev.id}"
-    return (await svc.render([ev]))[0]
+    key = request.headers.get(idem.HEADER)
+    answer = await svc.create_link(p, code, body, url, checker, key, province=school.province_code)
+    return answer.response()
 
 
 @router.post(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.evidence.errors import (
     EmptyFile,
@@ -21,14 +19,14 @@ from services.evidence.errors import (
     NotAFile,
     UnsupportedMediaType,
 )
-from services.evidence.links.check import LinkCheck
+from services.evidence.links.check import LinkCheck, LinkChecker
 from services.evidence.metrics import UPLOAD_BYTES, UPLOADS
 from services.evidence.records.items import ItemCodes
-from services.evidence.records.models import Evidence, EvidenceKind, Source
+from services.evidence.records.models import Evidence, EvidenceKind, IdempotencyRecord, Source
 from services.evidence.records.names import safe_filename
 from services.evidence.records.receive import Staged
 from services.evidence.records.repository import EvidenceRepository
-from services.evidence.records.schemas import EvidenceMeta, EvidencePage, EvidencePublic
+from services.evidence.records.schemas import EvidenceMeta, EvidencePage, EvidencePublic, LinkCreate
 from services.evidence.records.sniff import sniff
 from services.evidence.scan.base import Scanner, ScannerUnavailable
 from services.evidence.storage.base import BlobStore
@@ -73,9 +71,19 @@ def _after(cursor: str | None) -> tuple[datetime, str] | None:
         raise invalid_cursor() from e
 
 
-def _fingerprint(school_code: str, meta: dict[str, Any], content: str, filename: str | None) -> str:
-    doc = {"school": school_code, "meta": meta, "content": content, "filename": filename}
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+def _request(school_code: str, meta: EvidenceMeta, content: str, filename: str | None) -> dict[str, Any]:
+    """What makes two creates the same request for `Idempotency-Key`: the school, the metadata,
+    the content (its SHA-256, or the link) and the file's name."""
+    return {
+        "school": school_code,
+        "meta": meta.model_dump(mode="json"),
+        "content": content,
+        "filename": filename,
+    }
+
+
+def _created(out: EvidencePublic) -> idem.Answer:
+    return idem.Answer(201, out.model_dump(mode="json"), {"Location": f"/api/v1/evidence/{out.id}"})
 
 
 def _evidence(school_code: str, meta: EvidenceMeta, p: Principal, **content: Any) -> Evidence:
@@ -93,12 +101,19 @@ def _evidence(school_code: str, meta: EvidenceMeta, p: Principal, **content: Any
 
 
 class EvidenceService:
-    def __init__(self, session: AsyncSession, store: BlobStore, items: ItemCodes, scanner: Scanner) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        store: BlobStore,
+        items: ItemCodes,
+        scanner: Scanner,
+        factory: async_sessionmaker[AsyncSession],
+    ) -> None:
         self.repo = EvidenceRepository(session)
         self.store = store
         self.items = items
         self.scanner = scanner
-        self.replayed = False  # whether the last create answered an earlier request's evidence
+        self.keys = idem.Idempotency(IdempotencyRecord, factory, session)
 
     def validate_meta(self, raw: dict[str, Any], model: type[EvidenceMeta] = EvidenceMeta) -> EvidenceMeta:
         try:
@@ -132,23 +147,6 @@ class EvidenceService:
             raise Unprocessable(errors=bad)
         return {c: known[c] for c in meta.items}
 
-    async def replay(self, p: Principal, key: str | None, fingerprint: str) -> EvidencePublic | None:
-        """The evidence an earlier request with this `Idempotency-Key` created, or None."""
-        if not key:
-            return None
-        idem.check_key(key)
-        seen = await self.repo.idempotency(p.sub, key)
-        if seen is not None and idem.expired(seen.created_at):
-            await self.repo.forget(seen)  # an expired key may be used again, as a new request
-            seen = None
-        if seen is None:
-            return None
-        if seen.fingerprint != fingerprint:
-            raise idem.reused()
-        ev = await self.repo.get(seen.evidence_id)
-        assert ev is not None
-        return (await self.render([ev]))[0]
-
     async def create_file(
         self,
         p: Principal,
@@ -157,21 +155,14 @@ class EvidenceService:
         staged: Staged | None,
         idempotency_key: str | None = None,
         province: str | None = None,
-    ) -> EvidencePublic:
-        """Accept a staged upload or remove it: no blob and no row survive a refusal."""
-        try:
-            meta = self.validate_meta(meta_from_fields(fields))
-            items = self.resolve_items(meta, province)
-            media_type = await self._accept(staged)
+    ) -> idem.Answer:
+        """Accept a staged upload or remove it: no blob and no row survive a refusal (nor a replay,
+        which answers the first request's evidence)."""
+        deduplicated = False
+
+        async def create() -> idem.Answer:
+            nonlocal deduplicated
             assert staged is not None  # _accept refuses a missing file
-            fingerprint = _fingerprint(
-                school_code, meta.model_dump(mode="json"), staged.sha256, staged.filename
-            )
-            replayed = await self.replay(p, idempotency_key, fingerprint)
-            if replayed is not None:
-                await asyncio.to_thread(Path(staged.path).unlink, True)
-                self.replayed = True
-                return replayed
             deduplicated = await self.store.size(staged.sha256) == staged.size
             ev = _evidence(
                 school_code,
@@ -184,21 +175,31 @@ class EvidenceService:
                 filename=safe_filename(staged.filename, media_type),
             )
             await self.repo.add(ev, items)
-            if idempotency_key:
-                await self.repo.remember(p.sub, idempotency_key, fingerprint, ev.id)
             # the row is flushed first: a failing commit of the blob rolls the row back; the reverse
             # (blob stored, transaction failing) leaves an unreferenced blob the GC removes
             await self.store.commit(staged.path, staged.sha256)
+            out = (await self.render([ev]))[0]
+            out.deduplicated = deduplicated
+            return _created(out)
+
+        try:
+            meta = self.validate_meta(meta_from_fields(fields))
+            items = self.resolve_items(meta, province)
+            media_type = await self._accept(staged)
+            assert staged is not None
+            request = _request(school_code, meta, staged.sha256, staged.filename)
+            answer = await self.keys.run(p.sub, idempotency_key, request, create)
         except BaseException:
             UPLOADS.labels("refused").inc()
             if staged is not None:
                 await asyncio.to_thread(Path(staged.path).unlink, True)
             raise
+        if answer.replayed:
+            await asyncio.to_thread(Path(staged.path).unlink, True)
+            return answer
         UPLOADS.labels("deduplicated" if deduplicated else "stored").inc()
         UPLOAD_BYTES.inc(staged.size)
-        out = (await self.render([ev]))[0]
-        out.deduplicated = deduplicated
-        return out
+        return answer
 
     async def _accept(self, staged: Staged | None) -> str:
         """The sniffed media type of a staged file that may be stored, or the problem why not."""
@@ -244,26 +245,29 @@ class EvidenceService:
         self,
         p: Principal,
         school_code: str,
-        meta: EvidenceMeta,
+        meta: LinkCreate,
         url: str,
-        check: LinkCheck | None,
+        checker: LinkChecker,
         idempotency_key: str | None = None,
         province: str | None = None,
-    ) -> Evidence:
-        items = self.resolve_items(meta, province)
-        ev = _evidence(school_code, meta, p, source=Source.LINK.value, url=url)
-        if check is not None:
-            ev.link_status, ev.link_error, ev.link_checked_at = check.status, check.error, check.checked_at
-        await self.repo.add(ev, items)
-        if idempotency_key:
-            fingerprint = _fingerprint(school_code, meta.model_dump(mode="json"), url, None)
-            await self.repo.remember(p.sub, idempotency_key, fingerprint, ev.id)
-        return ev
+    ) -> idem.Answer:
+        """A link evidence, its status checked first when asked (a replay checks nothing)."""
 
-    async def replay_link(
-        self, p: Principal, school_code: str, meta: EvidenceMeta, url: str, key: str | None
-    ) -> EvidencePublic | None:
-        return await self.replay(p, key, _fingerprint(school_code, meta.model_dump(mode="json"), url, None))
+        items = self.resolve_items(meta, province)
+
+        async def create() -> idem.Answer:
+            ev = _evidence(school_code, meta, p, source=Source.LINK.value, url=url)
+            if meta.check:
+                check = await checker.check(url)
+                ev.link_status, ev.link_error, ev.link_checked_at = (
+                    check.status,
+                    check.error,
+                    check.checked_at,
+                )
+            await self.repo.add(ev, items)
+            return _created((await self.render([ev]))[0])
+
+        return await self.keys.run(p.sub, idempotency_key, _request(school_code, meta, url, None), create)
 
     async def record_check(self, ev: Evidence, check: LinkCheck) -> None:
         ev.link_status, ev.link_error, ev.link_checked_at = check.status, check.error, check.checked_at

@@ -29,7 +29,10 @@ def client() -> Any:
         aws_access_key_id=os.environ["S3_ADMIN_ACCESS_KEY"],
         aws_secret_access_key=os.environ["S3_ADMIN_SECRET_KEY"],
         config=Config(
-            request_checksum_calculation="when_required", response_checksum_validation="when_required"
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            connect_timeout=10,
+            read_timeout=60,
         ),
     )
 

@@ -40,6 +40,9 @@ class S3Store:
             aws_secret_access_key=secret_access_key,
             config=Config(
                 retries={"max_attempts": 3, "mode": "standard"},
+                # bounded like every upstream call (a read timeout is per socket read, not per object)
+                connect_timeout=10,
+                read_timeout=60,
                 # see EvidenceSettings: S3-compatible stores often reject boto3's default checksums
                 request_checksum_calculation=request_checksum_calculation,
                 response_checksum_validation=response_checksum_validation,

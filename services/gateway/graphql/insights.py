@@ -34,7 +34,8 @@ class Transitions:
     @classmethod
     def of(cls, d: dict[str, Any]) -> Transitions:
         cells = [TransitionCell(**c) for c in d["cells"]]
-        return cls(**{**d, "cells": cells})
+        fields = {k: v for k, v in d.items() if k != "school_year"}  # the REST answer's new name
+        return cls(**{**fields, "cells": cells})
 
 
 @strawberry.type

@@ -52,7 +52,7 @@ def summary_loader(scoring: Upstream) -> DataLoader[tuple[str, str], dict[str, A
             by_year[year].append(unit)
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for year, units in by_year.items():
-            body = {"year": year, "unit_ids": list(dict.fromkeys(units))}
+            body = {"school_year": year, "unit_ids": list(dict.fromkeys(units))}
             out = await scoring.call("POST", "/api/v1/dashboard/summaries", json=body) or {}
             for s in out.get("items", []):
                 found[(s["unit_id"], year)] = s

@@ -16,7 +16,7 @@ from starlette.background import BackgroundTask
 from services.gateway.clientaddr import client_address
 from services.gateway.errors import TOKEN_INFO, PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable
 from services.gateway.proxy.routes import school_in_path
-from shared.errors import PROBLEM_MEDIA_TYPE
+from shared.errors import PROBLEM_MEDIA_TYPE, status_problem
 from shared.principal import HEADER as PRINCIPAL_HEADER
 from shared.principal import Principal, sign_principal
 from shared.requestid import current_request_id
@@ -107,6 +107,13 @@ async def forward(
     if state["exceeded"]:
         await resp.aclose()
         raise PayloadTooLarge(limit_bytes=max_body)
+    if resp.status_code >= 400 and not _is_problem(resp):
+        # not one of the services' answers (a proxy or load balancer between them, a crash page):
+        # the client still gets a problem with a stable code, and the status it was given
+        await resp.aclose()
+        UPSTREAM_ERRORS.labels(service, "not_problem").inc()
+        retry = resp.headers.get("retry-after")
+        raise status_problem(resp.status_code, {"Retry-After": retry} if retry else None)
     headers = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in DROP_RESPONSE]
     if resp.status_code in (403, 404) and principal is not None and _is_problem(resp):
         try:

@@ -14,6 +14,7 @@ from sqlmodel import Field
 from services.scoring.models_base import ScoringModel
 from shared.contracts import AssessmentKind
 from shared.db import UTCDateTime, utcnow
+from shared.idempotency import IdempotencyColumns
 
 
 class State(StrEnum):
@@ -146,17 +147,10 @@ class AuditEntry(ScoringModel, table=True):
     request_id: str | None = Field(default=None, max_length=128)
 
 
-class IdempotencyRecord(ScoringModel, table=True):
-    """A POST's first answer, replayed for the same caller, key and body."""
+class IdempotencyRecord(IdempotencyColumns, ScoringModel, table=True):
+    """A POST's first answer, replayed for the same caller, key and body (`shared.idempotency`)."""
 
     __tablename__ = "idempotency_record"
-
-    caller: str = Field(primary_key=True, max_length=128)
-    key: str = Field(primary_key=True, max_length=255)
-    request_hash: str = Field(max_length=64)
-    status: int | None = None  # None while the first request is still running
-    body: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ChangeEventRow(ScoringModel, table=True):

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.assessments.bulk import BulkRequest, BulkService, BulkSummary
 from services.scoring.assessments.compare import compare
-from services.scoring.assessments.idempotency import run_idempotent
+from services.scoring.assessments.models import IdempotencyRecord
 from services.scoring.assessments.recognition import BatchRecognition, BatchRecognitionOut, recognise_batch
 from services.scoring.assessments.schemas import (
     ActionBody,
@@ -119,24 +119,20 @@ class Action:
     async def run(self, action: str, body: ActionBody | RecogniseBody) -> Response:
         svc = AssessmentService(self.session, self.registry, self.locks)
 
-        async def run() -> tuple[int, dict[str, Any]]:
+        async def run() -> idem.Answer:
             if action == "request-external":
                 a = await svc.request_external(self.p, self.code, self.year)
             else:
                 a = await svc.act(self.p, self.code, self.year, self.kind, action, body)
-            return 200, AssessmentOut.model_validate(await svc.render(self.p, a)).model_dump(mode="json")
+            out = AssessmentOut.model_validate(await svc.render(self.p, a)).model_dump(mode="json")
+            return idem.Answer(200, out, {"ETag": f'"{a.version}"'})
 
         request_body = {
             "path": [self.code, self.year, self.kind.value, action],
             "body": body.model_dump(mode="json"),
         }
-        status, out, replayed = await run_idempotent(
-            self.factory, self.session, self.p.sub, self.key, request_body, run
-        )
-        headers = {"ETag": f'"{out.get("version")}"'}
-        return JSONResponse(
-            out, status_code=status, headers=idem.replay_headers(**headers) if replayed else headers
-        )
+        keys = idem.Idempotency(IdempotencyRecord, self.factory, self.session)
+        return (await keys.run(self.p.sub, self.key, request_body, run)).response()
 
 
 async def _action(
@@ -229,7 +225,7 @@ async def audit(
 bulk_router = APIRouter(prefix="/api/v1/bulk", tags=["bulk"])
 
 
-@bulk_router.post("/assessments", response_model=BulkSummary, responses=problem_responses(403, 422))
+@bulk_router.post("/assessments", response_model=BulkSummary, responses=problem_responses(403, 409, 422))
 async def bulk_assessments(
     body: BulkRequest,
     p: BulkWriter,
@@ -243,14 +239,13 @@ async def bulk_assessments(
     """Up to 1,000 schools' self-assessment drafts at once, each validated and scored on its own;
     answers per school: created, updated, unchanged, or rejected with its problem details."""
 
-    async def run() -> tuple[int, dict[str, Any]]:
+    async def run() -> idem.Answer:
         out = await BulkService(session, registry, locks).submit(p, body, dry_run)
-        return 200, out.model_dump(mode="json")
+        return idem.Answer(200, out.model_dump(mode="json"))
 
-    status, out, replayed = await run_idempotent(
-        factory, session, p.sub, key, {"bulk": body.model_dump(mode="json"), "dry_run": dry_run}, run
-    )
-    return JSONResponse(out, status_code=status, headers=idem.replay_headers() if replayed else None)
+    request = {"bulk": body.model_dump(mode="json"), "dry_run": dry_run}
+    keys = idem.Idempotency(IdempotencyRecord, factory, session)
+    return (await keys.run(p.sub, key, request, run)).response()
 
 
 @bulk_router.post(
@@ -268,11 +263,9 @@ async def batch_recognition(
     or nothing; a refusal (422 `batch_rejected`) lists each school that cannot be recognised and
     why, and writes nothing."""
 
-    async def run() -> tuple[int, dict[str, Any]]:
+    async def run() -> idem.Answer:
         out = await recognise_batch(AssessmentService(session, registry), p, body)
-        return 200, out.model_dump(mode="json")
+        return idem.Answer(200, out.model_dump(mode="json"))
 
-    status, out, replayed = await run_idempotent(
-        factory, session, p.sub, key, {"recognitions": body.model_dump(mode="json")}, run
-    )
-    return JSONResponse(out, status_code=status, headers=idem.replay_headers() if replayed else None)
+    keys = idem.Idempotency(IdempotencyRecord, factory, session)
+    return (await keys.run(p.sub, key, {"recognitions": body.model_dump(mode="json")}, run)).response()

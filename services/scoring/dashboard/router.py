@@ -30,7 +30,9 @@ async def unit_summary(unit_id: str, year: Year, p: PrincipalDep, session: Sessi
 async def summaries(body: SummariesRequest, p: PrincipalDep, session: SessionDep) -> Summaries:
     """The same summary for many units at once, in request order; units the caller may not see
     are left out."""
-    return Summaries(items=await DashboardService(session).summaries(p, body.year, body.unit_ids))
+    return Summaries(
+        items=await DashboardService(session).summaries(p, body.the_school_year(), body.unit_ids)
+    )
 
 
 @router.get("/schools", response_model=SchoolPage, responses=problem_responses(422))

@@ -2,17 +2,40 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts import SchoolYear
+from shared.contracts import DEPRECATED_YEAR, SchoolYear, WithSchoolYear
+from shared.errors import Unprocessable
 from shared.pagination import Page
 
 
 class SummariesRequest(BaseModel):
-    """A batch for dashboards' DataLoaders: one round trip for many units."""
+    """A batch for dashboards' DataLoaders: one round trip for many units. The school year is
+    `school_year`; the deprecated `year` is still accepted alone, or beside an equal
+    `school_year` (422 `school_year_mismatch` when they differ)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"school_year": "2024-2025", "unit_ids": ["phong-79-q1"]}]},
+    )
 
-    year: SchoolYear
+    school_year: SchoolYear | None = Field(
+        None, description="the school year (năm học); required unless the deprecated `year` is given"
+    )
+    year: SchoolYear | None = Field(None, description=DEPRECATED_YEAR, json_schema_extra={"deprecated": True})
     unit_ids: list[str] = Field(min_length=1, max_length=200)
+
+    def the_school_year(self) -> str:
+        """`school_year`, else the deprecated `year`; both given, they must agree."""
+        if self.school_year is None and self.year is None:
+            raise Unprocessable.at("/school_year", "missing", "Thiếu trường bắt buộc.", "Field required")
+        if self.school_year is not None and self.year is not None and self.school_year != self.year:
+            raise Unprocessable.at(
+                "/year",
+                "school_year_mismatch",
+                "`year` (tên cũ của `school_year`) khác `school_year`; chỉ cần gửi `school_year`.",
+                "`year` (the deprecated name of `school_year`) differs from `school_year`; "
+                "send `school_year` only.",
+            )
+        return str(self.school_year or self.year)
 
 
 class LevelCount(BaseModel):
@@ -29,13 +52,12 @@ class CriterionAverage(BaseModel):
     assessed: int = Field(description="assessments the average is over")
 
 
-class UnitSummary(BaseModel):
+class UnitSummary(WithSchoolYear):
     """Per org unit (whole subtree) and school year, over the schools the caller may see.
     Levels and averages count finished assessments only: a self-assessment once approved, an
     external one once concluded."""
 
     unit_id: str
-    year: str
     schools: int
     self_states: dict[str, int] = Field(description="state → schools; `not_started` when none")
     external_states: dict[str, int]

@@ -53,6 +53,7 @@ class _Acc:
     def summary(self, unit_id: str, year: str) -> UnitSummary:
         return UnitSummary(
             unit_id=unit_id,
+            school_year=year,
             year=year,
             schools=self.schools,
             self_states=dict(self.states["self"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from shared.contracts import WithSchoolYear
 from shared.pagination import PageFields
 
 
@@ -23,9 +24,8 @@ class SchoolChange(BaseModel):
     groups: list[GroupChange]
 
 
-class YearOnYear(PageFields):
+class YearOnYear(PageFields, WithSchoolYear):
     unit_id: str
-    year: str
     previous_year: str
     kind: str
     items: list[SchoolChange]
@@ -37,9 +37,8 @@ class Cell(BaseModel):
     schools: int
 
 
-class Transitions(BaseModel):
+class Transitions(WithSchoolYear):
     unit_id: str
-    year: str
     previous_year: str
     kind: str
     group: str
@@ -65,9 +64,8 @@ class CriterionGap(BaseModel):
     outliers: list[Outlier]
 
 
-class SelfVsExternal(BaseModel):
+class SelfVsExternal(WithSchoolYear):
     unit_id: str
-    year: str
     criteria: list[CriterionGap]
 
 
@@ -80,9 +78,8 @@ class RankedSchool(BaseModel):
     managing_unit_id: str | None
 
 
-class GoodModels(PageFields):
+class GoodModels(PageFields, WithSchoolYear):
     province: str
-    year: str
     kind: str
     group: str
     items: list[RankedSchool]

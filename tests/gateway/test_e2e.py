@@ -98,14 +98,14 @@ async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path, monkeypa
 class TestSeededMarker:
     """`seeded`: when a start may skip the demo's seeding (services/gateway/demo.py)."""
 
-    SCHOOLS = ["79100001", "79100002"]
+    SCHOOLS = ("79100001", "79100002")
 
     def test_a_finished_seeding_is_believed(self, tmp_path: Path):
-        mark_seeded(tmp_path, self.SCHOOLS)
-        assert seeded(tmp_path, scoring_existed=True) == self.SCHOOLS
+        mark_seeded(tmp_path, list(self.SCHOOLS))
+        assert seeded(tmp_path, scoring_existed=True) == list(self.SCHOOLS)
 
     def test_a_new_scoring_database_is_seeded_whatever_the_marker_says(self, tmp_path: Path):
-        mark_seeded(tmp_path, self.SCHOOLS)
+        mark_seeded(tmp_path, list(self.SCHOOLS))
         assert seeded(tmp_path, scoring_existed=False) is None
 
     def test_no_marker_or_a_broken_one_means_seeding(self, tmp_path: Path):
@@ -114,13 +114,13 @@ class TestSeededMarker:
         assert seeded(tmp_path, scoring_existed=True) is None
 
     def test_a_changed_demo_is_seeded_again(self, tmp_path: Path):
-        mark_seeded(tmp_path, self.SCHOOLS)
+        mark_seeded(tmp_path, list(self.SCHOOLS))
         mark = json.loads((tmp_path / MARKER).read_text())
         (tmp_path / MARKER).write_text(json.dumps(mark | {"fingerprint": "0" * 64}))
         assert seeded(tmp_path, scoring_existed=True) is None
 
     def test_reopening_extensions_are_renewed_a_month_before_they_lapse(self, tmp_path: Path):
-        mark_seeded(tmp_path, self.SCHOOLS)
+        mark_seeded(tmp_path, list(self.SCHOOLS))
         mark = json.loads((tmp_path / MARKER).read_text())
         today = date.fromisoformat(mark["reopened_until"]) - timedelta(days=365)
         for days_left, believed in [(31, True), (30, False), (-1, False)]:

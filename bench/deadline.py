@@ -409,6 +409,8 @@ async def _run(args: argparse.Namespace, base: str, work: Path) -> None:
         t.stop()
     problems = []
     for label, r, codes in (("direct", direct, direct_codes), ("gateway", through, gateway_codes)):
+        if r["total"]["requests"] != 3 * len(codes):
+            problems.append(f"{label}: {r['total']['requests']} calls made, expected {3 * len(codes)}")
         if r["total"]["failures"] or r["timed_out"]:
             problems.append(f"{label}: {r['total']['failures']} failed calls, timed out: {r['timed_out']}")
             problems += [f"  {f['occurrences']}× {f['name']}: {f['error'][:200]}" for f in r["failures"]]

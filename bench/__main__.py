@@ -24,9 +24,14 @@ def main() -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("names", nargs="*", choices=[*BENCHES, []], help="which (default: all)")
     p.add_argument("--seconds", type=float, default=5.0, help="load duration per server (preview)")
-    p.add_argument("--preview-rounds", type=int, default=2, help="alternating preview/bare rounds")
     p.add_argument(
-        "--preview-workers", type=int, default=2, help="uvicorn workers for the scaling figure (1: skip)"
+        "--preview-rounds", type=int, default=2, help="alternating rounds (preview/bare; 1 and N workers)"
+    )
+    p.add_argument(
+        "--preview-workers",
+        type=int,
+        default=2,
+        help="uvicorn workers of the scaling figures (preview: 1 skips it)",
     )
     p.add_argument("--bulk-schools", type=int, default=30_000, help="schools in the bulk dataset")
     p.add_argument(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -219,6 +220,7 @@ async def _fresh_pg(base: str, name: str) -> str:
 
 async def run(n_schools: int, runs: int, db: str | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
+    server = None
     if db == "sqlite":
         scoring_url = f"sqlite+aiosqlite:///{tmp / 'scoring.db'}"
         gateway_url = f"sqlite+aiosqlite:///{tmp / 'gateway.db'}"
@@ -244,6 +246,21 @@ async def run(n_schools: int, runs: int, db: str | None) -> None:
         rate_limit_per_second=1e6,
         rate_limit_burst=1_000_000,
     )
+    try:
+        await _measure(n_schools, runs, scoring, gw_settings)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if server is not None:  # a national registry is not left behind on the server
+            admin = create_async_engine(
+                make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT"
+            )
+            async with admin.connect() as conn:
+                for name in ("bench_gateway_scoring", "bench_gateway_gateway"):
+                    await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await admin.dispose()
+
+
+async def _measure(n_schools: int, runs: int, scoring: Any, gw_settings: GatewaySettings) -> None:
     async with scoring.router.lifespan_context(scoring):
         t = time.perf_counter()
         rows = _rows(n_schools)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 
@@ -98,7 +99,7 @@ async def test_embedded_run_starts_with_a_demo_province(tmp_path: Path, monkeypa
 class TestSeededMarker:
     """`seeded`: when a start may skip the demo's seeding (services/gateway/demo.py)."""
 
-    SCHOOLS = ["79100001", "79100002"]
+    SCHOOLS: ClassVar[list[str]] = ["79100001", "79100002"]
 
     def test_a_finished_seeding_is_believed(self, tmp_path: Path):
         mark_seeded(tmp_path, self.SCHOOLS)

@@ -21,3 +21,14 @@ def create_app() -> FastAPI:
         return Response(constant, media_type="application/json")
 
     return app
+
+
+async def sink(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The transport floor of the evidence bench: an ASGI app that reads a request body to the
+    end and keeps nothing (no framework, no hashing, no disk)."""
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 201, "headers": [(b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})

@@ -29,6 +29,7 @@ from services.gateway.openapi import merged
 from services.gateway.papers.import_router import router as imports_router
 from services.gateway.papers.jobs import fail_interrupted
 from services.gateway.papers.router import router as papers_router
+from services.gateway.proxy.forward import NoCookies
 from services.gateway.proxy.router import router as proxy_router
 from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, RedisBucket
 from services.gateway.ratelimit_fallback import FallbackBucket
@@ -75,6 +76,8 @@ def create_app(
                 urls["sync"] = settings.sync_url
                 for name, url in urls.items():
                     clients[name] = await stack.enter_async_context(_client(url, settings))
+            for client in clients.values():
+                client.cookies.jar = NoCookies()
             app.state.upstreams = clients
             outbound = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
             app.state.jwks = JwksCache(settings, outbound) if settings.oidc_jwks_url else None

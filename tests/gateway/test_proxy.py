@@ -4,8 +4,10 @@ never forwarding /internal, body limits, upstream failures, the merged OpenAPI d
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -143,6 +145,59 @@ class TestLimits:
         assert r.status_code == status
         assert r.headers["content-type"].startswith("application/problem+json")
         assert (r.json()["code"], r.headers["retry-after"]) == (code, "7")
+
+
+class _Recording(httpx.AsyncBaseTransport):
+    """Passes calls to an ASGI app and keeps the timeouts each call carried."""
+
+    def __init__(self, app: Any) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.timeouts: list[Any] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.timeouts.append(request.extensions.get("timeout"))
+        return await self.inner.handle_async_request(request)
+
+
+class TestPassingOn:
+    async def test_path_query_body_and_headers_pass_intact_and_no_cookie_is_kept(
+        self, gateway_url, gateway_conn, gateway, gw, vendor
+    ):
+        seen: list[dict[str, Any]] = []
+        big = bytes(range(256)) * 1024  # 256 KiB: more than is read whole, so streamed
+        small = gzip.compress(b'{"ok": true}')  # compressed: must reach the caller as it was sent
+
+        async def upstream(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            seen.append(scope)
+            body = big if scope["path"].endswith("/big") else small
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            headers.append((b"set-cookie", b"upstream=1; Path=/"))
+            if body is small:
+                headers.append((b"content-encoding", b"gzip"))
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        transport = _Recording(upstream)
+        timeout = httpx.Timeout(7.0, connect=2.0)
+        base = "http://scoring/base/"
+        async with httpx.AsyncClient(transport=transport, base_url=base, timeout=timeout) as up:
+            app = create_app(gateway_settings(gateway_url), {"scoring": up})
+            async with running(app, gateway_conn) as c:
+                query = {"q": "Trường á&b", "limit": "2"}
+                r = await c.get("/api/v1/org/schools", params=query, headers=vendor)
+                assert (r.status_code, r.headers["content-encoding"], r.json()) == (200, "gzip", {"ok": True})
+                assert r.headers["content-length"] == str(len(small))
+                assert r.headers["set-cookie"] == "upstream=1; Path=/"  # the caller gets it
+                c.cookies.clear()
+                r = await c.get("/api/v1/org/big", headers=vendor)
+                assert (r.status_code, r.content) == (200, big)
+            # the gateway kept no cookie for later callers
+            assert not list(up.cookies.jar)
+        first, second = seen
+        assert first["path"] == "/base/api/v1/org/schools"  # under the base URL's own path
+        assert parse_qs(first["query_string"].decode()) == {"q": ["Trường á&b"], "limit": ["2"]}
+        assert not [v for k, v in second["headers"] if k == b"cookie"]
+        assert transport.timeouts == [timeout.as_dict()] * 2  # the client's timeouts still apply
 
 
 class TestOpenApi:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from http.cookiejar import CookieJar
 from typing import Any
 
 import httpx
@@ -44,6 +45,22 @@ UPSTREAM_ERRORS = Counter(
 )
 
 
+# answers up to this size are read whole and sent on at once; larger ones (evidence files) stream
+BUFFER_BYTES = 64 * 1024
+
+
+class NoCookies(CookieJar):
+    """The upstream clients' cookie jar: a proxy keeps no cookies. An upstream's `Set-Cookie` goes
+    to the caller it was meant for and never into a jar shared by every caller (whose cookies the
+    client would otherwise add to later calls of anyone)."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return
+
+    def add_cookie_header(self, request: Any) -> None:
+        return
+
+
 class _TooLarge(Exception):
     pass
 
@@ -59,6 +76,13 @@ async def _limited(request: Request, limit: int, state: dict[str, bool]) -> Asyn
             raise _TooLarge()
         if chunk:
             yield chunk
+
+
+def upstream_url(base: httpx.URL, request: Request) -> httpx.URL:
+    """The service's URL for the caller's path and query (under the base URL's own path, if any)."""
+    query = request.url.query
+    target = httpx.URL(request.url.path, query=query.encode()) if query else httpx.URL(request.url.path)
+    return base.copy_with(raw_path=base.raw_path.rstrip(b"/") + target.raw_path)
 
 
 def upstream_headers(request: Request, principal: Principal | None, secret: str) -> list[tuple[str, str]]:
@@ -85,12 +109,15 @@ async def forward(
         raise PayloadTooLarge(limit_bytes=max_body)
     state = {"exceeded": False}
     has_body = request.method not in {"GET", "HEAD", "DELETE", "OPTIONS"} or length not in (None, "0")
-    up = client.build_request(
+    # built directly, not with `client.build_request`: that merges the client's defaults (cookies,
+    # headers, query parameters) into every call and parses the URL several times, none of which a
+    # proxy wants; the client's timeouts still apply
+    up = httpx.Request(
         request.method,
-        request.url.path,
-        params=request.url.query.encode() if request.url.query else None,
+        upstream_url(client.base_url, request),
         headers=upstream_headers(request, principal, secret),
         content=_limited(request, max_body, state) if has_body else None,
+        extensions={"timeout": client.timeout.as_dict()},
     )
     try:
         resp = await client.send(up, stream=True)
@@ -121,6 +148,15 @@ async def forward(
         finally:
             await resp.aclose()
         return _explained(request, resp.status_code, body, principal, headers)
+    declared = resp.headers.get("content-length", "")
+    if request.method != "HEAD" and declared.isdigit() and int(declared) <= BUFFER_BYTES:
+        # a small answer (most of the API) is passed on whole: streaming it costs a task per
+        # response for nothing. The raw bytes, so a compressed body stays as the headers say.
+        try:
+            body = b"".join([chunk async for chunk in resp.aiter_raw()])
+        finally:
+            await resp.aclose()
+        return Response(body, status_code=resp.status_code, headers=dict(_merge(headers)))
     return StreamingResponse(
         resp.aiter_raw(),
         status_code=resp.status_code,

@@ -101,7 +101,7 @@ def create_app(
 
     app = FastAPI(
         title="Chỉ số chuyển đổi số — API",
-        version="1.2.0",
+        version="1.3.0",
         description="The public API of the school digital-transformation assessment (Decision "
         "4725/QĐ-BGDĐT): frameworks and score preview, org registry, assessments and their workflow, "
         "evidence, delivery to CSDL ngành, GraphQL for dashboards. Authenticate with OAuth2 client "

@@ -194,3 +194,13 @@ async def test_enum_arguments(gateway, gw, data):
     out = (await gql(gw, t, q, y=YEAR, k="self"))["data"]
     assert (out["a"]["kind"], out["b"]["kind"]) == ("external", "self")
     assert out["schools"]["nodes"] == [{"code": "79000001", "levels": ["THPT"]}]
+
+
+async def test_org_unit_by_registry_id_and_the_deprecated_argument(gateway, gw, data):
+    t = await user(gateway, gw, "officer.so79", "so-79")
+    q = """{ a: orgUnit(unitId: "phong-797-a") { id unitId } b: orgUnit(id: "phong-797-a") { id unitId } }"""
+    out = (await gql(gw, t, q))["data"]
+    assert out["a"] == out["b"]
+    assert out["a"]["unitId"] == "phong-797-a"
+    err = (await gql(gw, t, "{ orgUnit { id } }"))["errors"][0]
+    assert err["extensions"] == {"code": "BAD_USER_INPUT", "argument": "unitId"}

@@ -13,19 +13,20 @@ SUMMARY = """schools selfStates { state count } externalStates { state count }
   levels { kind group level count } criteria { kind code averagePoints assessed }
   timeliness { expected onTime late missing }"""
 TREE = (
-    "query Tree($year: String!) { orgTree { id name kind provinceCode summary(year: $year) { "
+    "query Tree($year: String!) { orgTree { id: unitId name kind provinceCode summary(year: $year) { "
     + SUMMARY
-    + " } children { id name kind summary(year: $year) { "
+    + " } children { id: unitId name kind summary(year: $year) { "
     + SUMMARY
-    + " } children { id children { id } } } } }"
+    + " } children { id: unitId children { id: unitId } } } } }"
 )
 SCHOOLS = """query Schools($year: String!, $filter: SchoolFilter, $after: String) {
   schools(year: $year, first: 200, filter: $filter, after: $after) {
-    nodes { code name levels managingUnitId selfAssessment { state overallLevel g1Level g2Level }
+    nodes { code name levels managingUnitId selfAssessment { state overallLevel group1Level group2Level }
             externalAssessment { state overallLevel } }
     pageInfo { endCursor hasNextPage } } }"""
 ORG = """query Org($id: String!) {
-  orgUnit(id: $id) { id name children { id name children { id children { id } } } } }"""
+  orgUnit(unitId: $id) { id: unitId name
+    children { id: unitId name children { id: unitId children { id: unitId } } } } }"""
 AT_RISK = """query Risk($year: String!, $province: String) {
   atRisk(year: $year, province: $province) {
     asOf withinDays schools { schoolCode schoolName daysLeft reason onTimeDeadline } } }"""

@@ -43,8 +43,8 @@ async def officer(gateway, gw) -> dict[str, str]:
     return await login(gw, "officer.so79")
 
 
-TREE = """query($year: String!) { orgTree { id children { id name summary(year: $year) {
-  schools selfStates { state count } } children { id } } } }"""
+TREE = """query($year: String!) { orgTree { unitId children { unitId name summary(year: $year) {
+  schools selfStates { state count } } children { unitId } } } }"""
 
 
 @pytest.mark.commits  # fields of one query resolved at once: concurrent requests to scoring
@@ -59,8 +59,8 @@ class TestQueries:
         out = await gql(gw, officer, TREE, year=YEAR)
         assert "errors" not in out, out
         (root,) = out["data"]["orgTree"]
-        assert root["id"] == "so-79"
-        kids = {c["id"]: c["summary"] for c in root["children"]}
+        assert root["unitId"] == "so-79"
+        kids = {c["unitId"]: c["summary"] for c in root["children"]}
         assert kids["phong-797-a"]["schools"] == 2
         assert {"state": "approved", "count": 1} in kids["phong-797-a"]["selfStates"]
         assert kids["phong-797-b"]["schools"] == 1
@@ -82,15 +82,15 @@ class TestQueries:
     async def test_schools_filters_and_cursor(self, gw, officer, data):
         q = """query($y: String!, $f: SchoolFilter, $after: String) {
           schools(year: $y, filter: $f, first: 2, after: $after) {
-            nodes { code selfAssessment { state g1Level } } pageInfo { endCursor hasNextPage } } }"""
+            nodes { code selfAssessment { state group1Level } } pageInfo { endCursor hasNextPage } } }"""
         page = (await gql(gw, officer, q, y=YEAR))["data"]["schools"]
         assert [n["code"] for n in page["nodes"]] == ["79000001", "79701001"]
         assert page["pageInfo"]["hasNextPage"]
         page2 = (await gql(gw, officer, q, y=YEAR, after=page["pageInfo"]["endCursor"]))["data"]["schools"]
         assert [n["code"] for n in page2["nodes"]] == ["79701002", "79702001"]
-        f = {"state": "approved", "group1Level": 3, "level": "TH"}
+        f = {"state": "approved", "group1Level": 3, "level": "TH"}  # enum values as JSON strings
         only = (await gql(gw, officer, q, y=YEAR, f=f))["data"]["schools"]["nodes"]
-        assert only == [{"code": "79701001", "selfAssessment": {"state": "approved", "g1Level": 3}}]
+        assert only == [{"code": "79701001", "selfAssessment": {"state": "approved", "group1Level": 3}}]
 
     async def test_assessment_breakdown(self, gw, officer, data):
         q = """query($c: String!, $y: String!) { assessment(schoolCode: $c, year: $y) {
@@ -106,7 +106,7 @@ class TestQueries:
         await add_user(gateway, "officer.pb", Role.OFFICER, org_units=["phong-797-b"])
         t = await login(gw, "officer.pb")
         out = await gql(gw, t, TREE, year=YEAR)
-        assert [u["id"] for u in out["data"]["orgTree"]] == ["phong-797-b"]
+        assert [u["unitId"] for u in out["data"]["orgTree"]] == ["phong-797-b"]
         q = """query($c: String!, $y: String!) { assessment(schoolCode: $c, year: $y) { schoolCode } }"""
         assert (await gql(gw, t, q, c="79701001", y=YEAR))["data"]["assessment"] is None
         q = """query { summary(unitId: "so-79", year: "2024-2025") { schools } }"""
@@ -150,9 +150,9 @@ class TestBadQueries:
 
 class TestOrgUnit:
     async def test_one_unit_with_its_schools(self, gw, officer, data):
-        q = """{ orgUnit(id: "phong-797-a") { name parentId
-          schools(year: "2024-2025", first: 10, filter: {state: "approved"}) { nodes { code } } } }"""
+        q = """{ orgUnit(unitId: "phong-797-a") { name parentId
+          schools(year: "2024-2025", first: 10, filter: {state: approved}) { nodes { code } } } }"""
         u = (await gql(gw, officer, q))["data"]["orgUnit"]
         assert u["parentId"] == "so-79"
         assert u["schools"]["nodes"] == [{"code": "79701001"}]
-        assert (await gql(gw, officer, '{ orgUnit(id: "bgd") { id } }'))["data"]["orgUnit"] is None
+        assert (await gql(gw, officer, '{ orgUnit(unitId: "bgd") { id } }'))["data"]["orgUnit"] is None

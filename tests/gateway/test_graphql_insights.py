@@ -31,7 +31,8 @@ async def data(scoring: httpx.AsyncClient, scoring_app: Any) -> httpx.AsyncClien
 
 Q = """query($u: String!, $y: String!) {
   transitions(unitId: $u, year: $y) { previousYear cells { fromLevel toLevel schools } up same }
-  selfVsExternal(unitId: $u, year: $y) { criteria { code schools meanDifference shareSelfHigher } }
+  selfVsExternal(unitId: $u, year: $y) { criteria { code schools meanDifference shareSelfHigher }
+    units { unitId direct groups { code schools meanDifference } } }
   goodModels(province: "79", year: $y) { items { rank schoolCode points } }
   yearOnYear(unitId: $u, year: $y) { items { schoolCode groups { code change levelChange } } }
 }"""
@@ -46,6 +47,12 @@ async def test_insights_fields(gateway, gw, data):
     assert (t["up"], t["same"]) == (1, 1)
     c13 = next(c for c in out["selfVsExternal"]["criteria"] if c["code"] == "1.3")
     assert (c13["schools"], c13["meanDifference"], c13["shareSelfHigher"]) == (1, "8.00", "1.0000")
+    # per child unit: only phong-797-a has a school with both (002: 60 − 50); phong-797-b none
+    units = {u["unitId"]: u for u in out["selfVsExternal"]["units"]}
+    assert set(units) == {"phong-797-a", "phong-797-b"}  # so-79's own school has no pair
+    g1 = next(g for g in units["phong-797-a"]["groups"] if g["code"] == "1")
+    assert (g1["schools"], g1["meanDifference"]) == (1, "10.00")
+    assert units["phong-797-b"]["groups"] == []
     assert [(s["rank"], s["schoolCode"], s["points"]) for s in out["goodModels"]["items"]] == [
         (1, "79701002", "60.00"),
         (2, "79701001", "55.00"),

@@ -56,10 +56,18 @@ BAD = [
     ('assessment(schoolCode: "79701001%2F..", year: "2024-2025") { schoolCode }', "schoolCode"),
     ('summary(unitId: "so-79&all=1", year: "2024-2025") { schools }', "unitId"),
     ('orgUnit(id: "../x") { id }', "id"),
-    ('schools(year: "2024-2025", filter: {state: "x&unit=so-01"}) { nodes { code } }', "filter.state"),
+    ('orgUnit(unitId: "../x") { id }', "unitId"),
+    ('node(id: "T3JnVW5pdDouLi94") { id }', "id"),  # OrgUnit:../x
+    ('node(id: "not-an-id") { id }', "id"),
     ('atRisk(year: "2024-2025", province: "79/../..") { schools { schoolCode } }', "province"),
-    ('atRisk(year: "2024-2025", kind: "self&x=1") { schools { schoolCode } }', "kind"),
     ('timeliness(year: "2024", province: "79") { expected }', "year"),
+]
+# closed vocabularies are enums: the schema itself refuses anything else, before any resolver runs
+NOT_IN_ENUM = [
+    'schools(year: "2024-2025", filter: {state: "x&unit=so-01"}) { nodes { code } }',
+    'schools(year: "2024-2025", filter: {level: MN}) { nodes { code } }',
+    'atRisk(year: "2024-2025", kind: "self&x=1") { schools { schoolCode } }',
+    'atRisk(year: "2024-2025", kind: "self") { schools { schoolCode } }',
 ]
 
 
@@ -71,6 +79,14 @@ class TestArguments:
         assert r.status_code == 200
         (err,) = r.json()["errors"]
         assert err["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+        assert seen == []
+
+    @pytest.mark.parametrize("field", NOT_IN_ENUM)
+    async def test_values_outside_an_enum_never_reach_a_service(self, recorded, field):
+        c, token, seen = recorded
+        r = await c.post("/graphql", json={"query": "{ " + field + " }"}, headers=token)
+        (err,) = r.json()["errors"]
+        assert err["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
         assert seen == []
 
     async def test_a_good_one_reaches_only_its_own_path(self, recorded):

@@ -53,7 +53,7 @@ async def test_each_phong_counts_its_own_schools(demo_dir: Path):
             assert total <= province
 
 
-TREE_SCHOOLS = """query($y: String!) { orgUnit(id: "so-79") { children { id
+TREE_SCHOOLS = """query($y: String!) { orgUnit(unitId: "so-79") { children { unitId
   schools(year: $y, first: 200) { nodes { code } pageInfo { hasNextPage } } } } }"""
 ONE = """query($y: String!, $u: String!) { schools(year: $y, first: 200, filter: {unitId: $u}) {
   nodes { code } } }"""
@@ -77,9 +77,9 @@ async def test_unit_schools_are_batched_and_match_the_direct_list(demo_dir: Path
             assert len(units) == 4
             assert calls.count("/api/v1/dashboard/schools") == 1  # not one per unit
             for u in units:
-                one = {"query": ONE, "variables": {"y": "2024-2025", "u": u["id"]}}
+                one = {"query": ONE, "variables": {"y": "2024-2025", "u": u["unitId"]}}
                 direct = (await gw.post("/graphql", json=one, headers=auth)).json()["data"]["schools"][
                     "nodes"
                 ]
-                assert u["schools"]["nodes"] == direct, u["id"]
+                assert u["schools"]["nodes"] == direct, u["unitId"]
                 assert direct

@@ -171,3 +171,39 @@ async def test_answers_name_the_school_year_and_keep_year(data, url, who):
     """`school_year` like every other answer; `year`, deprecated, still says the same in 1.x."""
     body = await get(data, url, who, school_year=Y1)
     assert (body["school_year"], body["year"]) == (Y1, Y1)
+
+
+class TestSelfVsExternalByUnit:
+    """Group 1, self − external this year: phong-797-a 55−50 = 5 and 60−70 = −10 (mean −2.50, one
+    higher); phong-797-b 60−40 = 20; so-79's own THPT 76−70 = 6. Group 2 is 0 − 0 everywhere."""
+
+    @pytest.fixture
+    async def pairs(self, data, app):
+        for school, ext in (("79701001", "50"), ("79701002", "70"), ("79702001", "40"), ("79000001", "70")):
+            await add(app, school, Y1, "external", State.CONCLUDED, ext)
+        return data
+
+    async def test_each_child_unit_and_the_direct_schools(self, pairs):
+        body = await get(pairs, "/api/v1/insights/units/so-79/self-vs-external", SO_OFFICER, year=Y1)
+        g1 = {u["unit_id"]: (u["direct"], *next(
+            (g["schools"], g["mean_difference"], g["self_higher"]) for g in u["groups"] if g["code"] == "1"
+        )) for u in body["units"]}  # fmt: skip
+        assert g1 == {
+            "phong-797-a": (False, 2, "-2.50", 1),
+            "phong-797-b": (False, 1, "20.00", 1),
+            "so-79": (True, 1, "6.00", 1),
+        }
+        # the rows add up to the unit's own figure
+        whole = next(c for c in body["criteria"] if c["code"] == "1")
+        assert sum(n for _, n, _, _ in g1.values()) == whole["schools"] == 4
+        g2 = [g for u in body["units"] for g in u["groups"] if g["code"] == "2"]
+        assert {(g["mean_difference"], g["self_higher"]) for g in g2} == {("0.00", 0)}
+
+    async def test_a_phong_sees_its_own_schools_only(self, pairs):
+        body = await get(pairs, "/api/v1/insights/units/phong-797-a/self-vs-external", OFFICER_A, year=Y1)
+        assert [(u["unit_id"], u["direct"]) for u in body["units"]] == [("phong-797-a", True)]
+        assert body["units"][0]["groups"][0]["schools"] == 2
+        r = await pairs.get(
+            "/api/v1/insights/units/so-79/self-vs-external", params={"year": Y1}, headers=OFFICER_A
+        )
+        assert r.status_code == 404

@@ -92,7 +92,7 @@ def test_public_page_needs_no_sign_in(page: Any, server: Server) -> None:
     shown = rows.evaluate_all("rs => rs.map(r => r.dataset.school)")
     assert shown == [x["school_code"] for x in listing][: len(shown)]
     assert len(shown) == min(len(listing), 100)
-    gql = {"query": f'{{ schools(year: "{YEAR}", first: 200, filter: {{externalState: "recognised"}}) '
+    gql = {"query": f'{{ schools(year: "{YEAR}", first: 200, filter: {{externalState: recognised}}) '
            "{ nodes { code } } }"}  # fmt: skip
     rec = httpx.post(f"{server.url}/graphql", json=gql, headers=server.token("ministry")).json()
     recognised = {n["code"] for n in rec["data"]["schools"]["nodes"]}

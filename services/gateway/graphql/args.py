@@ -1,7 +1,8 @@
 """Arguments of GraphQL fields checked before they reach a service: each has the shape of what
 it names (a school code, a school year, a unit id…), so nothing a caller writes can become
-another path (`../../internal/…`) or another query parameter. Path segments are also quoted and
-query parameters go through httpx's own encoding; the check gives a clear error first."""
+another path (`../../internal/…`) or another query parameter (kinds, states and levels are enums:
+the schema itself refuses any other value). Path segments are also quoted and query parameters go
+through httpx's own encoding; the check gives a clear error first."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from shared.contracts import is_school_year
 SCHOOL_CODE = re.compile(r"^[A-Za-z0-9]{2,32}$")  # the registry's own pattern
 UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # the registry's own pattern
 PROVINCE = re.compile(r"^\d{2}$")
-WORD = re.compile(r"^[A-Za-z_]{1,32}$")  # levels and states: TH, not_started…
-KINDS = ("self", "external")
 
 
 def bad(argument: str, expected: str) -> ExpectedError:
@@ -46,18 +45,6 @@ def unit_id(v: str, argument: str = "unitId") -> str:
 def province(v: str | None, argument: str = "province") -> str | None:
     if v is not None and not PROVINCE.match(v):
         raise bad(argument, "a two-digit province code")
-    return v
-
-
-def kind(v: str, argument: str = "kind") -> str:
-    if v not in KINDS:
-        raise bad(argument, "self or external")
-    return v
-
-
-def word(v: str | None, argument: str) -> str | None:
-    if v is not None and not WORD.match(v):
-        raise bad(argument, "a level or state name")
     return v
 
 

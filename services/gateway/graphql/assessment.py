@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from services.gateway.graphql.enums import AssessmentKind, AssessmentState
 from services.gateway.graphql.points import dec, opt_dec
 
 
@@ -43,8 +44,8 @@ class Group:
 
 @strawberry.type
 class AssessmentDoc:
-    kind: str
-    state: str
+    kind: AssessmentKind
+    state: AssessmentState
     version: int
     framework: str
     official: bool
@@ -55,8 +56,8 @@ class AssessmentDoc:
     def of(d: dict[str, Any]) -> AssessmentDoc:
         score = d.get("score") or {}
         return AssessmentDoc(
-            kind=d["kind"],
-            state=d["state"],
+            kind=AssessmentKind(d["kind"]),
+            state=AssessmentState(d["state"]),
             version=d["version"],
             framework=d["framework"],
             official=d.get("official", False),

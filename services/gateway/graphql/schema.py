@@ -13,7 +13,9 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimite
 
 from services.gateway.graphql import args
 from services.gateway.graphql.assessment import Assessment, AssessmentDoc, side_by_side
+from services.gateway.graphql.enums import AssessmentKind, SchoolLevel, wire
 from services.gateway.graphql.insights import GoodModels, SelfVsExternal, Transitions, YearOnYear, fetch
+from services.gateway.graphql.node import Node, parse_global_id
 from services.gateway.graphql.sync import AtRisk, Timeliness
 from services.gateway.graphql.sync import at_risk as sync_at_risk
 from services.gateway.graphql.types import (
@@ -22,6 +24,7 @@ from services.gateway.graphql.types import (
     SchoolConnection,
     SchoolFilter,
     UnitSummary,
+    fetch_school,
     fetch_schools,
 )
 from services.gateway.graphql.upstream import ExpectedError
@@ -40,10 +43,34 @@ class Query:
             if u.get("parent_id") not in units
         ]
 
-    @strawberry.field
-    async def org_unit(self, info: Ctx, id: str) -> OrgUnit | None:
-        u = await info.context.unit.load(args.unit_id(id, "id"))
+    @strawberry.field(description="One org unit the caller may see, by its registry id (`so-79`).")  # type: ignore[untyped-decorator]
+    async def org_unit(
+        self,
+        info: Ctx,
+        unit_id: str | None = None,
+        id: Annotated[
+            str | None,
+            strawberry.argument(deprecation_reason="Use unitId: `id` names the global id on every type."),
+        ] = None,
+    ) -> OrgUnit | None:
+        given = unit_id if unit_id is not None else id
+        if given is None:
+            raise args.bad("unitId", "given")
+        u = await info.context.unit.load(args.unit_id(given, "unitId" if unit_id is not None else "id"))
         return OrgUnit.of(u) if u else None
+
+    @strawberry.field(
+        description="Any object by its global id, when the caller may see it (else null, as for an "
+        "unknown id)."
+    )  # type: ignore[untyped-decorator]
+    async def node(self, info: Ctx, id: strawberry.ID) -> Node | None:
+        type_name, key = parse_global_id(id)
+        if type_name == "OrgUnit" and len(key) == 1:
+            u = await info.context.unit.load(args.unit_id(key[0], "id"))
+            return OrgUnit.of(u) if u else None
+        if type_name == "School" and len(key) == 2:
+            return await fetch_school(info, key[0], key[1])
+        raise args.bad("id", "an id this API handed out")
 
     @strawberry.field(description="Schools with their assessments of the year, filtered, by cursor.")  # type: ignore[untyped-decorator]
     async def schools(
@@ -83,13 +110,18 @@ class Query:
         "when unavailable."
     )  # type: ignore[untyped-decorator]
     async def at_risk(
-        self, info: Ctx, year: str, province: str | None = None, kind: str = "self", within_days: int = 14
+        self,
+        info: Ctx,
+        year: str,
+        province: str | None = None,
+        kind: AssessmentKind = AssessmentKind.SELF,
+        within_days: int = 14,
     ) -> AtRisk | None:
         d = await sync_at_risk(
             info.context.sync,
             args.province(province),
             args.year(year),
-            args.kind(kind),
+            wire(kind),
             args.bounded(within_days, "withinDays", 0, 366),
         )
         return AtRisk.of(d) if d else None
@@ -99,20 +131,20 @@ class Query:
         "(sync service); null when unavailable."
     )  # type: ignore[untyped-decorator]
     async def timeliness(
-        self, info: Ctx, year: str, province: str | None = None, kind: str = "self"
+        self, info: Ctx, year: str, province: str | None = None, kind: AssessmentKind = AssessmentKind.SELF
     ) -> Timeliness | None:
-        d = await info.context.timeliness.load((args.province(province), args.year(year), args.kind(kind)))
+        d = await info.context.timeliness.load((args.province(province), args.year(year), wire(kind)))
         return Timeliness.of(d) if d else None
 
     @strawberry.field(description="Schools moving from each level last year to each this year.")  # type: ignore[untyped-decorator]
     async def transitions(
-        self, info: Ctx, unit_id: str, year: str, kind: str = "self", group: str = "1"
+        self, info: Ctx, unit_id: str, year: str, kind: AssessmentKind = AssessmentKind.SELF, group: str = "1"
     ) -> Transitions | None:
         d = await fetch(
             info.context.scoring,
             f"units/{quote(unit_id, safe='')}/transitions",
             year=year,
-            kind=kind,
+            kind=wire(kind),
             group=group,
         )
         return Transitions.of(d) if d else None
@@ -123,15 +155,20 @@ class Query:
         info: Ctx,
         unit_id: str,
         year: str,
-        kind: str = "self",
+        kind: AssessmentKind = AssessmentKind.SELF,
         first: int = 100,
         after: str | None = None,
     ) -> YearOnYear | None:
         path = f"units/{quote(unit_id, safe='')}/year-on-year"
         d = await fetch(
-            info.context.scoring, path, year=year, kind=kind, limit=min(max(first, 1), 500), cursor=after
+            info.context.scoring,
+            path,
+            year=year,
+            kind=wire(kind),
+            limit=min(max(first, 1), 500),
+            cursor=after,
         )
-        return YearOnYear.of(d) if d else None
+        return YearOnYear.of(d, after) if d else None
 
     @strawberry.field(
         description="Per criterion: mean self − external, share of generous self-assessments, MAD outliers."
@@ -146,24 +183,26 @@ class Query:
         info: Ctx,
         province: str,
         year: str,
-        kind: str = "self",
+        kind: AssessmentKind = AssessmentKind.SELF,
         group: str = "1",
-        school_level: str | None = None,
+        school_level: SchoolLevel | None = None,
         unit_id: str | None = None,
         first: int = 50,
+        after: str | None = None,
     ) -> GoodModels | None:
         path = f"provinces/{quote(province, safe='')}/good-models"
         d = await fetch(
             info.context.scoring,
             path,
             year=year,
-            kind=kind,
+            kind=wire(kind),
             group=group,
-            school_level=school_level,
+            school_level=wire(school_level) if school_level else None,
             unit=unit_id,
             limit=min(max(first, 1), 500),
+            cursor=after,
         )
-        return GoodModels.of(d) if d else None
+        return GoodModels.of(d, after) if d else None
 
 
 class CodedMaskErrors(MaskErrors):
@@ -206,6 +245,7 @@ def _should_mask(error: GraphQLError) -> bool:
 def build_schema(max_depth: int = 10, max_tokens: int = 2000, max_aliases: int = 30) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        types=[OrgUnit],  # Node's implementations (School is reached through the connections)
         extensions=[
             lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),

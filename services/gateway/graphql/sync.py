@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from services.gateway.graphql.enums import AssessmentKind, AtRiskReason, TimelinessStatus
 from services.gateway.graphql.upstream import Upstream
 
 PAGE = 500
@@ -19,26 +20,33 @@ TimelinessKey = tuple[str | None, str, str]  # province (None: the caller's whol
 class SchoolTimeliness:
     school_code: str
     school_name: str
-    status: str = strawberry.field(description="on_time | late | missing")
+    status: TimelinessStatus
     on_time_deadline: str
     receipt_at: str | None
 
 
+_YEAR = "Use year: one name for the school year across the schema."
+
+
 @strawberry.type
 class Timeliness:
-    school_year: str
-    kind: str
+    year: str
+    kind: AssessmentKind
     expected: int
     on_time: int
     late: int
     missing: int
     schools: list[SchoolTimeliness]
 
+    @strawberry.field(deprecation_reason=_YEAR)  # type: ignore[untyped-decorator]
+    def school_year(self) -> str:
+        return self.year
+
     @staticmethod
     def of(d: dict[str, Any]) -> Timeliness:
         return Timeliness(
-            school_year=d["school_year"],
-            kind=d["kind"],
+            year=d["school_year"],
+            kind=AssessmentKind(d["kind"]),
             expected=d["expected"],
             on_time=d["on_time"],
             late=d["late"],
@@ -47,7 +55,7 @@ class Timeliness:
                 SchoolTimeliness(
                     school_code=s["school_code"],
                     school_name=s["school_name"],
-                    status=s["status"],
+                    status=TimelinessStatus(s["status"]),
                     on_time_deadline=str(s["on_time_deadline"]),
                     receipt_at=s.get("receipt_at"),
                 )
@@ -62,22 +70,26 @@ class AtRiskSchool:
     school_name: str
     on_time_deadline: str
     days_left: int
-    reason: str = strawberry.field(description="not_ready | delivery_pending | delivery_failed")
+    reason: AtRiskReason
 
 
 @strawberry.type
 class AtRisk:
-    school_year: str
-    kind: str
+    year: str
+    kind: AssessmentKind
     as_of: str
     within_days: int
     schools: list[AtRiskSchool]
 
+    @strawberry.field(deprecation_reason=_YEAR)  # type: ignore[untyped-decorator]
+    def school_year(self) -> str:
+        return self.year
+
     @staticmethod
     def of(d: dict[str, Any]) -> AtRisk:
         return AtRisk(
-            school_year=d["school_year"],
-            kind=d["kind"],
+            year=d["school_year"],
+            kind=AssessmentKind(d["kind"]),
             as_of=str(d["as_of"]),
             within_days=d["within_days"],
             schools=[
@@ -86,7 +98,7 @@ class AtRisk:
                     school_name=s["school_name"],
                     on_time_deadline=str(s["on_time_deadline"]),
                     days_left=s["days_left"],
-                    reason=s["reason"],
+                    reason=AtRiskReason(s["reason"]),
                 )
                 for s in d.get("items", [])
             ],

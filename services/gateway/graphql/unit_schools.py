@@ -46,14 +46,12 @@ def unit_schools_loader(scoring: Upstream, units: UnitIndex) -> DataLoader[Key, 
         out = []
         for unit, params, first, after in keys:
             tree = await subtree(units, unit)
-            rows = [
-                s
-                for s in listed[params]
-                if s.get("managing_unit_id") in tree and (after is None or s["code"] > after)
-            ]
+            mine = [s for s in listed[params] if s.get("managing_unit_id") in tree]
+            rows = [s for s in mine if after is None or s["code"] > after]
             page = rows[:first]
             nxt = encode_cursor(page[-1]["code"]) if len(rows) > first else None
-            out.append({"items": page, "next_cursor": nxt})
+            # the unit's whole list is in hand: its count is free
+            out.append({"items": page, "next_cursor": nxt, "total": len(mine)})
         return out
 
     return DataLoader(load_fn=load)

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal, select
+from sqlalchemy import Numeric, String, and_, case, cast, func, literal, null, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.scoring.assessments.models import Assessment, CriterionScore, State
 from services.scoring.org.models import OrgUnit, Placement, School
 from services.scoring.org.scope import placed_at, visible_schools, visible_units
+from shared.contracts import SchoolLevel
 from shared.principal import Principal
 
 FINISHED = {"self": [State.APPROVED.value, State.ACCEPTED.value]}
@@ -34,6 +36,7 @@ class Filters:
     external_state: str | None = None
     g1_level: int | None = None
     g2_level: int | None = None
+    code: str | None = None  # one school (a GraphQL node refetched by its id)
 
 
 class DashboardRepository:
@@ -116,6 +119,97 @@ class DashboardRepository:
         )
         return [tuple(r) for r in (await self.session.execute(q)).all()]
 
+    async def dimension_counts(self, units: list[str], dim: str) -> list[tuple[str, str, int]]:
+        """(unit, value, schools) of a school dimension: `school_level` (a school of two levels
+        counts under each) or `ownership`."""
+        value, joined = _dimension(dim)
+        q = (
+            joined(select(Placement.managing_unit_id, value, func.count()).select_from(Placement))
+            .where(Placement.managing_unit_id.in_(units), placed_at())
+            .group_by(Placement.managing_unit_id, value)
+        )
+        return [(u, v, n) for u, v, n in (await self.session.execute(q)).all()]
+
+    async def dimension_levels(self, units: list[str], year: str, dim: str) -> list[tuple[Any, ...]]:
+        """(unit, value, kind, group 1 level, group 2 level, overall level, count) of finished
+        assessments, per value of the dimension."""
+        value, joined = _dimension(dim)
+        levels = (Assessment.g1_level, Assessment.g2_level, Assessment.overall_level)
+        q = (
+            joined(
+                select(Placement.managing_unit_id, value, Assessment.kind, *levels, func.count()).select_from(
+                    Placement
+                )
+            )
+            .join(Assessment, Assessment.school_code == Placement.school_code)
+            .where(
+                Placement.managing_unit_id.in_(units),
+                placed_at(),
+                Assessment.school_year == year,
+                _finished(),
+            )
+            .group_by(Placement.managing_unit_id, value, Assessment.kind, *levels)
+        )
+        return [tuple(r) for r in (await self.session.execute(q)).all()]
+
+    async def frameworks_used(self, units: list[str], year: str) -> list[str]:
+        """The framework versions the finished assessments under the units are scored with."""
+        q = (
+            select(Assessment.framework)
+            .join(Placement, Placement.school_code == Assessment.school_code)
+            .where(
+                Placement.managing_unit_id.in_(units),
+                placed_at(),
+                Assessment.school_year == year,
+                _finished(),
+            )
+            .distinct()
+        )
+        return sorted(str(f) for f in (await self.session.execute(q)).scalars())
+
+    async def item_rows(
+        self, units: list[str], year: str, maxima: dict[tuple[str, str], Decimal]
+    ) -> list[tuple[Any, ...]]:
+        """(unit, kind, item, assessed, awarded any points, awarded the item's full points) over
+        finished assessments. Each item's points are read from the stored result (`result.items`,
+        code → [cap, points]) by the database's own JSON functions; `maxima` is the item's full
+        points per (framework, item)."""
+        dialect = self.session.bind.dialect.name if self.session.bind is not None else "sqlite"
+        if dialect == "postgresql":
+            each = func.json_each(Assessment.result["items"]).table_valued("key", "value")
+            points = cast(func.json_extract_path_text(each.c.value, "1"), Numeric(7, 2))
+        else:
+            each = func.json_each(Assessment.result, "$.items").table_valued("key", "value")
+            points = cast(func.json_extract(each.c.value, "$[1]"), Numeric(7, 2))
+        whens = [
+            (and_(Assessment.framework == fw, each.c.key == code), top) for (fw, code), top in maxima.items()
+        ]
+        full_at = case(*whens, else_=null()) if whens else cast(null(), Numeric(7, 2))
+        q = (
+            select(
+                Placement.managing_unit_id,
+                Assessment.kind,
+                each.c.key,
+                func.count(),
+                func.sum(case((points > 0, 1), else_=0)),
+                func.sum(case((and_(points > 0, points >= full_at), 1), else_=0)),
+            )
+            .select_from(Placement)
+            .join(Assessment, Assessment.school_code == Placement.school_code)
+            .join(each, true())
+            .where(
+                Placement.managing_unit_id.in_(units),
+                placed_at(),
+                Assessment.school_year == year,
+                _finished(),
+            )
+            .group_by(Placement.managing_unit_id, Assessment.kind, each.c.key)
+        )
+        return [
+            (u, k, c, n, int(a or 0), int(f or 0))
+            for u, k, c, n, a, f in (await self.session.execute(q)).all()
+        ]
+
     async def schools(
         self, p: Principal, year: str, f: Filters, after: str | None, limit: int
     ) -> list[tuple[School, str | None, Assessment | None, Assessment | None]]:
@@ -129,6 +223,8 @@ class DashboardRepository:
         )
         if f.unit is not None:
             q = q.where(Placement.managing_unit_id.in_(_units_under(f.unit)))
+        if f.code is not None:
+            q = q.where(School.code == f.code)
         if f.level is not None:
             # levels is a JSON list; its text holds each code quoted, so "TH" never matches "THCS"
             q = q.where(cast(School.levels, String).like(f'%"{f.level}"%'))
@@ -152,6 +248,24 @@ def _units_under(unit: str) -> Any:
     base = select(OrgUnit.id.label("id")).where(OrgUnit.id == unit).cte("filter_tree", recursive=True)
     tree = base.union(select(OrgUnit.id).where(OrgUnit.parent_id == base.c.id))
     return select(tree.c.id)
+
+
+def _school_levels() -> Any:
+    """The school levels as a one-column table (a literal UNION: both backends read it)."""
+    rows = [select(literal(sl.value, String).label("code")) for sl in SchoolLevel]
+    return union_all(*rows).subquery("school_levels")
+
+
+def _dimension(dim: str) -> tuple[Any, Any]:
+    """(the dimension's column, a function joining what it needs onto a query over Placement)."""
+    if dim == "ownership":
+        return School.ownership, lambda q: q.join(School, School.code == Placement.school_code)
+    levels = _school_levels()
+    # levels is a JSON list; its text holds each code quoted, so "TH" never matches "THCS"
+    pattern = literal('%"') + levels.c.code + literal('"%')
+    return levels.c.code, lambda q: q.join(School, School.code == Placement.school_code).join(
+        levels, cast(School.levels, String).like(pattern)
+    )
 
 
 def _finished() -> Any:

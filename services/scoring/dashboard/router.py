@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from services.scoring.dashboard.repository import Filters
 from services.scoring.dashboard.schemas import SchoolPage, Summaries, SummariesRequest, UnitSummary
 from services.scoring.dashboard.service import DashboardService
-from services.scoring.deps import PrincipalDep, SessionDep
+from services.scoring.deps import PrincipalDep, RegistryDep, SessionDep
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, decode_one
 from shared.params import SchoolYearQuery
@@ -20,18 +20,23 @@ Level = Annotated[int | None, Query(ge=1, le=3)]
 
 
 @router.get("/units/{unit_id}/summary", response_model=UnitSummary, responses=problem_responses(404, 422))
-async def unit_summary(unit_id: str, year: Year, p: PrincipalDep, session: SessionDep) -> UnitSummary:
-    """Counts by state, level distribution per group and average points per criterion for the
-    schools under a unit that the caller may see."""
-    return await DashboardService(session).summary(p, year, unit_id)
+async def unit_summary(
+    unit_id: str, year: Year, p: PrincipalDep, session: SessionDep, registry: RegistryDep
+) -> UnitSummary:
+    """Counts by state, level distribution per group (also per school level and per ownership),
+    average points per criterion with its title and maximum, and per item the share of finished
+    assessments awarded its points, for the schools under a unit that the caller may see."""
+    return await DashboardService(session, registry).summary(p, year, unit_id)
 
 
 @router.post("/summaries", response_model=Summaries, responses=problem_responses(422))
-async def summaries(body: SummariesRequest, p: PrincipalDep, session: SessionDep) -> Summaries:
+async def summaries(
+    body: SummariesRequest, p: PrincipalDep, session: SessionDep, registry: RegistryDep
+) -> Summaries:
     """The same summary for many units at once, in request order; units the caller may not see
     are left out."""
     return Summaries(
-        items=await DashboardService(session).summaries(p, body.the_school_year(), body.unit_ids)
+        items=await DashboardService(session, registry).summaries(p, body.the_school_year(), body.unit_ids)
     )
 
 
@@ -46,10 +51,11 @@ async def schools(
     external_state: str | None = None,
     g1_level: Level = None,
     g2_level: Level = None,
+    code: Annotated[str | None, Query(max_length=32, description="one school, by its code")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> SchoolPage:
     """Schools the caller may see with their self and external assessment of the year, filtered
     by unit subtree, school level, state and group levels, by school code."""
-    f = Filters(unit, level, state, external_state, g1_level, g2_level)
+    f = Filters(unit, level, state, external_state, g1_level, g2_level, code)
     return await DashboardService(session).schools(p, year, f, decode_one(cursor), limit)

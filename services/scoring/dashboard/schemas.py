@@ -48,8 +48,35 @@ class LevelCount(BaseModel):
 class CriterionAverage(BaseModel):
     kind: str
     code: str
+    title: str | None = Field(None, description="the criterion's title (Vietnamese) in its framework")
+    max_points: float | None = Field(None, description="the criterion's maximum points in its framework")
     average_points: float
     assessed: int = Field(description="assessments the average is over")
+
+
+class DimensionSummary(BaseModel):
+    """The schools of one value of a dimension (a school level, an ownership) and the levels of
+    their finished assessments. A school of two levels counts under each."""
+
+    value: str = Field(description="`TH`, `THCS`, `THPT`, `GDTX`; or `public`, `non_public`")
+    schools: int
+    levels: list[LevelCount]
+
+
+class ItemShare(BaseModel):
+    """How many finished assessments were awarded an item's points. `awarded`: any of its points;
+    `full`: its full points (the most the framework gives the item)."""
+
+    kind: str
+    code: str
+    criterion: str
+    title: str | None
+    max_points: float | None
+    assessed: int
+    awarded: int
+    full: int
+    share_awarded: float = Field(description="awarded / assessed, four places")
+    share_full: float = Field(description="full / assessed, four places")
 
 
 class UnitSummary(WithSchoolYear):
@@ -63,6 +90,13 @@ class UnitSummary(WithSchoolYear):
     external_states: dict[str, int]
     levels: list[LevelCount]
     criteria: list[CriterionAverage]
+    school_levels: list[DimensionSummary] = Field(
+        default_factory=list, description="per school level (cấp học)"
+    )
+    ownerships: list[DimensionSummary] = Field(
+        default_factory=list, description="per ownership (công lập / ngoài công lập)"
+    )
+    item_shares: list[ItemShare] = Field(default_factory=list, description="per kind and item")
 
 
 class Summaries(BaseModel):

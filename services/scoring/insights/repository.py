@@ -138,6 +138,27 @@ class InsightsRepository:
         n, m, k = (await self.session.execute(q)).one()
         return n, None if m is None else Decimal(str(m)), int(k or 0)
 
+    async def unit_group_sums(
+        self, units: list[str], year: str, group: str
+    ) -> list[tuple[str, int, Decimal, int]]:
+        """(managing unit, schools, sum of self − external, schools whose self is higher) of a
+        group's points: sums, so a unit's figures are its subtree's units added up."""
+        s, e = points_col(SelfA, group), points_col(ExtA, group)
+        q = (
+            self._pairs(units, year)
+            .with_only_columns(
+                Placement.managing_unit_id, func.count(), func.sum(s - e), func.sum(case((s > e, 1), else_=0))
+            )
+            .where(s.is_not(None), e.is_not(None))
+            .group_by(Placement.managing_unit_id)
+        )
+        return [(u, n, Decimal(str(t)), int(k or 0)) for u, n, t, k in (await self.session.execute(q)).all()]
+
+    async def children(self, unit_id: str) -> list[tuple[str, str]]:
+        """(id, name) of the unit's child units, by id."""
+        q = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.parent_id == unit_id).order_by(OrgUnit.id)
+        return [(i, n) for i, n in (await self.session.execute(q)).all()]
+
     async def differences(self, units: list[str], year: str) -> list[tuple[str, str, Decimal]]:
         """(criterion or group, school, self − external) per school: the input of the robust test."""
         sc, ec = aliased(CriterionScore, name="sc"), aliased(CriterionScore, name="ec")

@@ -64,9 +64,31 @@ class CriterionGap(BaseModel):
     outliers: list[Outlier]
 
 
+class GroupGap(BaseModel):
+    code: str = Field(description="`1` or `2`: the group whose points are compared")
+    schools: int = Field(description="schools with both assessments finished")
+    mean_difference: str | None = Field(description="mean of self minus external points")
+    self_higher: int
+    share_self_higher: str
+
+
+class UnitGap(BaseModel):
+    """A child unit's schools (its whole subtree), or with `direct` the schools the unit manages
+    itself."""
+
+    unit_id: str
+    name: str | None = Field(description="null for the unit's own (`direct`) row")
+    direct: bool = Field(description="the schools the unit itself manages, not a child unit")
+    groups: list[GroupGap] = Field(description="empty when no school there has both assessments finished")
+
+
 class SelfVsExternal(WithSchoolYear):
     unit_id: str
     criteria: list[CriterionGap]
+    units: list[UnitGap] = Field(
+        default_factory=list,
+        description="per child unit (and the unit's directly managed schools): each group's mean difference",
+    )
 
 
 class RankedSchool(BaseModel):

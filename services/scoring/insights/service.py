@@ -125,7 +125,47 @@ class InsightsService:
                     ],
                 }
             )
-        return {"unit_id": unit_id, "year": year, "criteria": out}
+        return {
+            "unit_id": unit_id,
+            "year": year,
+            "criteria": out,
+            "units": await self._unit_gaps(p, unit_id, year),
+        }
+
+    async def _unit_gaps(self, p: Principal, unit_id: str, year: str) -> list[dict[str, Any]]:
+        """Per child unit (its whole subtree), and the schools the unit manages itself: each
+        group's mean of self − external over the schools with both assessments finished."""
+        kids = await self.repo.children(unit_id)
+        names = dict(kids)
+        owner = {u: root for root, u in await self.dash.unit_tree(p, list(names))} if names else {}
+        owner[unit_id] = unit_id  # schools the unit manages directly
+        units = sorted(owner)
+        sums: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
+        for g in ("1", "2"):
+            for unit, n, total, k in await self.repo.unit_group_sums(units, year, g):
+                acc = sums[(owner[unit], g)]
+                acc[0] += n
+                acc[1] += total
+                acc[2] += k
+        out = []
+        for uid in [k for k, _ in kids if k in owner.values()] + [unit_id]:
+            groups = [
+                {
+                    "code": g,
+                    "schools": n,
+                    "mean_difference": pts(total / n),
+                    "self_higher": k,
+                    "share_self_higher": _share(k, n),
+                }
+                for g in ("1", "2")
+                for n, total, k in [sums.get((uid, g), [0, Decimal(0), 0])]
+                if n
+            ]
+            if groups or uid != unit_id:
+                out.append(
+                    {"unit_id": uid, "name": names.get(uid), "direct": uid == unit_id, "groups": groups}
+                )
+        return out
 
     async def good_models(
         self,

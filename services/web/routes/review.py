@@ -22,14 +22,14 @@ SessionDep = Annotated[Session, Depends(require_sign_in)]
 
 # queue name → the filter of the schools waiting there (one GraphQL query, one alias each)
 QUEUES = {
-    "await_approve": '{state: "submitted"}',
-    "await_accept": '{state: "approved"}',
-    "await_external": '{state: "accepted", externalState: "not_started"}',
-    "in_progress_ext": '{externalState: "in_progress"}',
-    "await_recognise": '{externalState: "concluded"}',
+    "await_approve": "{state: submitted}",
+    "await_accept": "{state: approved}",
+    "await_external": "{state: accepted, externalState: not_started}",
+    "in_progress_ext": "{externalState: in_progress}",
+    "await_recognise": "{externalState: concluded}",
 }
 FIELDS = (
-    "nodes { code name levels managingUnitId selfAssessment { state g1Level g2Level overallLevel } "
+    "nodes { code name levels managingUnitId selfAssessment { state group1Level group2Level overallLevel } "
     "externalAssessment { state overallLevel } } pageInfo { hasNextPage }"
 )
 

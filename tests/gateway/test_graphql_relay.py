@@ -84,7 +84,8 @@ async def test_school_connection_edges_and_cursors(gateway, gw, data):
         headers=ADMIN,
     )
     assert [s["code"] for s in r.json()["items"]] == ["79701001"]
-    assert page["totalCount"] is None  # the REST list does not count (a second scan)
+    schools = (await data.get("/api/v1/org/schools", params={"limit": 500}, headers=ADMIN)).json()["items"]
+    assert page["totalCount"] == len(schools) == 5  # the whole list, counted by the service
     node = page["edges"][1]["node"]
     assert node["levels"] == ["TH"]
     assert node["year"] == YEAR
@@ -106,6 +107,20 @@ async def test_unit_schools_count_when_batched(gateway, gw, data):
     want = {u: sum(1 for s in schools if s["managing_unit_id"] == u) for u in got}
     assert got == want == {"phong-797-a": 2, "phong-797-b": 2}
     assert all(k["schools"]["pageInfo"]["hasNextPage"] for k in kids)
+
+
+async def test_total_count_is_the_filtered_count_and_scoped(gateway, gw, data):
+    pb = await user(gateway, gw, "officer.pb2", "phong-797-b")
+    q = """query($y: String!) { schools(year: $y, first: 1) { totalCount nodes { code } }
+      unit: orgUnit(unitId: "phong-797-b") { schools(year: $y, first: 1) { ...Count } } }
+      fragment Count on SchoolConnection { totalCount }"""
+    out = (await gql(gw, pb, q, y=YEAR))["data"]
+    schools = (await data.get("/api/v1/org/schools", params={"limit": 500}, headers=ADMIN)).json()["items"]
+    mine = sum(1 for s in schools if s["managing_unit_id"] == "phong-797-b")
+    assert out["schools"]["totalCount"] == out["unit"]["schools"]["totalCount"] == mine == 2
+    q = """query($y: String!) { schools(year: $y, filter: {level: THCS}) { totalCount nodes { code } } }"""
+    page = (await gql(gw, pb, q, y=YEAR))["data"]["schools"]
+    assert page["totalCount"] == len(page["nodes"])
 
 
 NODE = """query($id: ID!) { node(id: $id) { id __typename ... on School { code year }

@@ -101,6 +101,30 @@ class TestSchools:
         r = await data.get(base + "&unit=phong-797-b", headers=SO_OFFICER)
         assert [s["code"] for s in r.json()["items"]] == ["79702001"]
 
+    async def test_total_counts_every_page_only_when_asked(self, data):
+        base = f"/api/v1/dashboard/schools?year={YEAR}"
+        r = await data.get(base + "&limit=1", headers=SO_OFFICER)
+        assert r.json()["total"] is None  # counting is one more query: not done unasked
+        for query, who in [
+            ("", SO_OFFICER),
+            ("&level=TH", SO_OFFICER),
+            ("&unit=phong-797-b", SO_OFFICER),
+            ("&state=not_started", SO_OFFICER),
+            ("", OFFICER_A),  # a Phòng counts its own schools only
+            ("", VENDOR),
+        ]:
+            listed = (await data.get(base + query + "&limit=200", headers=who)).json()["items"]
+            page = (await data.get(base + query + "&limit=1&include_total=true", headers=who)).json()
+            assert page["total"] == len(listed) > 0, query
+            if page["next_cursor"]:  # the count is the same on a later page
+                later = f"&limit=1&include_total=true&cursor={page['next_cursor']}"
+                assert (await data.get(base + query + later, headers=who)).json()["total"] == len(listed)
+        counts = [
+            (await data.get(base + "&limit=1&include_total=true", headers=w)).json()["total"]
+            for w in (SO_OFFICER, OFFICER_A)
+        ]
+        assert counts == [4, 2]
+
     async def test_vendor_sees_only_its_schools(self, data):
         r = await data.get(f"/api/v1/dashboard/schools?year={YEAR}", headers=VENDOR)
         assert [s["code"] for s in r.json()["items"]] == ["79701001", "79701002"]

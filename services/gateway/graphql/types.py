@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from services.gateway.graphql import args
 from services.gateway.graphql.context import Context
@@ -261,7 +262,7 @@ class SchoolConnection:
     nodes: list[School] = strawberry.field(description="the edges' nodes, for callers that need no cursor")
     page_info: PageInfo
     total_count: int | None = strawberry.field(
-        description="schools matching the filter, where counting is free (the list was read whole); else null"
+        description="schools matching the filter (all pages); counted only when this field is asked for"
     )
 
 
@@ -303,11 +304,30 @@ def _connection(page: dict[str, Any], year: str, after: str | None) -> SchoolCon
     )
 
 
+def selects(info: Ctx, name: str) -> bool:
+    """Whether the query asks this field for `name` (through fragments too)."""
+
+    def seen(selections: list[Selection]) -> bool:
+        for sel in selections:
+            if isinstance(sel, SelectedField) and sel.name == name:
+                return True
+            if isinstance(sel, FragmentSpread | InlineFragment) and seen(sel.selections):
+                return True
+        return False
+
+    return any(seen(field.selections) for field in info.selected_fields)
+
+
+def _total_param(info: Ctx) -> dict[str, str]:
+    """`totalCount` costs the scoring service one COUNT query: asked for only when selected."""
+    return {"include_total": "true"} if selects(info, "totalCount") else {}
+
+
 async def fetch_schools(
     info: Ctx, year: str, f: SchoolFilter | None, first: int, after: str | None
 ) -> SchoolConnection:
     f = f or SchoolFilter()
-    params = _filter_params(year, f)
+    params = _filter_params(year, f) | _total_param(info)
     params["limit"] = first
     if f.unit_id is not None:
         params["unit"] = args.unit_id(f.unit_id, "filter.unitId")
@@ -364,6 +384,6 @@ class OrgUnit(Node):
         after: str | None = None,
     ) -> SchoolConnection:
         # batched: the units of one tree share one listing (unit_schools.py)
-        params = tuple(sorted(_filter_params(year, filter or SchoolFilter()).items()))
+        params = tuple(sorted((_filter_params(year, filter or SchoolFilter()) | _total_param(info)).items()))
         key = (self.unit_id, params, min(max(first, 1), 200), decode_after(after))
         return _connection(await info.context.unit_schools.load(key), year, after)

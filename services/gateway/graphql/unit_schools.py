@@ -24,8 +24,10 @@ PAGE = 500
 async def _all(scoring: Upstream, params: Params) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     cursor: str | None = None
+    # the whole list is read: its length is the count, the service need not count again
+    base = {k: v for k, v in params if k != "include_total"}
     while True:
-        query = {**dict(params), "limit": PAGE, **({"cursor": cursor} if cursor else {})}
+        query = {**base, "limit": PAGE, **({"cursor": cursor} if cursor else {})}
         page = await scoring.call("GET", "/api/v1/dashboard/schools", params=query) or {}
         rows += page.get("items", [])
         cursor = page.get("next_cursor")

@@ -213,34 +213,45 @@ class DashboardRepository:
     async def schools(
         self, p: Principal, year: str, f: Filters, after: str | None, limit: int
     ) -> list[tuple[School, str | None, Assessment | None, Assessment | None]]:
-        sa_, ea = aliased(Assessment, name="self_a"), aliased(Assessment, name="ext_a")
-        q = (
-            select(School, Placement.managing_unit_id, sa_, ea)
-            .outerjoin(Placement, and_(Placement.school_code == School.code, placed_at()))
-            .outerjoin(sa_, and_(sa_.school_code == School.code, sa_.school_year == year, sa_.kind == "self"))
-            .outerjoin(ea, and_(ea.school_code == School.code, ea.school_year == year, ea.kind == "external"))
-            .where(visible_schools(p, School.code))
-        )
-        if f.unit is not None:
-            q = q.where(Placement.managing_unit_id.in_(_units_under(f.unit)))
-        if f.code is not None:
-            q = q.where(School.code == f.code)
-        if f.level is not None:
-            # levels is a JSON list; its text holds each code quoted, so "TH" never matches "THCS"
-            q = q.where(cast(School.levels, String).like(f'%"{f.level}"%'))
-        for col, want in ((sa_.state, f.state), (ea.state, f.external_state)):
-            if want == "not_started":
-                q = q.where(col.is_(None))
-            elif want is not None:
-                q = q.where(col == want)
-        if f.g1_level is not None:
-            q = q.where(sa_.g1_level == f.g1_level)
-        if f.g2_level is not None:
-            q = q.where(sa_.g2_level == f.g2_level)
+        q = _filtered_schools(p, year, f)
         if after is not None:
             q = q.where(School.code > after)
         rows = await self.session.execute(q.order_by(School.code).limit(limit))
         return [(s, m, a, e) for s, m, a, e in rows.all()]
+
+    async def count_schools(self, p: Principal, year: str, f: Filters) -> int:
+        """How many schools the filter matches, all pages together: one COUNT in SQL."""
+        q = select(func.count()).select_from(_filtered_schools(p, year, f).subquery())
+        return int((await self.session.execute(q)).scalar_one())
+
+
+def _filtered_schools(p: Principal, year: str, f: Filters) -> Any:
+    """The caller's visible schools with their assessments of the year, the filter applied."""
+    sa_, ea = aliased(Assessment, name="self_a"), aliased(Assessment, name="ext_a")
+    q = (
+        select(School, Placement.managing_unit_id, sa_, ea)
+        .outerjoin(Placement, and_(Placement.school_code == School.code, placed_at()))
+        .outerjoin(sa_, and_(sa_.school_code == School.code, sa_.school_year == year, sa_.kind == "self"))
+        .outerjoin(ea, and_(ea.school_code == School.code, ea.school_year == year, ea.kind == "external"))
+        .where(visible_schools(p, School.code))
+    )
+    if f.unit is not None:
+        q = q.where(Placement.managing_unit_id.in_(_units_under(f.unit)))
+    if f.code is not None:
+        q = q.where(School.code == f.code)
+    if f.level is not None:
+        # levels is a JSON list; its text holds each code quoted, so "TH" never matches "THCS"
+        q = q.where(cast(School.levels, String).like(f'%"{f.level}"%'))
+    for col, want in ((sa_.state, f.state), (ea.state, f.external_state)):
+        if want == "not_started":
+            q = q.where(col.is_(None))
+        elif want is not None:
+            q = q.where(col == want)
+    if f.g1_level is not None:
+        q = q.where(sa_.g1_level == f.g1_level)
+    if f.g2_level is not None:
+        q = q.where(sa_.g2_level == f.g2_level)
+    return q
 
 
 def _units_under(unit: str) -> Any:

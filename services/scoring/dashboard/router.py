@@ -54,8 +54,12 @@ async def schools(
     code: Annotated[str | None, Query(max_length=32, description="one school, by its code")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
+    include_total: Annotated[
+        bool, Query(description="also count every school the filter matches (`total`; one more query)")
+    ] = False,
 ) -> SchoolPage:
     """Schools the caller may see with their self and external assessment of the year, filtered
-    by unit subtree, school level, state and group levels, by school code."""
+    by unit subtree, school level, state and group levels, by school code. `total` is null unless
+    `include_total=true`."""
     f = Filters(unit, level, state, external_state, g1_level, g2_level, code)
-    return await DashboardService(session).schools(p, year, f, decode_one(cursor), limit)
+    return await DashboardService(session).schools(p, year, f, decode_one(cursor), limit, include_total)

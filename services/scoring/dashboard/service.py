@@ -231,7 +231,9 @@ class DashboardService:
             raise UnitNotFound()
         return out[0]
 
-    async def schools(self, p: Principal, year: str, f: Filters, after: str | None, limit: int) -> SchoolPage:
+    async def schools(
+        self, p: Principal, year: str, f: Filters, after: str | None, limit: int, with_total: bool = False
+    ) -> SchoolPage:
         found = await self.repo.schools(p, year, f, after, limit + 1)
         rows, nxt = trim(found, limit, lambda r: (r[0].code,))
         items = [
@@ -245,4 +247,5 @@ class DashboardService:
             )
             for s, m, a, e in rows
         ]
-        return SchoolPage(items=items, next_cursor=nxt)
+        total = await self.repo.count_schools(p, year, f) if with_total else None
+        return SchoolPage(items=items, next_cursor=nxt, total=total)

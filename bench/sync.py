@@ -1,7 +1,7 @@
 """Delivery of results to the fake CSDL server (a separate process, over real HTTP), by the sync
 service's own workers: once with no faults, once with 10% transient 5xx and 1% 429 (Retry-After
 1 s). Every result must be recorded exactly once (the fake's per-content counts prove it); the
-faulty run's elapsed time is given as a ratio to the clean run (target ≤ 1.5), with throughput.
+faulty run's elapsed time is given as a ratio to the clean run (target ≤ 1.2 at 3,000 and at 30,000 results), with throughput.
 
 Defaults to 3,000 results on SQLite so it finishes in well under a minute; `--sync-n 30000` for
 the full national figure and `--sync-db postgresql+asyncpg://…` for PostgreSQL (the production
@@ -36,7 +36,7 @@ from shared.contracts import AssessmentSnapshot
 from shared.db import create_engine, session_factory, utcnow
 from shared.migrate import upgrade
 
-TARGET_RATIO = 1.5
+TARGET_RATIO = 1.2  # issue 20: the last retries' backoff must not dominate a small run
 FAULTS = {"error_rate": 0.10, "rate_limit_rate": 0.01, "retry_after_seconds": 1}
 
 

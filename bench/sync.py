@@ -1,7 +1,8 @@
 """Delivery of results to the fake CSDL server (a separate process, over real HTTP), by the sync
 service's own workers: once with no faults, once with 10% transient 5xx and 1% 429 (Retry-After
 1 s). Every result must be recorded exactly once (the fake's per-content counts prove it); the
-faulty run's elapsed time is given as a ratio to the clean run (target ≤ 1.2 at 3,000 and at 30,000 results), with throughput.
+faulty run's elapsed time is given as a ratio to the clean run (target ≤ 1.2 at 3,000 and at
+30,000 results), with throughput.
 
 Defaults to 3,000 results on SQLite so it finishes in well under a minute; `--sync-n 30000` for
 the full national figure and `--sync-db postgresql+asyncpg://…` for PostgreSQL (the production

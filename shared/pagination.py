@@ -122,3 +122,9 @@ def paginate_ids(
         ordered = [r for r in ordered if id_of(r) > after]
     page, nxt = trim(ordered, limit, lambda r: (str(id_of(r)),))
     return page, nxt, len(rows)
+
+
+IncludeTotal = Annotated[
+    bool,
+    Query(description="also count the whole list (`total`): one more query, so only when asked"),
+]

@@ -33,8 +33,8 @@ Q = """query($u: String!, $y: String!) {
   transitions(unitId: $u, year: $y) { previousYear cells { fromLevel toLevel schools } up same }
   selfVsExternal(unitId: $u, year: $y) { criteria { code schools meanDifference shareSelfHigher }
     units { unitId direct groups { code schools meanDifference } } }
-  goodModels(province: "79", year: $y) { items { rank schoolCode points } }
-  yearOnYear(unitId: $u, year: $y) { items { schoolCode groups { code change levelChange } } }
+  goodModels(province: "79", year: $y) { totalCount items { rank schoolCode points } }
+  yearOnYear(unitId: $u, year: $y) { totalCount items { schoolCode groups { code change levelChange } } }
 }"""
 
 
@@ -59,6 +59,8 @@ async def test_insights_fields(gateway, gw, data):
     ]
     by = {s["schoolCode"]: s["groups"][0] for s in out["yearOnYear"]["items"]}
     assert (by["79701001"]["change"], by["79701001"]["levelChange"]) == ("15.00", 1)
+    assert out["goodModels"]["totalCount"] == len(out["goodModels"]["items"]) == 2
+    assert out["yearOnYear"]["totalCount"] == len(out["yearOnYear"]["items"]) > 0
 
 
 async def test_another_phong_gets_nothing(gateway, gw, data):

@@ -99,6 +99,22 @@ class TestYearOnYear:
         assert (by["79702001"]["change"], by["79702001"]["level_change"]) == ("-20.00", -1)
         assert by["79000001"]["previous_points"] is None
         assert by["79000001"]["change"] is None
+        assert body["total"] is None  # counted only when asked
+
+    async def test_total_counts_all_pages_when_asked(self, data):
+        url = "/api/v1/insights/units/so-79/year-on-year"
+        whole = await get(data, url, SO_OFFICER, year=Y1)
+        first = await get(data, url, SO_OFFICER, year=Y1, limit=1, include_total="true")
+        assert first["total"] == len(whole["items"]) == 4
+        assert len(first["items"]) == 1
+        later = await get(
+            data, url, SO_OFFICER, year=Y1, limit=1, include_total="true", cursor=first["next_cursor"]
+        )
+        assert later["total"] == 4
+        own = await get(
+            data, "/api/v1/insights/units/phong-797-a/year-on-year", OFFICER_A, year=Y1, include_total="true"
+        )
+        assert own["total"] == len(own["items"]) == 2
 
 
 class TestGoodModels:
@@ -111,6 +127,18 @@ class TestGoodModels:
             (2, "79702001", "60.00"),
             (4, "79701001", "55.00"),
         ]
+        assert body["total"] == 4
+
+    async def test_total_is_the_whole_ranked_set_on_every_page(self, data):
+        url = "/api/v1/insights/provinces/79/good-models"
+        first = await get(data, url, SO_OFFICER, year=Y1, limit=2)
+        assert (len(first["items"]), first["total"]) == (2, 4)
+        later = await get(data, url, SO_OFFICER, year=Y1, limit=2, cursor=first["next_cursor"])
+        assert (len(later["items"]), later["total"], later["next_cursor"]) == (2, 4, None)
+        own = await get(data, url, OFFICER_A, year=Y1, limit=1)
+        assert own["total"] == 2  # a Phòng's ranking counts its own schools
+        none = await get(data, url, SO_OFFICER, year=Y1, school_level="GDTX")
+        assert (none["items"], none["total"]) == ([], 0)
 
     async def test_filters_and_scope(self, data):
         url = "/api/v1/insights/provinces/79/good-models"

@@ -77,7 +77,7 @@ class YearOnYear:
     )
     edges: list[SchoolChangeEdge]
     page_info: PageInfo
-    total_count: int | None = strawberry.field(description="null: not counted (a second scan)")
+    total_count: int | None = strawberry.field(description="rows on all pages")
 
     @classmethod
     def of(cls, d: dict[str, Any], after: str | None) -> YearOnYear:
@@ -178,7 +178,7 @@ class GoodModels:
     items: list[RankedSchool] = strawberry.field(description="the edges' nodes")
     edges: list[RankedSchoolEdge]
     page_info: PageInfo
-    total_count: int | None = strawberry.field(description="null: not counted (a second scan)")
+    total_count: int | None = strawberry.field(description="rows on all pages")
 
     @classmethod
     def of(cls, d: dict[str, Any], after: str | None) -> GoodModels:

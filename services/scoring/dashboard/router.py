@@ -11,7 +11,7 @@ from services.scoring.dashboard.schemas import SchoolPage, Summaries, SummariesR
 from services.scoring.dashboard.service import DashboardService
 from services.scoring.deps import PrincipalDep, RegistryDep, SessionDep
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, decode_one
+from shared.pagination import Cursor, IncludeTotal, Limit, decode_one
 from shared.params import SchoolYearQuery
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
@@ -54,9 +54,7 @@ async def schools(
     code: Annotated[str | None, Query(max_length=32, description="one school, by its code")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
-    include_total: Annotated[
-        bool, Query(description="also count every school the filter matches (`total`; one more query)")
-    ] = False,
+    include_total: IncludeTotal = False,
 ) -> SchoolPage:
     """Schools the caller may see with their self and external assessment of the year, filtered
     by unit subtree, school level, state and group levels, by school code. `total` is null unless

@@ -77,6 +77,20 @@ class InsightsRepository:
             q = q.where(School.code > after)
         return list((await self.session.execute(q.order_by(School.code).limit(limit))).all())
 
+    async def year_on_year_count(self, units: list[str], year: str, kind: str) -> int:
+        """How many schools `year_on_year` lists on all its pages: one COUNT."""
+        q = (
+            select(func.count())
+            .select_from(Placement)
+            .join(School, School.code == Placement.school_code)
+            .join(
+                Cur,
+                and_(Cur.school_code == Placement.school_code, Cur.school_year == year, finished(Cur, kind)),
+            )
+            .where(Placement.managing_unit_id.in_(units), placed_at())
+        )
+        return int((await self.session.execute(q)).scalar_one())
+
     async def transitions(
         self, units: list[str], year: str, prev: str, kind: str, group: str
     ) -> list[tuple[int | None, int | None, int]]:
@@ -196,8 +210,11 @@ class InsightsRepository:
         a = aliased(Assessment, name="rank_a")
         pts = points_col(a, group)
         rank = func.rank().over(order_by=pts.desc()).label("rank")
+        total = func.count().over().label("total")  # the ranked set's size, in the same scan
         q = (
-            select(rank, School.code, School.name, pts, level_col(a, group), Placement.managing_unit_id)
+            select(
+                rank, School.code, School.name, pts, level_col(a, group), Placement.managing_unit_id, total
+            )
             .select_from(School)
             .join(a, and_(a.school_code == School.code, a.school_year == year, finished(a, kind)))
             .outerjoin(Placement, and_(Placement.school_code == School.code, placed_at()))

@@ -44,11 +44,19 @@ class InsightsService:
         return sorted({u for _, u in tree})
 
     async def year_on_year(
-        self, p: Principal, unit_id: str, year: str, kind: str, after: str | None, limit: int
+        self,
+        p: Principal,
+        unit_id: str,
+        year: str,
+        kind: str,
+        after: str | None,
+        limit: int,
+        with_total: bool = False,
     ) -> dict[str, Any]:
         units = await self._units(p, unit_id)
         prev = previous_year(year)
         found = await self.repo.year_on_year(units, year, prev, kind, after, limit + 1)
+        total = await self.repo.year_on_year_count(units, year, kind) if with_total else None
         rows, nxt = trim(found, limit, lambda r: (r[0],))
         items = []
         for code, name, p1, l1, q1, m1, p2, l2, q2, m2, d1, d2 in rows:
@@ -72,6 +80,7 @@ class InsightsService:
             "kind": kind,
             "items": items,
             "next_cursor": nxt,
+            "total": total,
         }
 
     async def transitions(
@@ -187,8 +196,10 @@ class InsightsService:
         rows, nxt = trim(found, limit, lambda r: (str(r[0]), r[1]))
         items = [
             {"rank": r, "school_code": c, "name": nm, "points": pts(pt), "level": lv, "managing_unit_id": m}
-            for r, c, nm, pt, lv, m in rows
+            for r, c, nm, pt, lv, m, _total in rows
         ]
+        # every row carries the whole ranked set's size; a page past the end knows none
+        total = found[0][-1] if found else (0 if after is None else None)
         return {
             "province": province,
             "year": year,
@@ -196,4 +207,5 @@ class InsightsService:
             "group": group,
             "items": items,
             "next_cursor": nxt,
+            "total": total,
         }

@@ -13,7 +13,7 @@ from services.scoring.units.service import UnitAssessmentService
 from services.scoring.units.timeliness import SyncTimeliness
 from shared.contracts import AssessmentKind, SchoolLevel
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, decode_one
+from shared.pagination import Cursor, IncludeTotal, Limit, decode_one
 from shared.params import SchoolYearQuery
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
@@ -31,11 +31,14 @@ async def year_on_year(
     kind: KindQ = AssessmentKind.SELF,
     cursor: Cursor = None,
     limit: Limit = 100,
+    include_total: IncludeTotal = False,
 ) -> dict[str, Any]:
     """Per school under the unit with a finished assessment this year: points and level per group,
-    last year's, and the change (null where last year's is missing); by school code."""
+    last year's, and the change (null where last year's is missing); by school code. `total` with
+    `include_total=true`."""
     after = decode_one(cursor)
-    return await InsightsService(session).year_on_year(p, unit_id, year, kind.value, after, limit)
+    svc = InsightsService(session)
+    return await svc.year_on_year(p, unit_id, year, kind.value, after, limit, include_total)
 
 
 @router.get("/units/{unit_id}/transitions", response_model=Transitions, responses=problem_responses(404, 422))
@@ -74,7 +77,8 @@ async def good_models(
     limit: Limit = 50,
 ) -> dict[str, Any]:
     """Điển hình: the province's schools the caller may see, ranked by the group's points, ties
-    sharing a rank; filtered by school level and managing unit (its subtree). By rank, then code."""
+    sharing a rank; filtered by school level and managing unit (its subtree). By rank, then code.
+    `total` is always given: the ranking is taken over the whole filtered set anyway."""
     lv = None if school_level is None else school_level.value
     svc = InsightsService(session)
     return await svc.good_models(p, province, year, kind.value, group, lv, unit, cursor, limit)

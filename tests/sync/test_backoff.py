@@ -1,4 +1,4 @@
-"""The retry schedule: Retry-After exactly, two short jittered first retries, then full jitter."""
+"""The retry schedule: Retry-After exactly, three short jittered first retries, then full jitter."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ def test_retry_after_is_honoured_exactly_at_any_attempt() -> None:
     assert delay(3, base=BASE, cap=CAP, retry_after=-2.0, rng=rng) == 0.0
 
 
-@pytest.mark.parametrize(("attempt", "low", "high"), [(1, 0.05, 0.15), (2, 0.1, 0.3)])
-def test_first_two_retries_are_short_and_jittered(attempt: int, low: float, high: float) -> None:
+@pytest.mark.parametrize(("attempt", "low", "high"), [(1, 0.05, 0.15), (2, 0.1, 0.3), (3, 0.2, 0.6)])
+def test_first_three_retries_are_short_and_jittered(attempt: int, low: float, high: float) -> None:
     rng = random.Random(7)
     waits = [delay(attempt, base=BASE, cap=CAP, rng=rng) for _ in range(500)]
     assert all(low <= w <= high for w in waits)
@@ -30,7 +30,7 @@ def test_first_two_retries_are_short_and_jittered(attempt: int, low: float, high
 
 def test_later_retries_keep_the_exponential_budget() -> None:
     rng = random.Random(3)
-    for attempt in range(3, 12):
+    for attempt in range(4, 12):
         ceiling = min(CAP, BASE * 2 ** (attempt - 1))
         waits = [delay(attempt, base=BASE, cap=CAP, rng=rng) for _ in range(300)]
         assert all(0 <= w <= ceiling for w in waits)

@@ -26,7 +26,7 @@ from services.gateway.graphql.types import (
     UnitSummary,
     fetch_school,
     fetch_schools,
-    selects,
+    total_param,
 )
 from services.gateway.graphql.upstream import ExpectedError
 
@@ -168,7 +168,7 @@ class Query:
             kind=wire(kind),
             limit=min(max(first, 1), 500),
             cursor=after,
-            include_total="true" if selects(info, "totalCount") else None,
+            **total_param(info),
         )
         return YearOnYear.of(d, after) if d else None
 

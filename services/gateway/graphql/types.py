@@ -318,7 +318,7 @@ def selects(info: Ctx, name: str) -> bool:
     return any(seen(field.selections) for field in info.selected_fields)
 
 
-def _total_param(info: Ctx) -> dict[str, str]:
+def total_param(info: Ctx) -> dict[str, str]:
     """`totalCount` costs the scoring service one COUNT query: asked for only when selected."""
     return {"include_total": "true"} if selects(info, "totalCount") else {}
 
@@ -327,7 +327,7 @@ async def fetch_schools(
     info: Ctx, year: str, f: SchoolFilter | None, first: int, after: str | None
 ) -> SchoolConnection:
     f = f or SchoolFilter()
-    params = _filter_params(year, f) | _total_param(info)
+    params = _filter_params(year, f) | total_param(info)
     params["limit"] = first
     if f.unit_id is not None:
         params["unit"] = args.unit_id(f.unit_id, "filter.unitId")
@@ -384,6 +384,6 @@ class OrgUnit(Node):
         after: str | None = None,
     ) -> SchoolConnection:
         # batched: the units of one tree share one listing (unit_schools.py)
-        params = tuple(sorted((_filter_params(year, filter or SchoolFilter()) | _total_param(info)).items()))
+        params = tuple(sorted((_filter_params(year, filter or SchoolFilter()) | total_param(info)).items()))
         key = (self.unit_id, params, min(max(first, 1), 200), decode_after(after))
         return _connection(await info.context.unit_schools.load(key), year, after)

@@ -86,12 +86,7 @@ class DashboardRepository:
         q = (
             select(Placement.managing_unit_id, Assessment.kind, *levels, func.count())
             .join(Assessment, Assessment.school_code == Placement.school_code)
-            .where(
-                Placement.managing_unit_id.in_(units),
-                placed_at(),
-                Assessment.school_year == year,
-                _finished(),
-            )
+            .where(*_finished_under(units, year))
             .group_by(Placement.managing_unit_id, Assessment.kind, *levels)
         )
         return [tuple(r) for r in (await self.session.execute(q)).all()]
@@ -109,10 +104,7 @@ class DashboardRepository:
             .join(Assessment, Assessment.school_code == Placement.school_code)
             .join(CriterionScore, CriterionScore.assessment_id == Assessment.id)
             .where(
-                Placement.managing_unit_id.in_(units),
-                placed_at(),
-                Assessment.school_year == year,
-                _finished(),
+                *_finished_under(units, year),
                 CriterionScore.points.is_not(None),
             )
             .group_by(Placement.managing_unit_id, Assessment.kind, CriterionScore.code)
@@ -142,12 +134,7 @@ class DashboardRepository:
                 )
             )
             .join(Assessment, Assessment.school_code == Placement.school_code)
-            .where(
-                Placement.managing_unit_id.in_(units),
-                placed_at(),
-                Assessment.school_year == year,
-                _finished(),
-            )
+            .where(*_finished_under(units, year))
             .group_by(Placement.managing_unit_id, value, Assessment.kind, *levels)
         )
         return [tuple(r) for r in (await self.session.execute(q)).all()]
@@ -157,12 +144,7 @@ class DashboardRepository:
         q = (
             select(Assessment.framework)
             .join(Placement, Placement.school_code == Assessment.school_code)
-            .where(
-                Placement.managing_unit_id.in_(units),
-                placed_at(),
-                Assessment.school_year == year,
-                _finished(),
-            )
+            .where(*_finished_under(units, year))
             .distinct()
         )
         return sorted(str(f) for f in (await self.session.execute(q)).scalars())
@@ -197,12 +179,7 @@ class DashboardRepository:
             .select_from(Placement)
             .join(Assessment, Assessment.school_code == Placement.school_code)
             .join(each, true())
-            .where(
-                Placement.managing_unit_id.in_(units),
-                placed_at(),
-                Assessment.school_year == year,
-                _finished(),
-            )
+            .where(*_finished_under(units, year))
             .group_by(Placement.managing_unit_id, Assessment.kind, each.c.key)
         )
         return [
@@ -277,6 +254,12 @@ def _dimension(dim: str) -> tuple[Any, Any]:
     return levels.c.code, lambda q: q.join(School, School.code == Placement.school_code).join(
         levels, cast(School.levels, String).like(pattern)
     )
+
+
+def _finished_under(units: list[str], year: str) -> tuple[Any, ...]:
+    """The year's finished assessments of the schools the units manage now: what every aggregate
+    of the summary counts."""
+    return (Placement.managing_unit_id.in_(units), placed_at(), Assessment.school_year == year, _finished())
 
 
 def _finished() -> Any:

@@ -50,45 +50,14 @@ class InsightsRepository:
         self, units: list[str], year: str, prev: str, kind: str, after: str | None, limit: int
     ) -> list[Any]:
         """Per school with a finished assessment this year: this year's and last year's figures."""
-        q = (
-            select(
-                School.code,
-                School.name,
-                Cur.g1_points,
-                Cur.g1_level,
-                Prev.g1_points,
-                Prev.g1_level,
-                Cur.g2_points,
-                Cur.g2_level,
-                Prev.g2_points,
-                Prev.g2_level,
-                Cur.g1_points - Prev.g1_points,
-                Cur.g2_points - Prev.g2_points,
-            )
-            .select_from(Placement)
-            .join(School, School.code == Placement.school_code)
-            .join(Cur, and_(Cur.school_code == School.code, Cur.school_year == year, finished(Cur, kind)))
-            .outerjoin(
-                Prev, and_(Prev.school_code == School.code, Prev.school_year == prev, finished(Prev, kind))
-            )
-            .where(Placement.managing_unit_id.in_(units), placed_at())
-        )
+        q = _year_on_year(units, year, prev, kind)
         if after is not None:
             q = q.where(School.code > after)
         return list((await self.session.execute(q.order_by(School.code).limit(limit))).all())
 
-    async def year_on_year_count(self, units: list[str], year: str, kind: str) -> int:
-        """How many schools `year_on_year` lists on all its pages: one COUNT."""
-        q = (
-            select(func.count())
-            .select_from(Placement)
-            .join(School, School.code == Placement.school_code)
-            .join(
-                Cur,
-                and_(Cur.school_code == Placement.school_code, Cur.school_year == year, finished(Cur, kind)),
-            )
-            .where(Placement.managing_unit_id.in_(units), placed_at())
-        )
+    async def year_on_year_count(self, units: list[str], year: str, prev: str, kind: str) -> int:
+        """How many schools `year_on_year` lists on all its pages: one COUNT over the same query."""
+        q = select(func.count()).select_from(_year_on_year(units, year, prev, kind).subquery())
         return int((await self.session.execute(q)).scalar_one())
 
     async def transitions(
@@ -233,3 +202,30 @@ class InsightsRepository:
             page = page.where(or_(ranked.c.rank > r, and_(ranked.c.rank == r, ranked.c.code > code)))
         page = page.order_by(ranked.c.rank, ranked.c.code).limit(limit)
         return list((await self.session.execute(page)).all())
+
+
+def _year_on_year(units: list[str], year: str, prev: str, kind: str) -> Any:
+    """The schools the units manage with a finished assessment this year, beside last year's."""
+    return (
+        select(
+            School.code,
+            School.name,
+            Cur.g1_points,
+            Cur.g1_level,
+            Prev.g1_points,
+            Prev.g1_level,
+            Cur.g2_points,
+            Cur.g2_level,
+            Prev.g2_points,
+            Prev.g2_level,
+            Cur.g1_points - Prev.g1_points,
+            Cur.g2_points - Prev.g2_points,
+        )
+        .select_from(Placement)
+        .join(School, School.code == Placement.school_code)
+        .join(Cur, and_(Cur.school_code == School.code, Cur.school_year == year, finished(Cur, kind)))
+        .outerjoin(
+            Prev, and_(Prev.school_code == School.code, Prev.school_year == prev, finished(Prev, kind))
+        )
+        .where(Placement.managing_unit_id.in_(units), placed_at())
+    )

@@ -56,7 +56,7 @@ class InsightsService:
         units = await self._units(p, unit_id)
         prev = previous_year(year)
         found = await self.repo.year_on_year(units, year, prev, kind, after, limit + 1)
-        total = await self.repo.year_on_year_count(units, year, kind) if with_total else None
+        total = await self.repo.year_on_year_count(units, year, prev, kind) if with_total else None
         rows, nxt = trim(found, limit, lambda r: (r[0],))
         items = []
         for code, name, p1, l1, q1, m1, p2, l2, q2, m2, d1, d2 in rows:

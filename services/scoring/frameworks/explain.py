@@ -39,20 +39,18 @@ _TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-_MEMO: dict[tuple[str, str | None, str | None, str | None, str | None], dict[str, str | None]] = {}
+_MEMO: dict[Why, dict[str, str | None]] = {}
 _MEMO_MAX = 16384
 
 
 def explain(why: Why) -> dict[str, str | None]:
-    """Memoised on the Why's fields (a plain tuple key hashes faster than the dataclass): the same
-    few hundred explanations recur across requests. The returned dict is only serialised, never
-    mutated."""
-    key = (why.rule, why.band, why.value, why.interpretation, why.detail)
-    hit = _MEMO.get(key)
+    """Memoised on the Why (a tuple: its hash is C): the same few hundred explanations recur
+    across requests. The returned dict is only serialised, never mutated."""
+    hit = _MEMO.get(why)
     if hit is None:
         if len(_MEMO) >= _MEMO_MAX:
             _MEMO.clear()
-        hit = _MEMO[key] = _render(why)
+        hit = _MEMO[why] = _render(why)
     return hit
 
 
@@ -118,17 +116,16 @@ def band_words(band: str | None, rule: str = "") -> tuple[str, str]:
     return f"{vi_lo} {vi_hi}", f"{en_lo} {en_hi}"
 
 
-_JSON_MEMO: dict[tuple[str, str | None, str | None, str | None, str | None], str] = {}
+_JSON_MEMO: dict[Why, str] = {}
 
 
 def explain_json(why: Why) -> str:
     """`explain(why)` as JSON text, memoised like it (the preview writes its answer as text)."""
-    key = (why.rule, why.band, why.value, why.interpretation, why.detail)
-    hit = _JSON_MEMO.get(key)
+    hit = _JSON_MEMO.get(why)
     if hit is None:
         if len(_JSON_MEMO) >= _MEMO_MAX:
             _JSON_MEMO.clear()
-        hit = _JSON_MEMO[key] = json.dumps(explain(why), ensure_ascii=False, separators=(",", ":"))
+        hit = _JSON_MEMO[why] = json.dumps(explain(why), ensure_ascii=False, separators=(",", ":"))
     return hit
 
 

@@ -2,18 +2,19 @@
 of its own database, declared from `IdempotencyColumns`, and answers through `Idempotency.run`).
 
 - A key is at most 255 characters (`check_key`); it belongs to its caller.
-- The key is claimed in a short transaction of its own, so a concurrent duplicate sees the claim
-  at once; the answer (status, body and the headers in `STORED_HEADERS`) is stored in the
-  request's transaction, so it is kept exactly when the change commits. A first request that
-  fails releases its claim: the key may be used again.
+- The key is claimed, the request run and its answer (status, body and the headers in
+  `STORED_HEADERS`) stored in the request's own transaction: one commit keeps the change and its
+  answer together, and a first request that fails rolls its claim back with everything else, so
+  the key may be used again. A concurrent twin's claim waits for the first request's transaction
+  to end, then replays its answer (or, the first having failed, runs as the first).
 - The same caller, key and request again → the first answer, marked `Idempotency-Replayed: true`
   and carrying the headers the first answer had (`ETag`, `Location`).
-- The same key with another request → 422 `idempotency_key_reused`; the first still running →
-  409 `idempotency_in_progress` with `Retry-After`.
+- The same key with another request → 422 `idempotency_key_reused`; a claim committed without its
+  answer (written by an older release, which claimed in a transaction of its own) → 409
+  `idempotency_in_progress` with `Retry-After`.
 - A record expires after `TTL` (24 hours): the key may then be used again, as a new request. A
-  claim never answered within `STALE` (its request died before its transaction ended) is
-  abandoned and frees the key too. Rows older than `RETENTION` are deleted by each service's
-  scheduled job (`expiry_job`).
+  claim committed without an answer and older than `STALE` is abandoned and frees the key too.
+  Rows older than `RETENTION` are deleted by each service's scheduled job (`expiry_job`).
 """
 
 from __future__ import annotations
@@ -27,12 +28,11 @@ from typing import Any, Generic, TypeVar
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import JSON, delete, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import JSON, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
-from shared.db import UTCDateTime, utcnow
+from shared.db import UTCDateTime, insert_ignore, utcnow
 from shared.errors import Conflict, Unprocessable
 from shared.i18n import msg
 
@@ -46,6 +46,9 @@ STALE = timedelta(minutes=10)
 MAX_KEY = 255
 # the headers of a first answer that its replays carry again
 STORED_HEADERS = ("ETag", "Location")
+# a claim meeting an expired record, or a first request that failed just then, tries again;
+# a key still busy after this many tries answers 409 `idempotency_in_progress`
+CLAIM_ATTEMPTS = 3
 
 
 def fingerprint(request: Any) -> str:
@@ -141,77 +144,82 @@ class Answer:
 
 
 class Idempotency(Generic[Record]):
-    """The claim, run, store and replay of one service's POSTs, on its table `model`: `factory`
-    opens the claim's own transactions, `session` is the request's."""
+    """The claim, run, store and replay of one service's POSTs, on its table `model`, all in the
+    request's transaction `session`: the claim must be that transaction's first write (a twin
+    waiting on it then holds nothing the first request needs)."""
 
-    def __init__(
-        self, model: type[Record], factory: async_sessionmaker[AsyncSession], session: AsyncSession
-    ) -> None:
+    def __init__(self, model: type[Record], session: AsyncSession) -> None:
         self.model = model
-        self.factory = factory
         self.session = session
 
     async def run(
         self, caller: str, key: str | None, request: Any, action: Callable[[], Awaitable[Answer]]
     ) -> Answer:
         """`action`'s answer, or the stored one when this caller sent this key and `request`
-        before; without a key, simply `action`'s answer."""
+        before; without a key, simply `action`'s answer. A failing `action` raises through: the
+        request's transaction rolls back, and the claim with it."""
         if not key:
             return await action()
         check_key(key)
         digest = fingerprint(request)
-        await self._drop_expired(caller, key)
         stored = await self._claim(caller, key, digest)
         if stored is not None:
             return stored
-        try:
-            answer = await action()
-        except BaseException:
-            await self._release(caller, key)
-            raise
+        answer = await action()
         body = json.loads(json.dumps(answer.body, default=str))
         kept = {h: v for h, v in answer.headers.items() if h in STORED_HEADERS}
-        done = await self.session.get(self.model, (caller, key))
-        if done is not None:
-            done.status, done.body, done.headers = answer.status, body, kept
-        await self.session.flush()
+        await self.session.execute(
+            update(self.model)
+            .where(self._where(caller, key))
+            .values(status=answer.status, body=body, headers=kept)
+        )
         return answer
 
     def _where(self, caller: str, key: str) -> Any:
         return (col(self.model.caller) == caller) & (col(self.model.key) == key)
 
     async def _claim(self, caller: str, key: str, digest: str) -> Answer | None:
-        """None once this request holds the key; else the first request's stored answer."""
-        async with self.factory() as claim:
-            try:
-                claim.add(self.model(caller=caller, key=key, request_hash=digest))
-                await claim.commit()
-                return None
-            except IntegrityError:
-                await claim.rollback()
-            found = await claim.execute(select(self.model).where(self._where(caller, key)))
-            rec = found.scalar_one_or_none()
-        if rec is None:  # the first request failed and released the key just now: retry
-            raise in_progress()
-        if rec.request_hash != digest:
-            raise reused()
-        if rec.status is None:
-            raise in_progress()
-        return Answer(rec.status, rec.body, dict(rec.headers or {}), replayed=True)
+        """None once this request holds the key; else the first request's stored answer.
 
-    async def _release(self, caller: str, key: str) -> None:
-        async with self.factory() as release:
-            await release.execute(
-                delete(self.model).where(self._where(caller, key), col(self.model.status).is_(None))
+        The claim is an INSERT that does nothing on a conflict. While the first request's
+        transaction is open, a twin's INSERT waits on the key (PostgreSQL waits on the
+        uncommitted row; SQLite on its one writer), then finds the committed answer and replays
+        it, or finds the key free again (the first failed and rolled back) and runs itself."""
+        for _ in range(CLAIM_ATTEMPTS):
+            if await self._insert(caller, key, digest):
+                return None
+            columns = (self.model.request_hash, self.model.status, self.model.body, self.model.headers)
+            found = await self.session.execute(
+                select(*(col(c) for c in columns), col(self.model.created_at)).where(self._where(caller, key))
             )
-            await release.commit()
+            rec = found.one_or_none()
+            if rec is None:  # the first request failed and released the key just now
+                continue
+            digest_was, status, body, headers, created_at = rec
+            if expired(created_at) or (status is None and stale(created_at)):
+                await self._drop_expired(caller, key)
+                continue
+            if digest_was != digest:
+                raise reused()
+            if status is None:  # claimed in a transaction of its own (a replica of an older release)
+                raise in_progress()
+            return Answer(status, body, dict(headers or {}), replayed=True)
+        raise in_progress()
+
+    async def _insert(self, caller: str, key: str, digest: str) -> bool:
+        row = {"caller": caller, "key": key, "request_hash": digest, "created_at": utcnow()}
+        done = await self.session.execute(insert_ignore(self.session, self.model).values(**row))
+        return bool(getattr(done, "rowcount", 0) == 1)
 
     async def _drop_expired(self, caller: str, key: str) -> None:
-        """An expired record, or an abandoned claim, frees its key: the request is then a new one."""
-        async with self.factory() as s:
-            rec = await s.get(self.model, (caller, key))
-            if rec is not None and (
-                expired(rec.created_at) or (rec.status is None and stale(rec.created_at))
-            ):
-                await s.delete(rec)
-                await s.commit()
+        """An expired record, or an abandoned claim, frees its key: the request is then a new one.
+        The condition is part of the DELETE, so of two requests finding the same expired record
+        the second deletes nothing its twin claimed since."""
+        now = utcnow()
+        created, status = col(self.model.created_at), col(self.model.status)
+        await self.session.execute(
+            delete(self.model).where(
+                self._where(caller, key),
+                (created <= now - TTL) | (status.is_(None) & (created <= now - STALE)),
+            )
+        )

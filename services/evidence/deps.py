@@ -21,9 +21,7 @@ from shared.scoring_client import ScoringClient
 async def get_service(request: Request, session: SessionDep) -> EvidenceService:
     items: ItemCodes = request.app.state.item_codes
     scanner: Scanner = request.app.state.scanner
-    return EvidenceService(
-        session, request.app.state.store, items, scanner, request.app.state.session_factory
-    )
+    return EvidenceService(session, request.app.state.store, items, scanner)
 
 
 SettingsDep = Annotated[EvidenceSettings, Depends(from_state("settings"))]

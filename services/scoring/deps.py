@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.assessments.service import Checks
 from services.scoring.config import ScoringSettings
@@ -26,4 +25,3 @@ SettingsDep = Annotated[ScoringSettings, Depends(from_state("settings"))]
 RegistryDep = Annotated[FrameworkRegistry, Depends(from_state("registry"))]
 PreviewerDep = Annotated[Previewer, Depends(from_state("previewer"))]
 ChecksDep = Annotated[Checks, Depends(get_checks)]
-FactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(from_state("session_factory"))]

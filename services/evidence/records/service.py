@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evidence.errors import (
     EmptyFile,
@@ -107,13 +107,12 @@ class EvidenceService:
         store: BlobStore,
         items: ItemCodes,
         scanner: Scanner,
-        factory: async_sessionmaker[AsyncSession],
     ) -> None:
         self.repo = EvidenceRepository(session)
         self.store = store
         self.items = items
         self.scanner = scanner
-        self.keys = idem.Idempotency(IdempotencyRecord, factory, session)
+        self.keys = idem.Idempotency(IdempotencyRecord, session)
 
     def validate_meta(self, raw: dict[str, Any], model: type[EvidenceMeta] = EvidenceMeta) -> EvidenceMeta:
         try:

@@ -99,9 +99,13 @@ class DocumentService:
         return s
 
     async def get(self, p: Principal, code: str, year: str, kind: AssessmentKind) -> Assessment:
+        """The assessment, its school read in the same query (kept for the checks, the event and
+        the answer); an unknown school and someone else's answer alike."""
         check_year(year)
-        await self._school(p, code)
-        a = await self.repo.get(p, code, year, kind)
+        school, a = await self.repo.with_school(p, code, year, kind)
+        if school is None:
+            raise SchoolNotFound()
+        self._schools[code] = school
         if a is None:
             raise AssessmentNotFound()
         return a

@@ -9,6 +9,7 @@ from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.assessments.models import Assessment, AuditEntry, CriterionScore
+from services.scoring.org.models import School
 from services.scoring.org.scope import visible_schools
 from shared.principal import Principal
 
@@ -57,6 +58,24 @@ class AssessmentRepository:
         if lock:
             q = q.with_for_update()
         return (await self.session.execute(q)).scalar_one_or_none()
+
+    async def with_school(
+        self, p: Principal, code: str, year: str, kind: str
+    ) -> tuple[School | None, Assessment | None]:
+        """The school if the caller may see it, and its assessment if there is one: one query
+        where the checks used to read the school, then the assessment."""
+        q = (
+            select(School, Assessment)
+            .outerjoin(
+                Assessment,
+                (Assessment.school_code == School.code)  # type: ignore[arg-type]
+                & (Assessment.school_year == year)
+                & (Assessment.kind == kind),
+            )
+            .where(School.code == code, visible_schools(p, School.code))  # type: ignore[arg-type]
+        )
+        row = (await self.session.execute(q)).one_or_none()
+        return (None, None) if row is None else (row[0], row[1])
 
     async def audit(self, assessment_id: str) -> list[AuditEntry]:
         q = select(AuditEntry).where(AuditEntry.assessment_id == assessment_id).order_by(AuditEntry.id)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.assessments.bulk import BulkRequest, BulkService, BulkSummary
 from services.scoring.assessments.compare import compare
@@ -20,7 +20,7 @@ from services.scoring.assessments.schemas import (
     RecogniseBody,
 )
 from services.scoring.assessments.service import AssessmentService, Checks
-from services.scoring.deps import ChecksDep, FactoryDep, PrincipalDep, RegistryDep, SessionDep
+from services.scoring.deps import ChecksDep, PrincipalDep, RegistryDep, SessionDep
 from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.permissions import BulkWriter
 from shared import idempotency as idem
@@ -112,7 +112,6 @@ class Action:
     p: Principal
     session: AsyncSession
     registry: FrameworkRegistry
-    factory: async_sessionmaker[AsyncSession]
     key: str | None
     locks: Checks
 
@@ -131,7 +130,7 @@ class Action:
             "path": [self.code, self.year, self.kind.value, action],
             "body": body.model_dump(mode="json"),
         }
-        keys = idem.Idempotency(IdempotencyRecord, self.factory, self.session)
+        keys = idem.Idempotency(IdempotencyRecord, self.session)
         return (await keys.run(self.p.sub, self.key, request_body, run)).response()
 
 
@@ -142,11 +141,10 @@ async def _action(
     p: PrincipalDep,
     session: SessionDep,
     registry: RegistryDep,
-    factory: FactoryDep,
     locks: ChecksDep,
     key: IdemKey = None,
 ) -> Action:
-    return Action(code, year, kind, p, session, registry, factory, key, locks)
+    return Action(code, year, kind, p, session, registry, key, locks)
 
 
 # scope="function" like the session it holds: the commit still runs before the response is sent
@@ -231,7 +229,6 @@ async def bulk_assessments(
     p: BulkWriter,
     session: SessionDep,
     registry: RegistryDep,
-    factory: FactoryDep,
     locks: ChecksDep,
     key: IdemKey = None,
     dry_run: bool = False,
@@ -244,7 +241,7 @@ async def bulk_assessments(
         return idem.Answer(200, out.model_dump(mode="json"))
 
     request = {"bulk": body.model_dump(mode="json"), "dry_run": dry_run}
-    keys = idem.Idempotency(IdempotencyRecord, factory, session)
+    keys = idem.Idempotency(IdempotencyRecord, session)
     return (await keys.run(p.sub, key, request, run)).response()
 
 
@@ -256,7 +253,6 @@ async def batch_recognition(
     p: PrincipalDep,
     session: SessionDep,
     registry: RegistryDep,
-    factory: FactoryDep,
     key: IdemKey = None,
 ) -> Response:
     """One decision (QĐ công nhận) recognising many schools' concluded external assessments: all
@@ -267,5 +263,5 @@ async def batch_recognition(
         out = await recognise_batch(AssessmentService(session, registry), p, body)
         return idem.Answer(200, out.model_dump(mode="json"))
 
-    keys = idem.Idempotency(IdempotencyRecord, factory, session)
+    keys = idem.Idempotency(IdempotencyRecord, session)
     return (await keys.run(p.sub, key, {"recognitions": body.model_dump(mode="json")}, run)).response()

@@ -88,7 +88,7 @@ class AssessmentService(DocumentService):
         if action == "return":
             self._return_scope(a, body)
         if action == "submit":
-            school = await self._school(p, a.school_code)
+            school = await self.school_of(a)  # read with the assessment, under the caller's scope
             await self._in_time(school, a.school_year, kind, creating=False)
             check_submission(a.facts)
         if isinstance(body, RecogniseBody):

@@ -14,6 +14,7 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_
 
 
 def is_sqlite(url: str) -> bool:
@@ -62,19 +64,37 @@ def create_engine(
 
         return engine
     overflow = pool_size if max_overflow is None else max_overflow
+    own_ping = pool_size > 0 and u.get_driver_name() == "asyncpg"
     kwargs: dict[str, Any] = {
         "pool_size": pool_size,
         "max_overflow": overflow,
         "pool_timeout": pool_timeout,
-        "pool_pre_ping": True,
+        "pool_pre_ping": not own_ping,  # other drivers: SQLAlchemy's own ping
     }
     if pool_size == 0:
-        kwargs = {"poolclass": NullPool}
+        kwargs = {"poolclass": NullPool}  # a new connection each time: nothing to check
     # multi-row VALUES for plain INSERTs too: asyncpg's executemany costs a round trip per row,
     # which made bulk writes 3x slower (bench/bulk.py measures both in one run)
     engine = create_async_engine(url, echo=echo, **kwargs)
     engine.dialect.use_insertmanyvalues_wo_returning = True
+    if own_ping:
+        event.listen(engine.sync_engine, "checkout", _ping_on_checkout)
     return engine
+
+
+def _ping_on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    """Every pooled connection is checked before a request gets it, so a connection the server
+    closed (a restart, a failover, an idle timeout) is replaced instead of failing the request.
+    SQLAlchemy's own `pool_pre_ping` does it in three round trips on asyncpg (BEGIN, `;`,
+    ROLLBACK: a transaction so that a prepared statement cannot land on another server
+    connection behind PgBouncer); asyncpg's `execute` without arguments uses the simple query
+    protocol, which prepares nothing, so one round trip is as safe there. Raising
+    `DisconnectionError` makes the pool discard the connection and check out another (up to
+    three times)."""
+    try:
+        await_(record.driver_connection.execute("SELECT 1"))
+    except Exception as e:
+        raise DisconnectionError(str(e)) from e
 
 
 def session_factory(bind: AsyncEngine | AsyncConnection) -> async_sessionmaker[AsyncSession]:

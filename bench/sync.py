@@ -21,13 +21,15 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import col
 
 from services.sync.config import MIGRATIONS, SyncSettings
 from services.sync.deliveries.models import DeliveryJob
@@ -47,6 +49,10 @@ class Run:
     n: int
     seconds: float
     counts: dict[str, Any]
+    # seconds from the start until 99% of the results, and the last one, were recorded: the gap is
+    # the run's tail (the few sends still waiting out a backoff or a Retry-After)
+    p99: float
+    last: float
 
     @property
     def exactly_once(self) -> bool:
@@ -161,7 +167,7 @@ async def _run(
         engine = create_engine(settings.database_url)
         factory = session_factory(engine)
         runtime = Runtime(settings, factory)
-        t0 = time.perf_counter()
+        t0, started = time.perf_counter(), utcnow()
         runtime.start(feed=False, webhooks=False, reconcile=False)
         while True:
             await asyncio.sleep(0.1)
@@ -171,15 +177,29 @@ async def _run(
                 break
         elapsed = time.perf_counter() - t0
         await runtime.stop()
+        p99, last = await _tail(factory, started, n)
         await engine.dispose()
         counts = (await admin.get("/admin/counts")).json()
-    return Run(label, n, elapsed, counts)
+    return Run(label, n, elapsed, counts, p99, last)
+
+
+async def _tail(factory: Any, started: datetime, n: int) -> tuple[float, float]:
+    """Seconds after `started` by which 99% of the results, and all of them, were delivered."""
+    delivered_at = col(DeliveryJob.delivered_at)
+    q = select(delivered_at).where(delivered_at.is_not(None))
+    async with factory() as s:
+        times = sorted((t if t.tzinfo else t.replace(tzinfo=UTC)) for t in (await s.execute(q)).scalars())
+    if not times:
+        return 0.0, 0.0
+    at = [(t - started).total_seconds() for t in times]
+    return at[min(len(at), max(1, round(0.99 * n))) - 1], at[-1]
 
 
 def _line(r: Run) -> None:
     injected = ", ".join(f"{k}: {v}" for k, v in sorted(r.counts["faults_injected"].items())) or "none"
     print(
         f"  {r.label:<8} {r.n:>6} results  {r.seconds:7.2f} s  {r.n / r.seconds:8.0f} deliveries/s  "
+        f"99% by {r.p99:6.2f} s, last {r.last:6.2f} s  "
         f"requests {r.counts['requests']:>6}  faults injected [{injected}]  "
         f"exactly once: {'yes' if r.exactly_once else 'NO'}",
         flush=True,

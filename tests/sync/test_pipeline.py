@@ -91,6 +91,58 @@ class TestClaim:
             await s.commit()
         assert j.school_code == "79701002"
 
+    async def test_a_due_retry_takes_its_place_in_line_back(self, factory):
+        """A retry goes before the jobs queued after it once its backoff has run out, not behind
+        the whole backlog; before that it is not claimed."""
+        for i in range(4):
+            await enqueue(factory, make_snapshot(school_code=f"7970{i:04d}"), event_id=i + 1)
+        now = utcnow()
+        async with factory() as s:
+            repo = DeliveryRepository(s)
+            (first,) = await repo.claim("w1", now, 30, 1)
+            assert first.event_id == 1
+            assert await repo.mark_failed(first.id, "w1", "503", now + timedelta(seconds=5), now)
+            await s.commit()
+        async with factory() as s:  # still waiting: the next in line come first
+            assert [j.event_id for j in await DeliveryRepository(s).claim("w2", now, 30, 1)] == [2]
+            await s.commit()
+        async with factory() as s:  # due: ahead of the jobs queued after it
+            got = await DeliveryRepository(s).claim("w2", now + timedelta(seconds=6), 30, 2)
+            await s.commit()
+        assert [(j.event_id, j.attempts) for j in got] == [(1, 1), (3, 0)]
+
+    async def test_orphaned_jobs_first_then_due_ones_in_line(self, factory):
+        for i in range(3):
+            await enqueue(factory, make_snapshot(school_code=f"7970{i:04d}"), event_id=i + 1)
+        now = utcnow()
+        async with factory() as s:
+            await DeliveryRepository(s).claim("dead-worker", now, 30, 1)  # event 1, then it died
+            await s.commit()
+        async with factory() as s:
+            mid = [j.event_id for j in await DeliveryRepository(s).claim("w2", now, 30, 1)]
+            await s.commit()
+        async with factory() as s:
+            got = await DeliveryRepository(s).claim("w3", now + timedelta(seconds=31), 30, 5)
+            await s.commit()
+        assert mid == [2]
+        # event 2's lease (w2) ran out too: both orphaned, in line, then the due one
+        assert [(j.event_id, j.claimed_by) for j in got] == [(1, "w3"), (2, "w3"), (3, "w3")]
+
+    async def test_next_due_is_the_earliest_waiting_retry(self, factory):
+        async with factory() as s:
+            assert await DeliveryRepository(s).next_due() is None
+        for i in range(3):
+            await enqueue(factory, make_snapshot(school_code=f"7970{i:04d}"), event_id=i + 1)
+        now = utcnow()
+        async with factory() as s:
+            repo = DeliveryRepository(s)
+            a, b, _ = await repo.claim("w1", now, 30, 3)
+            await repo.mark_failed(a.id, "w1", "503", now + timedelta(seconds=9), now)
+            await repo.mark_failed(b.id, "w1", "503", now + timedelta(seconds=4), now)
+            await s.commit()
+        async with factory() as s:
+            assert await DeliveryRepository(s).next_due() == now + timedelta(seconds=4)
+
     @pytest.mark.commits  # claims racing each other, each in its own transaction
     async def test_concurrent_claims_are_disjoint(self, factory):
         for i in range(20):
@@ -277,6 +329,33 @@ class TestContinuousWorker:
             await asyncio.wait_for(task, 5)
         async with factory() as s:
             assert (await DeliveryRepository(s).counts_by_state()) == {"delivered": 12}  # finished on stop
+
+    async def test_an_idle_worker_wakes_when_a_retry_falls_due(self, factory, csdl, sync_url):
+        """With nothing to send a worker sleeps until the earliest retry is due, not a whole idle
+        poll (here 30 s) later."""
+        await enqueue(factory, make_snapshot())
+        now = utcnow()
+        async with factory() as s:
+            repo = DeliveryRepository(s)
+            (j,) = await repo.claim("w0", now, 30, 1)
+            await repo.mark_failed(j.id, "w0", "503", now + timedelta(seconds=0.5), now)
+            await s.commit()
+        w = DeliveryWorker("w1", factory, csdl, make_settings(sync_url, idle_poll_seconds=30.0))
+        stop = asyncio.Event()
+        task = asyncio.create_task(w.run(stop))
+        try:
+            for _ in range(200):
+                (j,) = await jobs(factory)
+                if j.state == JobState.DELIVERED:
+                    break
+                await asyncio.sleep(0.02)
+            assert j.state == JobState.DELIVERED
+            assert j.delivered_at is not None
+            assert j.delivered_at >= now + timedelta(seconds=0.5)  # not before its backoff
+            assert j.delivered_at < now + timedelta(seconds=3)  # and not a poll interval later
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 5)
 
 
 class TestLostLease:

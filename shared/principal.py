@@ -9,6 +9,7 @@ health and the public score preview).
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import json
 import time
@@ -88,8 +89,7 @@ def sign_principal(
     exp = int((now if now is not None else time.time()) + ttl)
     body = p.model_copy(update={"exp": exp}).model_dump_json().encode()
     payload = _b64(body)
-    # hmac.digest: the one-shot C path, a few times cheaper than building an `hmac.HMAC`
-    mac = hmac.digest(secret.encode(), payload.encode(), "sha256")
+    mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
 
 
@@ -106,7 +106,7 @@ def caller_headers(p: Principal, secret: str) -> dict[str, str]:
 def verify_principal(header: str, secret: str, now: float | None = None) -> Principal:
     try:
         payload, sig = header.split(".", 1)
-        expected = hmac.digest(secret.encode(), payload.encode(), "sha256")
+        expected = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(expected, _unb64(sig)):
             raise InvalidPrincipal("bad signature")
         p = Principal.model_validate(json.loads(_unb64(payload)))

@@ -89,7 +89,8 @@ async def _limited(request: Request, limit: int, state: dict[str, bool]) -> Asyn
 
 @dataclass(frozen=True)
 class Upstream:
-    """A service's client as the proxy uses it, worked out once when the gateway starts."""
+    """A service's client as the proxy uses it, worked out once when the gateway starts (auth,
+    hooks or redirects given to the client later are not seen by the proxy)."""
 
     name: str
     client: httpx.AsyncClient

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 from starlette.routing import Match, Route
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from services.gateway.deps import optional_token
 from services.gateway.errors import RouteNotFound, TokenRequired, UpstreamUnavailable
@@ -46,9 +46,20 @@ async def proxy(request: Request) -> Response:
     )
 
 
+async def _proxy_app(scope: Scope, receive: Receive, send: Send) -> None:
+    # no per-request exception wrapper of its own: an error raised here reaches the app's
+    # exception middleware, whose handlers answer it as they would have here
+    response = await proxy(Request(scope, receive, send))
+    await response(scope, receive, send)
+
+
 class ProxyRoute(Route):
     """Names itself in the scope when it matches, as FastAPI's own routes do: the metrics and the
     access log label a forwarded call with the route's template, never with its raw path."""
+
+    def __init__(self) -> None:
+        super().__init__(PATH, proxy, methods=METHODS, include_in_schema=False)
+        self.app = _proxy_app
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child_scope = super().matches(scope)
@@ -60,4 +71,4 @@ class ProxyRoute(Route):
 def proxy_route() -> ProxyRoute:
     """For `app.router.routes`, after the routers that answer some `/api/v1` paths themselves (an
     included router would rebuild it as a plain `Route`)."""
-    return ProxyRoute(PATH, proxy, methods=METHODS, include_in_schema=False)
+    return ProxyRoute()

@@ -35,8 +35,10 @@ async def verify_token(request: Request, token: str) -> Verified:
         if jwks is not None and not token_is_local(token):
             return await jwks.verify(token)
         cache: VerifiedCache = request.app.state.verified_tokens
-        v = cache.get(token, time.time()) or verify_local(settings, token)
-        cache.put(token, v)
+        v = cache.get(token, time.time())
+        if v is None:
+            v = verify_local(settings, token)
+            cache.put(token, v)
         revocation: RevocationChecker = request.app.state.revocation
         await revocation.check(v)
         return v

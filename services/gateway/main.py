@@ -29,8 +29,8 @@ from services.gateway.openapi import merged
 from services.gateway.papers.import_router import router as imports_router
 from services.gateway.papers.jobs import fail_interrupted
 from services.gateway.papers.router import router as papers_router
-from services.gateway.proxy.forward import NoCookies
-from services.gateway.proxy.router import router as proxy_router
+from services.gateway.proxy.forward import NoCookies, Upstream
+from services.gateway.proxy.router import proxy_route
 from services.gateway.ratelimit import Bucket, MemoryBucket, RateLimitHeaders, RedisBucket
 from services.gateway.ratelimit_fallback import FallbackBucket
 from services.gateway.security import PrivateOpsEndpoints, SecurityHeaders
@@ -79,6 +79,7 @@ def create_app(
             for client in clients.values():
                 client.cookies.jar = NoCookies()
             app.state.upstreams = clients
+            app.state.proxy_targets = {name: Upstream.of(name, c) for name, c in clients.items()}
             outbound = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
             app.state.jwks = JwksCache(settings, outbound) if settings.oidc_jwks_url else None
             bucket: Bucket
@@ -131,7 +132,7 @@ def create_app(
     app.add_exception_handler(OAuthError, on_oauth)
     app.include_router(papers_router)  # before the proxy, which would forward any /api/v1 path
     app.include_router(imports_router)
-    app.include_router(proxy_router)
+    app.router.routes.append(proxy_route())
     app.include_router(auth_router)
     app.include_router(internal_router)  # service principals only (the sync webhook scope check)
     app.include_router(admin_router)

@@ -119,7 +119,8 @@ async def limit(request: Request, key: str, rate: float, burst: int) -> None:
     bucket: Bucket = request.app.state.bucket
     d = await bucket.take(key, rate, burst)
     h = headers(burst, rate, d)
-    request.state.ratelimit_headers = h
+    # as `RateLimitHeaders` adds them to the answer: lower-case names, bytes
+    request.state.ratelimit_headers = [(k.lower().encode(), v.encode()) for k, v in h.items()]
     if not d.allowed:
         REFUSED.labels(key.split(":", 1)[0]).inc()
         raise RateLimited(headers=h, retry_after=int(h["Retry-After"]))
@@ -166,15 +167,11 @@ class RateLimitHeaders:
 
         async def send_with(message: Message) -> None:
             if message["type"] == "http.response.start":
-                h = scope.get("state", {}).get("ratelimit_headers")
+                h: list[tuple[bytes, bytes]] | None = scope.get("state", {}).get("ratelimit_headers")
                 if h:
-                    present = {k.lower() for k, _ in message.get("headers", [])}
-                    extra = [
-                        (k.lower().encode(), v.encode())
-                        for k, v in h.items()
-                        if k.lower().encode() not in present
-                    ]
-                    message["headers"] = [*message.get("headers", []), *extra]
+                    headers = message.get("headers", [])
+                    present = {k.lower() for k, _ in headers}
+                    message["headers"] = [*headers, *((k, v) for k, v in h if k not in present)]
             await send(message)
 
         await self.app(scope, receive, send_with)

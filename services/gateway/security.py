@@ -31,39 +31,46 @@ PAGE_CSP = (
 OPS_PATHS = frozenset({"/metrics", "/readyz"})
 
 
-def _security_headers(scope: Scope, present: set[bytes], html: bool, hsts: int) -> list[tuple[bytes, bytes]]:
+def _security_headers(html: bool, hsts: int, https: bool) -> list[tuple[bytes, bytes]]:
+    """Every header this middleware may add, for an HTML page or not; those the answer already
+    has are left out per response."""
     out: list[tuple[bytes, bytes]] = [
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"no-referrer"),
         (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", (PAGE_CSP if html else API_CSP).encode()),
+        (b"cache-control", b"no-store"),
     ]
-    if b"content-security-policy" not in present:
-        out.append((b"content-security-policy", (PAGE_CSP if html else API_CSP).encode()))
-    if b"cache-control" not in present:
-        out.append((b"cache-control", b"no-store"))
-    if hsts > 0 or scope.get("scheme") == "https":
+    if hsts > 0 or https:
         age = hsts if hsts > 0 else 31_536_000
         out.append((b"strict-transport-security", f"max-age={age}; includeSubDomains".encode()))
-    return [(k, v) for k, v in out if k not in present or k == b"content-security-policy"]
+    return out
 
 
 class SecurityHeaders:
     def __init__(self, app: ASGIApp, hsts_max_age: int = 0) -> None:
         self.app = app
         self.hsts = hsts_max_age
+        # built once: the four sets a response can need (HTML page or not, over TLS or not)
+        self._sets = {
+            (html, https): _security_headers(html, hsts_max_age, https)
+            for html in (False, True)
+            for https in (False, True)
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        https = scope.get("scheme") == "https"
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = message.get("headers", [])
                 present = {k.lower() for k, _ in headers}
                 ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                extra = _security_headers(scope, present, ctype.startswith(b"text/html"), self.hsts)
-                message["headers"] = headers + [(k, v) for k, v in extra if k not in present]
+                extra = self._sets[ctype.startswith(b"text/html"), https]
+                message["headers"] = [*headers, *((k, v) for k, v in extra if k not in present)]
             await send(message)
 
         await self.app(scope, receive, with_headers)

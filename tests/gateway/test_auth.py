@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -237,6 +238,57 @@ class TestVerifiedCache:
         cache.put("c", Verified(p, 1, None, exp=200, issuer="i"))
         cache.put("d", Verified(p, 1, None, exp=200, issuer="i"))
         assert (cache.get("b", 0), cache.get("d", 0) is not None) == (None, True)
+
+    async def test_the_least_recently_used_goes_first_and_a_hit_evicts_nothing(self):
+        p = Principal(sub="c")
+        cache = VerifiedCache(size=2)
+        cache.put("a", Verified(p, 1, None, exp=200, issuer="i"))
+        cache.put("b", Verified(p, 1, None, exp=200, issuer="i"))
+        for _ in range(3):  # hits on a full cache
+            assert cache.get("a", 0) is not None
+        assert cache.get("b", 0) is not None  # still there
+        assert cache.get("a", 0) is not None  # now b is the least recently used
+        cache.put("c", Verified(p, 1, None, exp=200, issuer="i"))
+        assert (cache.get("a", 0) is not None, cache.get("b", 0), cache.get("c", 0) is not None) == (
+            True,
+            None,
+            True,
+        )
+
+
+class TestCachedTokensThroughTheProxy:
+    """The verified-token cache saves the signature check, never the refusal of a token that was
+    revoked or has expired since it was cached."""
+
+    PATH = "/api/v1/org/schools"
+
+    async def test_a_cached_token_revoked_is_refused_at_once(self, gateway, gw, scoring, admin):
+        uid = await add_user(gateway, "officer.so79", Role.OFFICER, org_units=["so-79"])
+        headers = await login(gw, "officer.so79")
+        assert (await gw.get(self.PATH, headers=headers)).status_code == 200
+        token = headers["Authorization"].removeprefix("Bearer ")
+        assert gateway.state.verified_tokens.get(token, time.time()) is not None  # it is cached
+        assert (await gw.post(f"/admin/v1/users/{uid}/revoke-tokens", headers=admin)).status_code == 204
+        r = await gw.get(self.PATH, headers=headers)
+        assert (r.status_code, r.json()["code"]) == (401, "token_invalid")
+
+    async def test_a_cached_token_past_its_expiry_is_refused(
+        self, gateway_url, gateway_conn, upstreams, scoring
+    ):
+        app = create_app(gateway_settings(gateway_url, access_token_ttl=1), upstreams)
+        async with (
+            started(app, gateway_conn),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c,
+        ):
+            await add_user(app, "officer.so79", Role.OFFICER, org_units=["so-79"])
+            headers = await login(c, "officer.so79")
+            assert (await c.get(self.PATH, headers=headers)).status_code == 200
+            token = headers["Authorization"].removeprefix("Bearer ")
+            cached = app.state.verified_tokens.get(token, time.time())
+            assert cached is not None
+            await asyncio.sleep(max(0.0, cached.exp - time.time()) + 0.05)
+            r = await c.get(self.PATH, headers=headers)
+            assert (r.status_code, r.json()["code"]) == (401, "token_invalid")
 
 
 class TestScopes:

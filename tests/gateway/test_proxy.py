@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from services.gateway.main import create_app
 from shared.principal import Principal, Role, sign_principal
@@ -198,6 +199,49 @@ class TestPassingOn:
         assert parse_qs(first["query_string"].decode()) == {"q": ["Trường á&b"], "limit": ["2"]}
         assert not [v for k, v in second["headers"] if k == b"cookie"]
         assert transport.timeouts == [timeout.as_dict()] * 2  # the client's timeouts still apply
+
+
+class TestRawPassing:
+    """The proxy works on raw header lines and hands calls to the client's transport itself."""
+
+    @staticmethod
+    async def _echo(scope: Scope, receive: Receive, send: Send) -> None:
+        body = b'{"ok": true}'
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        headers += [(b"set-cookie", b"a=1; Path=/"), (b"set-cookie", b"b=2; Path=/")]
+        headers += [(b"x-path", scope["path"].encode()), (b"x-query", scope["query_string"])]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def test_repeated_headers_stay_apart_and_an_escaped_query_mark_stays_in_the_path(
+        self, gateway_url, gateway_conn, gateway, gw, vendor
+    ):
+        transport = httpx.ASGITransport(app=self._echo)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s") as up:
+            app = create_app(gateway_settings(gateway_url), {"scoring": up})
+            async with running(app, gateway_conn) as c:
+                r = await c.get("/api/v1/org/a%3Fb=1%23c", params={"q": "1"}, headers=vendor)
+        assert r.status_code == 200, r.text
+        assert r.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]  # never joined
+        # the decoded `?` and `#` are the path's, not a query or a fragment the caller slipped in
+        assert (r.headers["x-path"], r.headers["x-query"]) == ("/api/v1/org/a?b=1#c", "q=1")
+
+    async def test_a_client_with_its_own_hooks_still_sends_through_them(
+        self, gateway_url, gateway_conn, gateway, gw, vendor
+    ):
+        seen: list[str] = []
+
+        async def hook(request: httpx.Request) -> None:
+            seen.append(request.url.path)
+
+        transport = httpx.ASGITransport(app=self._echo)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://s", event_hooks={"request": [hook]}
+        ) as up:
+            app = create_app(gateway_settings(gateway_url), {"scoring": up})
+            async with running(app, gateway_conn) as c:
+                r = await c.get("/api/v1/org/schools", headers=vendor)
+        assert (r.status_code, seen) == (200, ["/api/v1/org/schools"])
 
 
 class TestOpenApi:

@@ -94,23 +94,25 @@ def _principal(claims: dict[str, Any], default_kind: PrincipalKind) -> Principal
 
 class VerifiedCache:
     """Tokens already verified, until they expire: a client reuses its token for many calls, and
-    checking the signature and claims again each time is most of the gateway's own cost. Only the
-    token's content is cached; whether it was revoked is checked on every call all the same."""
+    checking the signature and claims again each time is most of the gateway's own cost. Keyed by
+    the token's exact text; only its content is cached: whether it was revoked is checked on every
+    call all the same, and an entry past its token's expiry is never answered. Bounded, the least
+    recently used token leaving first."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
-        self._items: dict[str, Verified] = {}
+        self._items: dict[str, Verified] = {}  # in order of use, the least recent first
 
     def get(self, token: str, now: float) -> Verified | None:
-        v = self._items.get(token)
-        if v is not None and v.exp <= now:
-            del self._items[token]
+        v = self._items.pop(token, None)
+        if v is None or v.exp <= now:  # an expired entry is dropped, not put back
             return None
+        self._items[token] = v  # back at the end: the most recently used
         return v
 
     def put(self, token: str, v: Verified) -> None:
-        if len(self._items) >= self.size:
-            self._items.pop(next(iter(self._items)))  # the oldest
+        if token not in self._items and len(self._items) >= self.size:
+            del self._items[next(iter(self._items))]  # the least recently used
         self._items[token] = v
 
 

@@ -1,10 +1,15 @@
 """Forwarding a request to its service: streamed both ways, the caller's principal signed into
-`X-Chiso-Principal`, the request id passed on, and hop-by-hop and credential headers dropped."""
+`X-Chiso-Principal`, the request id passed on, and hop-by-hop and credential headers dropped.
+
+Every call goes this way, so it works on the ASGI scope's raw header lines (bytes in, bytes out)
+and hands the request to the client's transport itself: `AsyncClient.send` adds, per call, an auth
+flow, redirect handling, event hooks, a cookie pass and a log line, none of which a proxy uses."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from typing import Any
 
@@ -38,6 +43,10 @@ HOP_BY_HOP = {
 FORWARDING = {"x-forwarded-for", "forwarded", "x-real-ip"}
 DROP_REQUEST = HOP_BY_HOP | FORWARDING | {"authorization", "cookie", PRINCIPAL_HEADER.lower(), "x-request-id"}
 DROP_RESPONSE = HOP_BY_HOP | {"x-request-id"}  # the gateway's middleware sets it
+# the same as ASGI and httpx hand them over: header names as lower-case bytes
+_DROP_REQUEST = frozenset(h.encode() for h in DROP_REQUEST)
+_DROP_RESPONSE = frozenset(h.encode() for h in DROP_RESPONSE)
+_PRINCIPAL = PRINCIPAL_HEADER.lower().encode()
 
 
 UPSTREAM_ERRORS = Counter(
@@ -78,31 +87,78 @@ async def _limited(request: Request, limit: int, state: dict[str, bool]) -> Asyn
             yield chunk
 
 
-def upstream_url(base: httpx.URL, request: Request) -> httpx.URL:
-    """The service's URL for the caller's path and query (under the base URL's own path, if any)."""
-    query = request.url.query
-    target = httpx.URL(request.url.path, query=query.encode()) if query else httpx.URL(request.url.path)
-    return base.copy_with(raw_path=base.raw_path.rstrip(b"/") + target.raw_path)
+@dataclass(frozen=True)
+class Upstream:
+    """A service's client as the proxy uses it, worked out once when the gateway starts (auth,
+    hooks or redirects given to the client later are not seen by the proxy)."""
+
+    name: str
+    client: httpx.AsyncClient
+    origin: str  # the base URL without its trailing slash: the caller's path goes after it
+    timeout: dict[str, float | None]  # the client's timeouts, carried by every call
+    # the transport the client would pick for the base URL (a proxy from the environment
+    # included); None when the client has its own auth, event hooks or redirects to apply
+    transport: httpx.AsyncBaseTransport | None
+
+    @classmethod
+    def of(cls, name: str, client: httpx.AsyncClient) -> Upstream:
+        base = client.base_url
+        plain = client.auth is None and not client.follow_redirects and not any(client.event_hooks.values())
+        plain = plain and not base.userinfo  # a user in the URL is an auth flow too
+        return cls(
+            name,
+            client,
+            str(base).rstrip("/"),
+            client.timeout.as_dict(),
+            client._transport_for_url(base) if plain else None,  # httpx has no public name for it
+        )
+
+    async def send(self, request: httpx.Request) -> httpx.Response:
+        if self.transport is None:
+            return await self.client.send(request, stream=True)
+        response = await self.transport.handle_async_request(request)
+        response.request = request
+        return response
 
 
-def upstream_headers(request: Request, principal: Principal | None, secret: str) -> list[tuple[str, str]]:
-    out = [(k, v) for k, v in request.headers.items() if k.lower() not in DROP_REQUEST]
+def upstream_url(origin: str, request: Request) -> httpx.URL:
+    """The service's URL for the caller's path and query (under the base URL's own path, if any),
+    parsed once."""
+    query = request.scope["query_string"]
+    url = origin + request.url.path  # `?`, `#` and `\` in the decoded path escaped again
+    return httpx.URL(url, query=query) if query else httpx.URL(url)
+
+
+def upstream_headers(request: Request, principal: Principal | None, secret: str) -> list[tuple[bytes, bytes]]:
+    # ASGI servers send names in lower case; lowered again all the same, as a credential or a
+    # forged principal must never slip through on its spelling
+    out = [(k, v) for k, v in request.scope["headers"] if k.lower() not in _DROP_REQUEST]
     rid = current_request_id()
     if rid:
-        out.append(("x-request-id", rid))
+        out.append((b"x-request-id", rid.encode()))
     if principal is not None:
-        out.append((PRINCIPAL_HEADER, sign_principal(principal, secret)))
-    out.append(("x-forwarded-for", client_address(request)))
+        out.append((_PRINCIPAL, sign_principal(principal, secret).encode()))
+    out.append((b"x-forwarded-for", client_address(request).encode()))
     return out
+
+
+class PassedOn(Response):
+    """An upstream's answer sent on as it came: its own header lines (a repeated one such as
+    `Set-Cookie` stays apart, as RFC 9110 requires of it), never decoded and encoded again."""
+
+    def __init__(self, status_code: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status_code = status_code
+        self.raw_headers = raw_headers
+        self.body = body
+        self.background = None
 
 
 async def forward(
     request: Request,
-    client: httpx.AsyncClient,
+    upstream: Upstream,
     principal: Principal | None,
     secret: str,
     max_body: int,
-    service: str = "upstream",
 ) -> Response:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_body:
@@ -114,13 +170,14 @@ async def forward(
     # proxy wants; the client's timeouts still apply
     up = httpx.Request(
         request.method,
-        upstream_url(client.base_url, request),
+        upstream_url(upstream.origin, request),
         headers=upstream_headers(request, principal, secret),
         content=_limited(request, max_body, state) if has_body else None,
-        extensions={"timeout": client.timeout.as_dict()},
+        extensions={"timeout": upstream.timeout},
     )
+    service = upstream.name
     try:
-        resp = await client.send(up, stream=True)
+        resp = await upstream.send(up)
     except _TooLarge as e:
         raise PayloadTooLarge(limit_bytes=max_body) from e
     except httpx.TimeoutException as e:
@@ -141,13 +198,15 @@ async def forward(
         UPSTREAM_ERRORS.labels(service, "not_problem").inc()
         retry = resp.headers.get("retry-after")
         raise status_problem(resp.status_code, {"Retry-After": retry} if retry else None)
-    headers = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in DROP_RESPONSE]
     if resp.status_code in (403, 404) and principal is not None and _is_problem(resp):
         try:
             body = json.loads(await resp.aread())
         finally:
             await resp.aclose()
+        headers = [(k, v) for k, v in resp.headers.multi_items() if k not in DROP_RESPONSE]
         return _explained(request, resp.status_code, body, principal, headers)
+    raw = [(k.lower(), v) for k, v in resp.headers.raw]
+    raw = [(k, v) for k, v in raw if k not in _DROP_RESPONSE]
     declared = resp.headers.get("content-length", "")
     if request.method != "HEAD" and declared.isdigit() and int(declared) <= BUFFER_BYTES:
         # a small answer (most of the API) is passed on whole: streaming it costs a task per
@@ -156,21 +215,12 @@ async def forward(
             body = b"".join([chunk async for chunk in resp.aiter_raw()])
         finally:
             await resp.aclose()
-        return Response(body, status_code=resp.status_code, headers=dict(_merge(headers)))
-    return StreamingResponse(
-        resp.aiter_raw(),
-        status_code=resp.status_code,
-        headers=dict(_merge(headers)),
-        background=BackgroundTask(resp.aclose),
+        return PassedOn(resp.status_code, raw, body)
+    streamed = StreamingResponse(
+        resp.aiter_raw(), status_code=resp.status_code, background=BackgroundTask(resp.aclose)
     )
-
-
-def _merge(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    # StreamingResponse takes a mapping; repeated headers (set-cookie, link) are joined
-    out: dict[str, str] = {}
-    for k, v in headers:
-        out[k] = f"{out[k]}, {v}" if k in out else v
-    return list(out.items())
+    streamed.raw_headers = raw  # as they came, as above
+    return streamed
 
 
 def _is_problem(resp: httpx.Response) -> bool:

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import random
+import statistics
 import time
 from datetime import date
 from typing import Any
@@ -107,7 +108,7 @@ async def _seed_registry(factory: Any, n: int) -> list[tuple[str, str]]:
     return schools
 
 
-async def _through_the_service(url: str, schools: list[tuple[str, str]]) -> float:
+async def _through_the_service(url: str, schools: list[tuple[str, str]]) -> tuple[float, list[float]]:
     settings = ScoringSettings(
         database_url=url,
         migrate_on_start=False,
@@ -139,13 +140,16 @@ async def _through_the_service(url: str, schools: list[tuple[str, str]]) -> floa
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://scoring", timeout=120) as c:
             start = time.perf_counter()
+            each: list[float] = []
             for items in batches:
+                t = time.perf_counter()
                 r = await c.post("/api/v1/bulk/assessments", json={"items": items}, headers=headers)
                 body = r.json()
                 if r.status_code != 200 or body["created"] != len(items):
                     problems = [x["problem"] for x in body.get("results", []) if x["problem"]][:2]
                     raise RuntimeError(f"bulk batch failed: {r.status_code} {problems or body}")
-            return time.perf_counter() - start
+                each.append(time.perf_counter() - t)
+            return time.perf_counter() - start, each
 
 
 async def _executemany_baseline(url: str) -> tuple[float, dict[str, int]]:
@@ -201,11 +205,17 @@ async def _run(n: int, url: str) -> None:
     engine = create_async_engine(target)
     schools = await _seed_registry(session_factory(engine), n)
     await engine.dispose()
-    service = await _through_the_service(target, schools)
+    service, each = await _through_the_service(target, schools)
     baseline, counts = await _executemany_baseline(target)
     copy = await _copy_baseline(target)
     print(f"  schools {n:,}; rows written {counts}")
     print(f"  bulk API (validate+score+audit): {service:8.1f} s  {n / service:8.0f} schools/s")
+    if len(each) > 1:
+        # a batch must not take longer as the table fills (it did, on stale planner statistics)
+        print(
+            f"  per {BATCH:,}-school batch: first {each[0]:.2f} s, median {statistics.median(each):.2f} s, "
+            f"last {each[-1]:.2f} s, slowest {max(each):.2f} s"
+        )
     print(f"  plain executemany, same rows:    {baseline:8.1f} s  {n / baseline:8.0f} schools/s")
     print(f"  PostgreSQL COPY, same rows:      {copy:8.1f} s  {n / copy:8.0f} schools/s")
     ratio = service / copy

@@ -274,3 +274,29 @@ class TestFrameworkPerRow:
         assert svc._in_force("1990-1991", "79") is None  # none in force: answered, and kept
         assert svc._in_force("1990-1991", "79") is None
         assert calls.count(("1990-1991", "79")) == 1
+
+
+class TestStatisticsAfterABatch:
+    """A batch that created rows refreshes the planner's statistics of `assessment` after its
+    commit (shared.db.refresh_statistics; on PostgreSQL tests/test_db_statistics.py)."""
+
+    async def test_a_creating_batch_asks_once_a_dry_run_or_a_no_op_does_not(
+        self, org: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from services.scoring.assessments import router
+
+        calls: list[tuple[object, dict[str, tuple[str, ...]]]] = []
+
+        async def recording(engine: object, tables: dict[str, tuple[str, ...]]) -> list[str]:
+            calls.append((engine, tables))
+            return []
+
+        monkeypatch.setattr(router, "refresh_statistics", recording)
+        await bulk(org, [row("79701001", FULL)], dry_run="true")
+        assert calls == []
+        await bulk(org, [row("79701001", FULL), row("79701002", FULL)])
+        assert len(calls) == 1
+        assert calls[0][1] == {"assessment": ("school_code", "school_year", "kind", "state")}
+        assert calls[0][0] is not None
+        await bulk(org, [row("79701001", FULL)])  # unchanged: nothing new to count
+        assert len(calls) == 1

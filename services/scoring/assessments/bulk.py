@@ -15,7 +15,8 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, delete, select
+from sqlalchemy import String, Table, and_, bindparam, delete, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel, col
@@ -205,10 +206,26 @@ class BulkService:
             visible_schools(p, School.code),  # type: ignore[arg-type]
         )
         schools = {r[0]: SchoolFacts(*r) for r in (await self.session.execute(q))}
-        qa = select(Assessment).where(
-            Assessment.school_code.in_(list(schools)),  # type: ignore[attr-defined]
-            Assessment.kind == AssessmentKind.SELF.value,  # type: ignore[arg-type]
-        )
+        qa = select(Assessment).where(Assessment.kind == AssessmentKind.SELF.value)  # type: ignore[arg-type]
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            # each (school, year) of the batch looked up by the unique key: with the year as a
+            # constant (`school_year IN (…)`) a year the planner's statistics have not seen yet (the
+            # first uploads of a cycle) looked rare enough to scan `ix_assessment_year_state` for it
+            pairs = sorted({(r.school_code, r.school_year) for r in rows if r.school_code in schools})
+            keys = (
+                func.unnest(
+                    bindparam("codes", [c for c, _ in pairs], type_=ARRAY(String)),
+                    bindparam("years", [y for _, y in pairs], type_=ARRAY(String)),
+                )
+                .table_valued("code", "year")
+                .render_derived(name="k")
+            )
+            qa = qa.join(
+                keys,
+                and_(col(Assessment.school_code) == keys.c.code, col(Assessment.school_year) == keys.c.year),
+            )
+        else:  # SQLite's planner takes the unique key for this: no statistics to mislead it
+            qa = qa.where(Assessment.school_code.in_(list(schools)))  # type: ignore[attr-defined]
         existing = {(a.school_code, a.school_year): a for a in (await self.session.execute(qa)).scalars()}
         return schools, existing
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.assessments.bulk import BulkRequest, BulkService, BulkSummary
 from services.scoring.assessments.compare import compare
-from services.scoring.assessments.models import IdempotencyRecord
+from services.scoring.assessments.models import Assessment, IdempotencyRecord
 from services.scoring.assessments.recognition import BatchRecognition, BatchRecognitionOut, recognise_batch
 from services.scoring.assessments.schemas import (
     ActionBody,
@@ -25,6 +25,7 @@ from services.scoring.frameworks.registry import FrameworkRegistry
 from services.scoring.permissions import BulkWriter
 from shared import idempotency as idem
 from shared.contracts import AssessmentKind
+from shared.db import refresh_statistics
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, Page, paginate_ids
 from shared.principal import Principal
@@ -221,6 +222,9 @@ async def audit(
 
 
 bulk_router = APIRouter(prefix="/api/v1/bulk", tags=["bulk"])
+# what a bulk batch looks its rows up by (the unique key, and the index that must not be taken
+# for it): statistics refreshed after a batch that created rows (shared.db.refresh_statistics)
+BULK_STATISTICS = {Assessment.__tablename__: ("school_code", "school_year", "kind", "state")}
 
 
 @bulk_router.post("/assessments", response_model=BulkSummary, responses=problem_responses(403, 409, 422))
@@ -230,6 +234,8 @@ async def bulk_assessments(
     session: SessionDep,
     registry: RegistryDep,
     locks: ChecksDep,
+    http: Request,
+    background: BackgroundTasks,
     key: IdemKey = None,
     dry_run: bool = False,
 ) -> Response:
@@ -238,6 +244,10 @@ async def bulk_assessments(
 
     async def run() -> idem.Answer:
         out = await BulkService(session, registry, locks).submit(p, body, dry_run)
+        if out.created and not dry_run:
+            # after the commit (the response is sent first): the next batch is planned on
+            # statistics that count this one's rows (shared.db.refresh_statistics)
+            background.add_task(refresh_statistics, http.app.state.engine, BULK_STATISTICS)
         return idem.Answer(200, out.model_dump(mode="json"))
 
     # the request's fingerprint only where a key asks for one: dumping 1,000 rows' facts took

@@ -300,3 +300,69 @@ class TestStatisticsAfterABatch:
         assert calls[0][0] is not None
         await bulk(org, [row("79701001", FULL)])  # unchanged: nothing new to count
         assert len(calls) == 1
+
+
+class TestChunkedWrite:
+    """New rows are written a chunk at a time while the next ones are planned (bulk.CHUNK): the
+    batch is still one transaction, and a draft created meanwhile by another request fails the
+    batch with 409, writing nothing."""
+
+    async def test_every_chunk_is_written_with_its_audit(
+        self, org: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from services.scoring.assessments import bulk as bulk_module
+
+        monkeypatch.setattr(bulk_module, "CHUNK", 1)  # every new row its own chunk
+        monkeypatch.setattr(bulk_module, "YIELD", 1)
+        rows = [
+            row("79701001", FULL),
+            row("79702001", FULL),  # not the vendor's: rejected between two chunks
+            row("79701002", {"1.1": {"met": True}}),
+            row("79701001", FULL, year=CURRENT),
+            row("79701002", FULL, year=CURRENT),
+        ]
+        out = await bulk(org, rows)
+        assert [r["outcome"] for r in out["results"]] == [
+            "created",
+            "rejected",
+            "created",
+            "created",
+            "created",
+        ]
+        for code, year in (("79701001", "2024-2025"), ("79701002", "2024-2025"), ("79701001", CURRENT)):
+            url = f"/api/v1/schools/{code}/assessments/{year}/self"
+            got = await org.get(url, headers=ADMIN)
+            assert got.status_code == 200
+            assert got.json()["version"] == 1
+            audit = (await org.get(url + "/audit", headers=ADMIN)).json()["items"]
+            assert [a["action"] for a in audit] == ["bulk_create"]
+        again = await bulk(
+            org, [row("79701001", {"1.1": {"met": False}}), row("79701002", FULL, year=CURRENT)]
+        )
+        assert [r["outcome"] for r in again["results"]] == ["updated", "unchanged"]
+
+    async def test_a_draft_created_meanwhile_fails_the_batch_and_nothing_is_written(
+        self, org: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from services.scoring.assessments import bulk as bulk_module
+
+        await bulk(org, [row("79701002", FULL, year=CURRENT)])
+        original = bulk_module.BulkService._prefetch
+
+        async def blind(self: Any, p: Any, rows: Any) -> Any:  # as if read before the other request wrote
+            schools, existing = await original(self, p, rows)
+            existing.pop(("79701002", CURRENT), None)
+            return schools, existing
+
+        monkeypatch.setattr(bulk_module, "CHUNK", 1)
+        monkeypatch.setattr(bulk_module.BulkService, "_prefetch", blind)
+        r = await org.post(
+            BULK,
+            json={"items": [row("79701001", FULL), row("79701002", FULL, year=CURRENT)]},
+            headers=VENDOR,
+        )
+        assert r.status_code == 409, r.text
+        assert r.json()["code"] == "concurrent_change"
+        # the first chunk had been written: rolled back with the batch
+        gone = await org.get(SELF.format("79701001"), headers=ADMIN)
+        assert gone.status_code == 404

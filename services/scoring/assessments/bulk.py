@@ -7,6 +7,7 @@ few multi-row statements, so a request costs a handful of round trips, not thous
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from enum import Enum
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticUndefined
 from sqlalchemy import String, Table, and_, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel, col
@@ -141,6 +143,23 @@ def new_assessment(**values: Any) -> Any:
     return SimpleNamespace(**row)
 
 
+UNIQUE_VIOLATION = "23505"
+CHUNK = 250  # new rows per COPY written while the next ones are planned
+YIELD = 16  # rows planned between two turns of the event loop while a chunk is being written
+
+
+class Rows:
+    """What a set of planned rows writes: new assessments (namespaces from `new_assessment`),
+    criterion scores and audit entries (dicts of column values)."""
+
+    __slots__ = ("audits", "criteria", "new")
+
+    def __init__(self) -> None:
+        self.new: list[Any] = []
+        self.criteria: list[dict[str, Any]] = []
+        self.audits: list[dict[str, Any]] = []
+
+
 class SchoolFacts(NamedTuple):
     """What a row needs of its school, read as plain columns: building 1,000 ORM `School`
     objects per request cost more than the query itself."""
@@ -234,18 +253,37 @@ class BulkService:
         await self._prefetch_calendar(body.items, schools)
         await self._prefetch_evidence(body.items, schools)
         results: list[BulkResult] = []
-        new_rows: list[Any] = []  # namespaces from new_assessment()
-        criteria: list[dict[str, Any]] = []
-        audits: list[dict[str, Any]] = []
+        created, changed = Rows(), Rows()
         seen: set[tuple[str, str]] = set()
-        for i, row in enumerate(body.items):
-            try:
-                res = self._row(p, i, row, schools, existing, seen, new_rows, criteria, audits)
-            except Problem as e:
-                res = _reject(i, row, e)
-            results.append(res)
+        # New rows are written CHUNK at a time while the next ones are planned: PostgreSQL takes
+        # a chunk's COPY on its core while this process scores the next on its own (the planning
+        # yields to the event loop every YIELD rows so the COPY's data and answer keep moving).
+        # Everything stays in the request's one transaction; the rows that update existing
+        # drafts are flushed at the end, as before (docs/assessments.md, "fourth round").
+        writing: asyncio.Task[None] | None = None
+        try:
+            for i, row in enumerate(body.items):
+                try:
+                    res = self._row(p, i, row, schools, existing, seen, created, changed)
+                except Problem as e:
+                    res = _reject(i, row, e)
+                results.append(res)
+                if dry_run:
+                    continue
+                if len(created.new) >= CHUNK:
+                    if writing is not None:
+                        await writing
+                    writing, created = asyncio.create_task(self._insert(created)), Rows()
+                elif writing is not None and i % YIELD == 0:
+                    await asyncio.sleep(0)
+            if writing is not None:
+                await writing
+        except BaseException:
+            if writing is not None:  # never leave a COPY running on the connection
+                await asyncio.gather(writing, return_exceptions=True)
+            raise
         if not dry_run:
-            await self._write(new_rows, criteria, audits)
+            await self._write(created, changed)
         else:  # the updated rows are session objects changed in memory: never flushed
             self.session.expunge_all()
         count = {
@@ -261,9 +299,8 @@ class BulkService:
         schools: dict[str, SchoolFacts],
         existing: dict[tuple[str, str], Assessment],
         seen: set[tuple[str, str]],
-        new_rows: list[Any],
-        criteria: list[dict[str, Any]],
-        audits: list[dict[str, Any]],
+        created_rows: Rows,
+        changed_rows: Rows,
     ) -> BulkResult:
         root = ("items", i)
         if not is_school_year(row.school_year):
@@ -333,12 +370,13 @@ class BulkService:
         if row.submit:
             self._may_submit(p, i, a)
         plan = plan_write(p, pub, list(school.levels), a, created, row, root, "bulk_")
+        sink = created_rows if created else changed_rows
         if created:
-            new_rows.append(a)
-        criteria.extend(plan.criteria)
-        audits.extend(plan.audits)
+            sink.new.append(a)
+        sink.criteria.extend(plan.criteria)
+        sink.audits.extend(plan.audits)
         if row.submit:
-            audits.append(plan_submit(p, a, f"/items/{i}"))
+            sink.audits.append(plan_submit(p, a, f"/items/{i}"))
             self.events.append(
                 event(EventType.ASSESSMENT_SUBMITTED.value, a.school_code, a.school_year, a.id, a.version,
                       {"action": "submit", "by": p.sub, "reason": None})
@@ -369,19 +407,31 @@ class BulkService:
                 state=str(a.state),
             )
 
-    async def _write(
-        self, new_rows: list[Any], criteria: list[dict[str, Any]], audits: list[dict[str, Any]]
-    ) -> None:
+    async def _insert(self, rows: Rows) -> None:
+        """New assessments, then their criterion scores and audit entries (which refer to them).
+        A draft another request created since the prefetch (an overlapping batch, a PUT) breaks
+        the unique key: 409 `concurrent_change`, and the batch writes nothing."""
+        try:
+            await insert_rows(self.session, _table(Assessment), [vars(a) for a in rows.new])
+        except IntegrityError:
+            raise stale(None) from None
+        except Exception as e:  # COPY runs on the driver's connection: asyncpg's own error
+            if getattr(e, "sqlstate", None) == UNIQUE_VIOLATION:
+                raise stale(None) from None
+            raise
+        await insert_rows(self.session, _table(CriterionScore), rows.criteria)
+        await insert_rows(self.session, _table(AuditEntry), rows.audits)
+
+    async def _write(self, created: Rows, changed: Rows) -> None:
         try:  # the updated rows (ORM objects from _prefetch), each `WHERE version = <read>`
             await self.session.flush()
         except StaleDataError:
             raise stale(None) from None  # a row changed since the prefetch: the batch writes nothing
-        await insert_rows(self.session, _table(Assessment), [vars(a) for a in new_rows])
-        new_ids = {a.id for a in new_rows}
-        rescored = sorted({c["assessment_id"] for c in criteria} - new_ids)
+        await self._insert(created)  # the last chunk of new rows
+        rescored = sorted({c["assessment_id"] for c in changed.criteria})
         for start in range(0, len(rescored), 500):
             chunk = rescored[start : start + 500]
             await self.session.execute(delete(CriterionScore).where(CriterionScore.assessment_id.in_(chunk)))  # type: ignore[attr-defined]
-        await insert_rows(self.session, _table(CriterionScore), criteria)
-        await insert_rows(self.session, _table(AuditEntry), audits)
+        await insert_rows(self.session, _table(CriterionScore), changed.criteria)
+        await insert_rows(self.session, _table(AuditEntry), changed.audits)
         await emit(self.session, self.events)  # the submitted rows' events, last (the feed's lock)

@@ -156,14 +156,15 @@ async def _through_the_service(url: str, schools: list[tuple[str, str]]) -> tupl
 # service wrote into. After a DELETE the same keys still had dead index entries and heap rows
 # for each insert to step over, which made the baselines slower than the service's own
 # conditions (and the ratios look better than they were).
-_EMPTY = "TRUNCATE assessment_audit, assessment_criterion, assessment CASCADE"
+WRITTEN = (Assessment, CriterionScore, AuditEntry)
+_EMPTY = f"TRUNCATE {', '.join(m.__tablename__ for m in WRITTEN)} CASCADE"
 
 
 async def _executemany_baseline(url: str) -> tuple[float, dict[str, int]]:
     """Read back what the service wrote, delete it, insert the same rows with plain executemany."""
     engine = create_async_engine(url)
     factory = session_factory(engine)
-    tables: list[Table] = [m.__table__ for m in (Assessment, CriterionScore, AuditEntry)]  # type: ignore[union-attr]
+    tables: list[Table] = [m.__table__ for m in WRITTEN]  # type: ignore[union-attr]
     rows: dict[str, list[dict[str, Any]]] = {}
     async with factory() as s:
         for t in tables:
@@ -188,7 +189,7 @@ async def _copy_baseline(url: str) -> float:
 
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
-    names = [t.name for t in (Assessment.__table__, CriterionScore.__table__, AuditEntry.__table__)]  # type: ignore[attr-defined]
+    names = [m.__tablename__ for m in WRITTEN]
     try:
         data = {t: await conn.fetch(f'SELECT * FROM "{t}"') for t in names}
         await conn.execute(_EMPTY)

@@ -156,6 +156,12 @@ def session_factory(bind: AsyncEngine | AsyncConnection) -> async_sessionmaker[A
     )
 
 
+def on_postgresql(session: AsyncSession) -> bool:
+    """Whether the session's statements go to PostgreSQL (where row locks, advisory locks and
+    `unnest` exist); a session without a bind is taken for the embedded SQLite default."""
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
 def insert_ignore(session: AsyncSession, model: Any) -> Any:
     """INSERT … ON CONFLICT DO NOTHING on either backend (idempotent writes)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"

@@ -35,6 +35,7 @@ from services.scoring.frameworks.registry import FrameworkRegistry, Published
 from services.scoring.org.models import School
 from services.scoring.org.scope import visible_schools
 from shared.contracts import AssessmentKind, EventType, is_school_year
+from shared.db import on_postgresql
 from shared.errors import TYPE_BASE, Problem, SchoolNotFound, Unprocessable
 from shared.i18n import msg
 from shared.principal import Principal
@@ -226,7 +227,7 @@ class BulkService:
         )
         schools = {r[0]: SchoolFacts(*r) for r in (await self.session.execute(q))}
         qa = select(Assessment).where(Assessment.kind == AssessmentKind.SELF.value)  # type: ignore[arg-type]
-        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+        if on_postgresql(self.session):
             # each (school, year) of the batch looked up by the unique key: with the year as a
             # constant (`school_year IN (…)`) a year the planner's statistics have not seen yet (the
             # first uploads of a cycle) looked rare enough to scan `ix_assessment_year_state` for it

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.assessments.models import ChangeEventRow
 from shared.contracts import ChangeEvent, EventPage
+from shared.db import on_postgresql
 
 FEED_LOCK_KEY = 0x63686973_6F666565  # arbitrary constant: "chisofee"
 
@@ -25,7 +26,7 @@ FEED_LOCK_KEY = 0x63686973_6F666565  # arbitrary constant: "chisofee"
 async def emit(session: AsyncSession, events: list[ChangeEventRow]) -> None:
     if not events:
         return
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if on_postgresql(session):
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FEED_LOCK_KEY})
     session.add_all(events)
     await session.flush()

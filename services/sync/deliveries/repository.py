@@ -21,6 +21,7 @@ from services.sync.deliveries.models import DeliveryAttempt, DeliveryJob, Delive
 from services.sync.deliveries.sending import mark_failed_row
 from services.sync.withdrawals.repository import WithdrawalRepository
 from shared.contracts import AssessmentSnapshot
+from shared.db import on_postgresql
 
 
 def idempotency_key(school: str, year: str, kind: str, content_hash: str) -> str:
@@ -66,7 +67,7 @@ class DeliveryRepository:
 
     @property
     def _pg(self) -> bool:
-        return self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
+        return on_postgresql(self.session)
 
     async def by_key(self, key: str) -> DeliveryJob | None:
         q = select(DeliveryJob).where(DeliveryJob.idempotency_key == key)

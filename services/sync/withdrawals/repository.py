@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sync.deliveries.models import DeliveryJob, DeliveryWithdrawal, JobState, WithdrawalState
 from services.sync.deliveries.sending import mark_failed_row
+from shared.db import on_postgresql
 
 MAY_HAVE_REACHED_CSDL = (JobState.IN_FLIGHT, JobState.DELIVERED, JobState.PENDING, JobState.DEAD)
 
@@ -116,8 +117,7 @@ class WithdrawalRepository:
             .order_by(DeliveryWithdrawal.next_attempt_at)
             .limit(limit)
         )
-        bind = self.session.bind
-        if bind is not None and bind.dialect.name == "postgresql":
+        if on_postgresql(self.session):
             rows = list(
                 (
                     await self.session.execute(base.with_for_update(skip_locked=True, of=DeliveryWithdrawal))
